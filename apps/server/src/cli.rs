@@ -1,0 +1,222 @@
+//! The command line: `latchkey` serves; `latchkey tenant|client|key ...` administer a running
+//! server through its HTTP API, with a service token obtained from the configured client.
+
+use crate::config::ServerConfig;
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+/// Latchkey: multi-tenant identity and credentials service.
+///
+/// With no command, runs the server. With no database configured it runs on in-memory
+/// storage (dev mode): data is lost when it stops.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the server (the default).
+    Serve,
+    /// Manages tenants (scope `tenants:admin`).
+    Tenant {
+        #[command(flatten)]
+        admin: Admin,
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Manages API clients (scope `clients:admin`).
+    Client {
+        #[command(flatten)]
+        admin: Admin,
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// Manages the token signing keys (scope `keys:admin`).
+    Key {
+        #[command(flatten)]
+        admin: Admin,
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+/// How an admin command reaches the server.
+#[derive(Debug, Args)]
+pub struct Admin {
+    /// Base URL of the Latchkey server to administer.
+    #[arg(
+        long,
+        env = "LATCHKEY_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub url: String,
+    /// Client id to authenticate with. Default: the bootstrap client's id.
+    #[arg(long, env = "LATCHKEY_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+    /// Client secret. Default: LATCHKEY_BOOTSTRAP_CLIENT_SECRET.
+    #[arg(
+        long,
+        env = "LATCHKEY_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantAction {
+    /// Creates or updates a tenant.
+    Put {
+        /// Org id, e.g. `masmovil`.
+        org: String,
+        /// Display name. Default: the org id.
+        #[arg(long)]
+        name: Option<String>,
+        /// Creates or leaves the tenant disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Shows one tenant.
+    Get { org: String },
+    /// Lists tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientAction {
+    /// Registers a client and prints its secret (shown this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes, comma-separated or repeated.
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Org ids, comma-separated or repeated, or `*` for all.
+        #[arg(long = "org", value_delimiter = ',', required = true)]
+        orgs: Vec<String>,
+    },
+    /// Lists clients.
+    List,
+    /// Deletes a client.
+    Delete { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Lists signing keys, oldest first.
+    List,
+    /// Makes a new signing key active.
+    Rotate,
+    /// Removes a key that no longer signs.
+    Remove { kid: String },
+}
+
+/// Runs an admin command and prints the server's answer as JSON.
+#[expect(clippy::print_stdout, reason = "a command's answer is its standard output")]
+pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
+    let (admin, scope, method, path, body) = match command {
+        Command::Serve => bail!("not an admin command"),
+        Command::Tenant { admin, action } => {
+            let (method, path, body) = match action {
+                TenantAction::Put {
+                    name,
+                    disabled,
+                    org,
+                } => {
+                    let body =
+                        json!({"name": name.unwrap_or_else(|| org.clone()), "enabled": !disabled});
+                    ("PUT", format!("/v1/orgs/{org}"), Some(body))
+                }
+                TenantAction::Get { org } => ("GET", format!("/v1/orgs/{org}"), None),
+                TenantAction::List => ("GET", "/v1/orgs".to_owned(), None),
+            };
+            (admin, "tenants:admin", method, path, body)
+        }
+        Command::Client { admin, action } => {
+            let (method, path, body) = match action {
+                ClientAction::Create { name, scopes, orgs } => (
+                    "POST",
+                    "/v1/clients".to_owned(),
+                    Some(json!({"name": name, "scopes": scopes, "orgs": orgs})),
+                ),
+                ClientAction::List => ("GET", "/v1/clients".to_owned(), None),
+                ClientAction::Delete { client_id } => {
+                    ("DELETE", format!("/v1/clients/{client_id}"), None)
+                }
+            };
+            (admin, "clients:admin", method, path, body)
+        }
+        Command::Key { admin, action } => {
+            let (method, path) = match action {
+                KeyAction::List => ("GET", "/v1/keys".to_owned()),
+                KeyAction::Rotate => ("POST", "/v1/keys".to_owned()),
+                KeyAction::Remove { kid } => ("DELETE", format!("/v1/keys/{kid}")),
+            };
+            (admin, "keys:admin", method, path, None)
+        }
+    };
+    let client_id = admin
+        .client_id
+        .clone()
+        .unwrap_or_else(|| server.bootstrap_client_id.clone());
+    let secret = admin
+        .client_secret
+        .clone()
+        .or_else(|| server.bootstrap_client_secret.clone())
+        .context(
+            "no client secret: set LATCHKEY_CLIENT_SECRET (or LATCHKEY_BOOTSTRAP_CLIENT_SECRET)",
+        )?;
+    let base = admin.url.trim_end_matches('/');
+    let http = awc::Client::default();
+    let token = fetch_token(&http, base, &client_id, &secret, scope).await?;
+    let url = format!("{base}{path}");
+    let request = http
+        .request(method.parse().context("method")?, &url)
+        .bearer_auth(&token);
+    let mut response = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    }
+    .map_err(|e| anyhow::anyhow!("{method} {url}: {e}"))?;
+    let bytes = response.body().await.context("reading the answer")?;
+    let text = if bytes.is_empty() {
+        json!({"status": response.status().as_u16()}).to_string()
+    } else {
+        let value: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
+        serde_json::to_string_pretty(&value)?
+    };
+    if response.status().is_success() {
+        println!("{text}");
+        Ok(())
+    } else {
+        bail!("{method} {path} answered {}:\n{text}", response.status())
+    }
+}
+
+async fn fetch_token(
+    http: &awc::Client,
+    base: &str,
+    id: &str,
+    secret: &str,
+    scope: &str,
+) -> anyhow::Result<String> {
+    let mut response = http
+        .post(format!("{base}/token"))
+        .basic_auth(id, secret)
+        .send_form(&[("grant_type", "client_credentials"), ("scope", scope)])
+        .await
+        .map_err(|e| anyhow::anyhow!("POST {base}/token: {e}"))?;
+    let body: Value = response.json().await.context("reading the token answer")?;
+    match body.get("access_token").and_then(Value::as_str) {
+        Some(token) => Ok(token.to_owned()),
+        None => bail!("POST /token answered {}: {body}", response.status()),
+    }
+}

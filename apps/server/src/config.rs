@@ -1,0 +1,115 @@
+//! Server configuration: every setting is a flag and a `LATCHKEY_` environment variable, and
+//! `latchkey --help` documents them all.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "LATCHKEY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Public base URL of this server; also the `iss` of the tokens it signs.
+    /// Default: `http://` followed by the listen address.
+    #[arg(long, env = "LATCHKEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The `aud` of access tokens for the Latchkey APIs (tokens with another audience get 401).
+    #[arg(long, env = "LATCHKEY_AUDIENCE", default_value = "latchkey")]
+    pub audience: String,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "LATCHKEY_ACCESS_TOKEN_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub access_token_ttl: u32,
+
+    /// Lifetime of set-password and change-password tokens, in seconds.
+    #[arg(long, env = "LATCHKEY_SECURITY_TOKEN_TTL", default_value_t = 86_400,
+          value_parser = clap::value_parser!(u32).range(1..=2_592_000))]
+    pub security_token_ttl: u32,
+
+    /// Tenants to create at start, comma-separated, each `id` or `id=Display Name`
+    /// (e.g. `masmovil=MásMóvil,yoigo=Yoigo`). Existing tenants are left as they are.
+    #[arg(long, env = "LATCHKEY_TENANTS", default_value = "masmovil,yoigo")]
+    pub tenants: String,
+
+    /// Id of the bootstrap client, which has every scope on every org.
+    #[arg(
+        long,
+        env = "LATCHKEY_BOOTSTRAP_CLIENT_ID",
+        default_value = "latchkey-admin"
+    )]
+    pub bootstrap_client_id: String,
+
+    /// Secret of the bootstrap client. When not given, one is generated and printed once at start.
+    #[arg(long, env = "LATCHKEY_BOOTSTRAP_CLIENT_SECRET", hide_env_values = true)]
+    pub bootstrap_client_secret: Option<String>,
+
+    /// HTTP worker threads. Default: one per CPU core.
+    #[arg(long, env = "LATCHKEY_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Password hashes (argon2id, ~19 MiB each) allowed to run at once. Default: one per CPU core.
+    #[arg(long, env = "LATCHKEY_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<usize>,
+
+    /// Longest time a request may take before it is answered 503, in seconds.
+    #[arg(long, env = "LATCHKEY_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub request_timeout: u32,
+
+    /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `warn,latchkey_server=debug`).
+    #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "LATCHKEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl ServerConfig {
+    /// The configured public URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The tenants of `LATCHKEY_TENANTS` as (id, display name) pairs.
+    pub fn tenant_list(&self) -> Vec<(String, String)> {
+        self.tenants
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|item| match item.split_once('=') {
+                Some((id, name)) => (id.trim().to_owned(), name.trim().to_owned()),
+                None => (item.to_owned(), item.to_owned()),
+            })
+            .collect()
+    }
+
+    fn cores() -> usize {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(Self::cores).max(1)
+    }
+
+    pub fn hash_concurrency(&self) -> usize {
+        self.hash_concurrency.unwrap_or_else(Self::cores).max(1)
+    }
+}

@@ -1,0 +1,325 @@
+//! The only place where errors become HTTP responses for the Credentials and admin APIs.
+//!
+//! Every domain error maps here with an exhaustive `match` (no `_` arm): a new variant does not
+//! compile until someone decides its status. Bodies follow the spec's error shape
+//! (`id`, `msg`, `componentMsg`, `sentryCode`, `status`). A 5xx logs the whole cause chain with
+//! the request id and answers only a generic message.
+
+use crate::http::request_id;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use latchkey_core::{BoxError, StoreError};
+use latchkey_credential::{CredentialError, UsernameError};
+use latchkey_tenancy::{AccessDenied, ClientError, TenantError};
+use latchkey_token::{AuthError, KeyError, TokenError, VerifyError};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+
+/// An error answered with the spec's error body.
+pub struct ApiError {
+    status: StatusCode,
+    id: &'static str,
+    msg: Cow<'static, str>,
+    component_msg: Cow<'static, str>,
+    source: Option<BoxError>,
+    www_authenticate: Option<&'static str>,
+}
+
+/// The error body of the Credentials API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Internal detail for operators (component and cause); never a secret.
+    #[serde(rename = "componentMsg")]
+    pub component_msg: String,
+    /// Stable machine-readable error code, e.g. `credential.not_found`.
+    pub id: String,
+    /// Human-readable message, safe to show to an end user.
+    pub msg: String,
+    /// Unique id of this occurrence; equals the `X-Request-Id` response header.
+    #[serde(rename = "sentryCode")]
+    pub sentry_code: String,
+    /// The HTTP status, repeated.
+    #[schema(format = Int64)]
+    pub status: u16,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, id: &'static str, msg: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            id,
+            msg: msg.into(),
+            component_msg: Cow::Borrowed(""),
+            source: None,
+            www_authenticate: None,
+        }
+    }
+
+    /// Sets the operator detail.
+    pub fn component(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
+        self.component_msg = detail.into();
+        self
+    }
+
+    fn caused_by(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn bad_request(id: &'static str, msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, id, msg)
+    }
+
+    pub fn not_found(id: &'static str, msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, id, msg)
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service.timeout",
+            "The request took too long; try again.",
+        )
+        .component("server: request timeout reached")
+    }
+
+    /// A backing service failed: 503, cause logged.
+    pub fn unavailable(component: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service.unavailable",
+            "The service is temporarily unavailable; try again.",
+        )
+        .component(component)
+        .caused_by(source)
+    }
+
+    /// An unexpected failure: 500, cause logged, nothing internal answered.
+    pub fn internal(component: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side.",
+        )
+        .component(component)
+        .caused_by(source)
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        self.error_response()
+    }
+
+    fn log(&self, sentry_code: &str) {
+        if !self.status.is_server_error() {
+            return;
+        }
+        let mut chain = String::new();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> =
+            self.source.as_deref().map(|e| e as _);
+        while let Some(e) = cause {
+            chain.push_str(": ");
+            chain.push_str(&e.to_string());
+            cause = e.source();
+        }
+        tracing::error!(sentry_code, id = self.id, component = %self.component_msg, "request failed{chain}");
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiError({} {})", self.status.as_u16(), self.id)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.id, self.msg)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let sentry_code = request_id::current().to_string();
+        self.log(&sentry_code);
+        let body = ErrorBody {
+            component_msg: self.component_msg.to_string(),
+            id: self.id.to_owned(),
+            msg: self.msg.to_string(),
+            sentry_code,
+            status: self.status.as_u16(),
+        };
+        let mut response = HttpResponse::build(self.status);
+        if let Some(challenge) = self.www_authenticate {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
+        }
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        response.json(body)
+    }
+}
+
+fn store_error(component: &'static str, e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(source) => ApiError::unavailable(component, source),
+        StoreError::NotFound | StoreError::Conflict => ApiError::internal(component, e),
+    }
+}
+
+impl From<AccessDenied> for ApiError {
+    fn from(e: AccessDenied) -> Self {
+        let id = match &e {
+            AccessDenied::MissingScope(_) => "auth.insufficient_scope",
+            AccessDenied::Org(_) => "auth.org_not_allowed",
+            AccessDenied::Escalation => "auth.escalation",
+        };
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            id,
+            "The token does not allow this operation.",
+        )
+        .component(e.to_string())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let (id, msg) = match &e {
+            AuthError::Missing => ("auth.missing_token", "A bearer token is required."),
+            AuthError::Invalid(VerifyError::Malformed) => {
+                ("auth.malformed_token", "The bearer token is malformed.")
+            }
+            AuthError::Invalid(
+                VerifyError::UnknownKey
+                | VerifyError::BadSignature
+                | VerifyError::WrongAudience
+                | VerifyError::InvalidClaims,
+            ) => ("auth.invalid_token", "The bearer token is not valid."),
+            AuthError::Expired => ("auth.expired_token", "The bearer token has expired."),
+            AuthError::Revoked => ("auth.revoked_token", "The bearer token has been revoked."),
+            AuthError::Unavailable(_) => {
+                let component = "auth: client lookup failed";
+                return match e {
+                    AuthError::Unavailable(ClientError::Store(s)) => store_error(component, s),
+                    other => ApiError::internal(component, other),
+                };
+            }
+        };
+        let mut error =
+            ApiError::new(StatusCode::UNAUTHORIZED, id, msg).component(format!("auth: {e}"));
+        error.www_authenticate = Some(if matches!(e, AuthError::Missing) {
+            "Bearer realm=\"latchkey\""
+        } else {
+            "Bearer realm=\"latchkey\", error=\"invalid_token\""
+        });
+        error
+    }
+}
+
+impl From<TenantError> for ApiError {
+    fn from(e: TenantError) -> Self {
+        match e {
+            TenantError::InvalidName => ApiError::bad_request("tenant.invalid_name", e.to_string()),
+            TenantError::NotFound(_) => ApiError::not_found("tenant.not_found", e.to_string()),
+            TenantError::Disabled(_) => ApiError::not_found("tenant.not_found", e.to_string()),
+            TenantError::Denied(denied) => denied.into(),
+            TenantError::Store(s) => store_error("tenancy: tenant store", s),
+        }
+    }
+}
+
+impl From<ClientError> for ApiError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::InvalidId => ApiError::bad_request("client.invalid_id", e.to_string()),
+            ClientError::InvalidName => ApiError::bad_request("client.invalid_name", e.to_string()),
+            ClientError::NoScopes => ApiError::bad_request("client.no_scopes", e.to_string()),
+            ClientError::NoOrgs => ApiError::bad_request("client.no_orgs", e.to_string()),
+            ClientError::UnknownOrg(_) => {
+                ApiError::bad_request("client.unknown_org", e.to_string())
+            }
+            ClientError::NotFound => ApiError::not_found("client.not_found", e.to_string()),
+            ClientError::AlreadyExists => {
+                ApiError::new(StatusCode::CONFLICT, "client.already_exists", e.to_string())
+            }
+            ClientError::Denied(denied) => denied.into(),
+            ClientError::Store(s) => store_error("tenancy: client registry", s),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::NotFound => ApiError::not_found("key.not_found", e.to_string()),
+            KeyError::Active => ApiError::new(StatusCode::CONFLICT, "key.active", e.to_string()),
+            KeyError::Crypto(source) => ApiError::internal("token: signing keys", source),
+            KeyError::Denied(denied) => denied.into(),
+            KeyError::Store(s) => store_error("token: signing key store", s),
+        }
+    }
+}
+
+impl From<CredentialError> for ApiError {
+    fn from(e: CredentialError) -> Self {
+        let conflict =
+            |id, e: &CredentialError| ApiError::new(StatusCode::CONFLICT, id, e.to_string());
+        match e {
+            CredentialError::Denied(denied) => denied.into(),
+            CredentialError::Tenant(t) => t.into(),
+            CredentialError::InvalidUsername(u) => {
+                let id = match u {
+                    UsernameError::Empty | UsernameError::InvalidIdentifier => {
+                        "credential.invalid_username"
+                    }
+                    UsernameError::InvalidEmail => "credential.invalid_email",
+                    UsernameError::InvalidMsisdn => "credential.invalid_msisdn",
+                };
+                ApiError::bad_request(id, u.to_string())
+            }
+            CredentialError::InvalidMsisdn => {
+                ApiError::bad_request("credential.invalid_msisdn", e.to_string())
+            }
+            CredentialError::InvalidAttribute(_) => {
+                ApiError::bad_request("request.invalid_field", e.to_string())
+            }
+            CredentialError::NotFound => ApiError::not_found("credential.not_found", e.to_string()),
+            CredentialError::AlreadyExists => conflict("credential.already_exists", &e),
+            CredentialError::NoPassword => conflict("credential.no_password", &e),
+            CredentialError::Policy(violation) => {
+                ApiError::bad_request(violation.code(), violation.to_string())
+            }
+            CredentialError::InvalidToken(t) => {
+                let id = match t {
+                    TokenError::Expired => "token.expired",
+                    TokenError::Malformed => "token.malformed",
+                    TokenError::Invalid => "token.invalid",
+                    TokenError::Store(s) => return store_error("token: security token store", s),
+                };
+                ApiError::bad_request(id, t.to_string())
+            }
+            CredentialError::TokenNotFound => ApiError::not_found("token.not_found", e.to_string()),
+            CredentialError::InvalidDestination => {
+                ApiError::bad_request("request.invalid_destination", e.to_string())
+            }
+            CredentialError::SameOrg => ApiError::bad_request("credential.same_org", e.to_string()),
+            CredentialError::DestinationDisabled(_) => {
+                ApiError::bad_request("tenant.disabled", e.to_string())
+            }
+            CredentialError::DestinationNotFound(_) => {
+                ApiError::not_found("tenant.not_found", e.to_string())
+            }
+            CredentialError::Hashing(source) => {
+                ApiError::internal("credential: password hashing", source)
+            }
+            CredentialError::Store(s) => store_error("credential: credential store", s),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! OAuth 2.0 error responses for the token endpoint (RFC 6749 §5.2).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use latchkey_token::GrantError;
+use serde::Serialize;
+use std::fmt;
+
+/// An OAuth error (`{"error", "error_description"}`).
+#[derive(Debug)]
+pub struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+/// The OAuth error body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type` or `invalid_scope`.
+    pub error: String,
+    pub error_description: String,
+}
+
+impl OAuthError {
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
+
+    pub fn invalid_client(description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            description: description.into(),
+        }
+    }
+
+    pub fn unsupported_grant_type(grant: &str) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error: "unsupported_grant_type",
+            description: format!("the grant type '{grant}' is not supported"),
+        }
+    }
+
+    fn server_error(status: StatusCode, description: &str) -> Self {
+        Self {
+            status,
+            error: "server_error",
+            description: description.to_owned(),
+        }
+    }
+}
+
+impl From<GrantError> for OAuthError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::InvalidClient => Self::invalid_client("client authentication failed"),
+            GrantError::InvalidScope => Self {
+                status: StatusCode::BAD_REQUEST,
+                error: "invalid_scope",
+                description: e.to_string(),
+            },
+            GrantError::Signing(source) => {
+                tracing::error!(error = %source, "signing an access token failed");
+                Self::server_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the token could not be issued",
+                )
+            }
+            GrantError::Unavailable(source) => {
+                tracing::error!(error = %source, "client lookup failed");
+                Self {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    error: "temporarily_unavailable",
+                    description: "the service is temporarily unavailable".to_owned(),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.description)
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        // RFC 6749 §5.2: a 401 for a failed client authentication carries a challenge.
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"latchkey\""),
+            ));
+        }
+        response
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
+            .json(OAuthErrorBody {
+                error: self.error.to_owned(),
+                error_description: self.description.clone(),
+            })
+    }
+}

@@ -1,0 +1,79 @@
+//! A request id for every request: generated here, carried in a task-local so that error bodies
+//! can quote it as `sentryCode`, attached to the tracing span of every log line, and returned in
+//! the `X-Request-Id` header. Every request also runs under a timeout.
+
+use crate::http::error::ApiError;
+use actix_web::Error;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use std::time::{Duration, Instant};
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+tokio::task_local! {
+    static REQUEST_ID: Uuid;
+}
+
+/// The id of the request being served (a fresh one outside any request).
+pub fn current() -> Uuid {
+    REQUEST_ID
+        .try_with(|id| *id)
+        .unwrap_or_else(|_| Uuid::new_v4())
+}
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request timeout, set once at start.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub Duration);
+
+/// Middleware: request id, span, access log line, timeout.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = Uuid::new_v4();
+    let timeout = req
+        .app_data::<actix_web::web::Data<RequestTimeout>>()
+        .map_or(Duration::from_secs(30), |t| t.0);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let work = async move {
+        let header = HeaderValue::from_str(&id.to_string()).ok();
+        let mut response = match tokio::time::timeout(timeout, next.call(req)).await {
+            Ok(result) => result?.map_into_boxed_body(),
+            Err(_) => {
+                // The request was handed to the router, so no response can be built from it:
+                // answer through an error that carries a ready response (id header included).
+                let mut response = ApiError::timeout().into_response();
+                if let Some(value) = header {
+                    response.headers_mut().insert(HEADER, value);
+                }
+                tracing::warn!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "timed out"
+                );
+                return Err(InternalError::from_response("request timeout", response).into());
+            }
+        };
+        let status = response.status();
+        if let Some(value) = header {
+            response.headers_mut().insert(HEADER, value);
+        }
+        tracing::info!(
+            status = status.as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "served"
+        );
+        Ok(response)
+    };
+    REQUEST_ID.scope(id, work.instrument(span)).await
+}

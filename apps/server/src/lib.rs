@@ -1,0 +1,117 @@
+//! The Latchkey server: configuration, wiring, HTTP routes, the one error mapping, and the CLI.
+//!
+//! It contains no business rule: handlers translate HTTP to the use cases of the domain crates
+//! and back. The binary (`latchkey`) is in `main.rs`; tests start the same server through
+//! [`start`].
+
+pub mod cli;
+pub mod config;
+mod docs;
+pub mod http;
+mod infra;
+mod routes;
+pub mod state;
+
+use crate::config::ServerConfig;
+use crate::http::request_id::{self, RequestTimeout};
+use crate::state::AppState;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use base64::Engine as _;
+use latchkey_core::{OrgId, SecretString, SecureRandom as _};
+use latchkey_tenancy::{ClientId, TenantName};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A server that is listening, not yet awaited.
+pub struct Started {
+    pub server: actix_web::dev::Server,
+    pub addr: SocketAddr,
+    /// The bootstrap client's secret when it was generated (not configured): shown once.
+    pub generated_secret: Option<SecretString>,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the state, provisions keys, tenants and the bootstrap client, and binds the listener.
+pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
+    let state = AppState::in_memory(config)?;
+    state
+        .keys
+        .ensure_key()
+        .await
+        .context("loading the signing keys")?;
+    provision_tenants(&state, config).await?;
+    let generated_secret = provision_bootstrap_client(&state, config).await?;
+
+    let state = web::Data::new(state);
+    let timeout = web::Data::new(RequestTimeout(Duration::from_secs(u64::from(
+        config.request_timeout,
+    ))));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(timeout.clone())
+            .wrap(from_fn(request_id::middleware))
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+    })
+    .workers(config.workers())
+    .shutdown_timeout(5)
+    .bind(config.listen)
+    .with_context(|| format!("binding {}", config.listen))?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .context("no listening address")?;
+    Ok(Started {
+        server: server.run(),
+        addr,
+        generated_secret,
+    })
+}
+
+async fn provision_tenants(state: &AppState, config: &ServerConfig) -> anyhow::Result<()> {
+    for (id, name) in config.tenant_list() {
+        let org = OrgId::parse(&id).with_context(|| format!("LATCHKEY_TENANTS: '{id}'"))?;
+        let name = TenantName::parse(&name)
+            .with_context(|| format!("LATCHKEY_TENANTS: name of '{id}'"))?;
+        if state.tenants.find(&org).await?.is_none() {
+            state.tenants.put_unchecked(org, name, true).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn provision_bootstrap_client(
+    state: &AppState,
+    config: &ServerConfig,
+) -> anyhow::Result<Option<SecretString>> {
+    use latchkey_core::ExposeSecret as _;
+    let id =
+        ClientId::parse(&config.bootstrap_client_id).context("LATCHKEY_BOOTSTRAP_CLIENT_ID")?;
+    let (secret, generated) = match &config.bootstrap_client_secret {
+        Some(secret) if secret.len() >= 16 => (SecretString::from(secret.as_str()), false),
+        Some(_) => anyhow::bail!("LATCHKEY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters"),
+        None => {
+            let bytes = infra::OsRandom.secret_bytes();
+            (
+                SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)),
+                true,
+            )
+        }
+    };
+    state
+        .clients
+        .bootstrap(id, secret.expose_secret().as_bytes())
+        .await?;
+    Ok(generated.then_some(secret))
+}

@@ -1,0 +1,55 @@
+//! `latchkey`: runs the server, or administers one (see `latchkey --help`).
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use latchkey_core::ExposeSecret as _;
+use latchkey_server::cli::{Cli, Command};
+use latchkey_server::config::{LogFormat, ServerConfig};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let system = actix_web::rt::System::new();
+    match cli.command {
+        None | Some(Command::Serve) => system.block_on(serve(cli.server)),
+        Some(command) => system.block_on(latchkey_server::cli::run_admin(command, &cli.server)),
+    }
+}
+
+fn init_logging(config: &ServerConfig) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&config.log).context("LATCHKEY_LOG")?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the generated bootstrap secret is shown once, on purpose, outside the logs"
+)]
+async fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    init_logging(&config)?;
+    tracing::warn!(
+        "dev mode: no database configured, running on in-memory storage; all data is lost when the server stops"
+    );
+    let started = latchkey_server::start(&config).await?;
+    tracing::info!(addr = %started.addr, public_url = %config.public_url(), "listening");
+    if let Some(secret) = &started.generated_secret {
+        println!(
+            "\nBootstrap client (every scope, every org) — the secret is shown only now:\n  \
+             LATCHKEY_BOOTSTRAP_CLIENT_ID={}\n  LATCHKEY_BOOTSTRAP_CLIENT_SECRET={}\n",
+            config.bootstrap_client_id,
+            secret.expose_secret()
+        );
+    }
+    started.server.await.context("server")
+}

@@ -1,0 +1,88 @@
+//! Signing keys: `GET/POST /v1/keys`, `DELETE /v1/keys/{kid}` (scope `keys:admin`).
+
+use super::rfc3339;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use latchkey_token::SigningKey;
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        super::resource("/v1/keys")
+            .route(web::get().to(list))
+            .route(web::post().to(rotate)),
+    )
+    .service(super::resource("/v1/keys/{kid}").route(web::delete().to(remove)));
+}
+
+/// A signing key (public facts only).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyDto {
+    pub kid: String,
+    #[schema(example = "ES256")]
+    pub alg: &'static str,
+    pub created_at: String,
+    /// Whether this key signs new tokens (the newest does); every listed key verifies.
+    pub active: bool,
+}
+
+fn dto(key: &SigningKey, active: bool) -> KeyDto {
+    KeyDto {
+        kid: key.kid.clone(),
+        alg: key.algorithm.as_str(),
+        created_at: rfc3339(key.created_at),
+        active,
+    }
+}
+
+/// Every signing key, oldest first.
+#[utoipa::path(get, path = "/v1/keys", tag = "Keys",
+    responses(
+        (status = 200, description = "Keys, oldest first; the last is active", body = [KeyDto]),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "No `keys:admin` scope", body = ErrorBody)),
+    security(("bearerAuth" = ["keys:admin"])))]
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let keys = state.keys.list(&caller).await?;
+    let last = keys.len().saturating_sub(1);
+    Ok(HttpResponse::Ok().json(
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| dto(k, i == last))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Rotates: a new key signs from now on; older keys keep verifying until removed.
+#[utoipa::path(post, path = "/v1/keys", tag = "Keys",
+    responses(
+        (status = 201, description = "The new active key", body = KeyDto),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "No `keys:admin` scope", body = ErrorBody)),
+    security(("bearerAuth" = ["keys:admin"])))]
+pub async fn rotate(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let key = state.keys.rotate(&caller).await?;
+    Ok(HttpResponse::Created().json(dto(&key, true)))
+}
+
+/// Removes a key that no longer signs; tokens it signed stop verifying.
+#[utoipa::path(delete, path = "/v1/keys/{kid}", tag = "Keys",
+    params(("kid" = String, Path, description = "Key id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "No `keys:admin` scope", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+        (status = 409, description = "The key is the active one: rotate first", body = ErrorBody)),
+    security(("bearerAuth" = ["keys:admin"])))]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state.keys.remove(&caller, &path).await?;
+    state.auth_cache.clear();
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,79 @@
+//! HTTP routes: request/response types and the translation between HTTP and use cases.
+//! No business rule lives here.
+
+pub mod clients;
+pub mod credentials;
+pub mod keys;
+pub mod orgs;
+pub mod system;
+pub mod token;
+pub mod tokens;
+
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
+use latchkey_core::{OrgId, Timestamp};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    system::configure(cfg);
+    token::configure(cfg);
+    orgs::configure(cfg);
+    clients::configure(cfg);
+    keys::configure(cfg);
+    // The fixed paths (move, copy, discover) come before `{username}`.
+    credentials::configure(cfg);
+    tokens::configure(cfg);
+}
+
+/// A resource whose unsupported methods get 405 with the error body.
+pub fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "request.method_not_allowed",
+        "This method is not allowed here.",
+    )
+    .component(format!("{} {}", req.method(), req.path()))
+    .into_response()
+}
+
+/// The answer for any path no route serves.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::not_found("route.not_found", "No such endpoint.")
+        .component(format!("{} {}", req.method(), req.path()))
+        .into_response()
+}
+
+/// Parses the `{org}` path segment.
+pub fn org_path(raw: &str) -> Result<OrgId, ApiError> {
+    OrgId::parse(raw).map_err(|e| ApiError::bad_request("request.invalid_org", e.to_string()))
+}
+
+/// RFC 3339 in UTC with whole seconds, as the Credentials API shows times.
+pub fn rfc3339(t: Timestamp) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc_whole_seconds() {
+        let t = time::macros::datetime!(2025-01-15 10:30:00.123 +02:00);
+        assert_eq!(rfc3339(t), "2025-01-15T08:30:00Z");
+    }
+}

@@ -1,0 +1,74 @@
+//! Health, readiness, the JWKS, and the API's own documentation.
+
+use crate::docs;
+use crate::state::AppState;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(super::resource("/healthz").route(web::get().to(healthz)))
+        .service(super::resource("/readyz").route(web::get().to(readyz)))
+        .service(super::resource("/jwks.json").route(web::get().to(jwks)))
+        .service(super::resource("/openapi.json").route(web::get().to(openapi)))
+        .service(super::resource("/docs").route(web::get().to(docs_page)));
+}
+
+/// A health or readiness answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, `ready` or `unavailable`.
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "Operations",
+    responses((status = 200, description = "The process is up", body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The process can serve: its storage answers.
+#[utoipa::path(get, path = "/readyz", tag = "Operations",
+    responses(
+        (status = 200, description = "Every dependency is reachable", body = Health),
+        (status = 503, description = "A dependency is unreachable", body = Health)))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.tenants.enabled_orgs().await {
+        Ok(_) => HttpResponse::Ok().json(Health { status: "ready" }),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            HttpResponse::ServiceUnavailable().json(Health {
+                status: "unavailable",
+            })
+        }
+    }
+}
+
+/// The public keys that verify Latchkey's tokens (RFC 7517).
+#[utoipa::path(get, path = "/jwks.json", tag = "OAuth",
+    responses((status = 200, description = "JWK Set", content_type = "application/json",
+        body = Object, example = json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "...", "y": "...", "kid": "...", "use": "sig", "alg": "ES256"}]}))))]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(state.codec.jwks())
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(get, path = "/openapi.json", tag = "Operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(docs::openapi_json())
+}
+
+/// A browsable page of the API, rendered from the OpenAPI document.
+#[utoipa::path(get, path = "/docs", tag = "Operations",
+    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+pub async fn docs_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(docs::html())
+}

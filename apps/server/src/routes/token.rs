@@ -1,0 +1,201 @@
+//! `POST /token`: the OAuth 2.0 token endpoint (client-credentials grant, RFC 6749 §4.4).
+
+use crate::http::body;
+use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::state::AppState;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/token")
+            .route(web::post().to(token))
+            .default_service(web::to(|| async {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header(("Allow", "POST"))
+                    .json(OAuthErrorBody {
+                        error: "invalid_request".into(),
+                        error_description: "the token endpoint accepts POST only".into(),
+                    })
+            })),
+    );
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    /// A JWT (ES256) with `iss`, `sub`, `aud`, `iat`, `exp`, `jti`, `client_id`, `scope` and `orgs`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    /// The granted scopes, space-delimited.
+    pub scope: String,
+}
+
+/// The form of a token request.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the form for OpenAPI; the handler parses it by hand"
+)]
+pub struct TokenForm {
+    /// `client_credentials`.
+    grant_type: String,
+    /// Space-delimited scopes; narrowed to what the client is allowed. Default: all of them.
+    scope: Option<String>,
+    /// With `client_secret_post` only; prefer HTTP Basic.
+    client_id: Option<String>,
+    /// With `client_secret_post` only; prefer HTTP Basic.
+    client_secret: Option<String>,
+}
+
+/// Issues an access token. Authenticate the client with HTTP Basic (`client_secret_basic`, as
+/// RFC 6749 §2.3.1 describes) or, alternatively, with `client_id` and `client_secret` in the form.
+#[utoipa::path(post, path = "/token", tag = "OAuth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A service token", body = TokenResponse),
+        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody)),
+    security(("clientBasic" = [])))]
+pub async fn token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, OAuthError> {
+    let form = read_form(&req, payload).await?;
+    let grant_type = form
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    if grant_type != "client_credentials" {
+        return Err(OAuthError::unsupported_grant_type(grant_type));
+    }
+    let candidates = client_credentials(&req, &form)?;
+    let scope = form.get("scope").map(String::as_str);
+    let mut result = Err(latchkey_token::GrantError::InvalidClient);
+    for (client_id, secret) in &candidates {
+        result = state
+            .issuer
+            .client_credentials(client_id, secret.as_bytes(), scope)
+            .await;
+        if !matches!(result, Err(latchkey_token::GrantError::InvalidClient)) {
+            break;
+        }
+    }
+    let issued = result?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(TokenResponse {
+            access_token: issued.token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: issued.scopes.to_string(),
+        }))
+}
+
+/// Reads an `application/x-www-form-urlencoded` body; a repeated parameter is an error
+/// (RFC 6749 §3.2).
+async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<HashMap<String, String>, OAuthError> {
+    let mime = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mime = mime.split(';').next().unwrap_or_default().trim();
+    if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let bytes = body::read(req, payload)
+        .await
+        .map_err(|_| OAuthError::invalid_request("the body is too large"))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+        .map_err(|_| OAuthError::invalid_request("the body is not a valid form"))?;
+    let mut form = HashMap::with_capacity(pairs.len());
+    for (key, value) in pairs {
+        if form.insert(key.clone(), value).is_some() {
+            return Err(OAuthError::invalid_request(format!(
+                "the parameter '{key}' is repeated"
+            )));
+        }
+    }
+    Ok(form)
+}
+
+/// The client's id and secret, from HTTP Basic or the form, but not both (RFC 6749 §2.3).
+///
+/// RFC 6749 §2.3.1 has clients form-urlencode id and secret inside HTTP Basic, but many (curl's
+/// `-u`, most HTTP libraries) do not: when decoding changes them, the raw pair is the second try.
+fn client_credentials(
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+) -> Result<Vec<(String, String)>, OAuthError> {
+    let in_form = form.contains_key("client_secret");
+    match req.headers().get(AUTHORIZATION) {
+        Some(header) => {
+            if in_form {
+                return Err(OAuthError::invalid_request(
+                    "use one client authentication method, not two",
+                ));
+            }
+            let malformed = || OAuthError::invalid_client("malformed HTTP Basic credentials");
+            let value = header.to_str().map_err(|_| malformed())?;
+            let (scheme, encoded) = value.split_once(' ').ok_or_else(malformed)?;
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return Err(malformed());
+            }
+            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+            let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+            let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+            // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+            let decoded = (
+                form_decode(id).ok_or_else(malformed)?,
+                form_decode(secret).ok_or_else(malformed)?,
+            );
+            let raw = (id.to_owned(), secret.to_owned());
+            Ok(if decoded == raw {
+                vec![raw]
+            } else {
+                vec![decoded, raw]
+            })
+        }
+        None => match (form.get("client_id"), form.get("client_secret")) {
+            (Some(id), Some(secret)) => Ok(vec![(id.clone(), secret.clone())]),
+            _ => Err(OAuthError::invalid_client(
+                "client authentication is required (HTTP Basic)",
+            )),
+        },
+    }
+}
+
+fn form_decode(raw: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&format!("v={}", raw.replace('&', "%26"))).ok()?;
+    pairs.into_iter().next().map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_decode;
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(form_decode("a%3Ab+c").as_deref(), Some("a:b c"));
+        assert_eq!(
+            form_decode("plain-Secret_1").as_deref(),
+            Some("plain-Secret_1")
+        );
+        assert_eq!(form_decode("x&y=z").as_deref(), Some("x&y=z"));
+    }
+}

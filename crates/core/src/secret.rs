@@ -1,0 +1,76 @@
+//! Secrets that never print, and hashes of high-entropy secrets.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// Compares two byte strings in constant time (for equal lengths).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// The SHA-256 of a high-entropy secret (a client secret or a security-token secret).
+///
+/// Secrets Latchkey issues carry 256 bits of entropy, so a fast hash is enough to make a stolen
+/// table useless (the same reasoning as crates.io's API tokens); passwords, which people choose,
+/// use argon2id instead. Comparison is constant-time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretHash([u8; 32]);
+
+impl SecretHash {
+    /// Hashes a secret.
+    pub fn of(secret: &[u8]) -> Self {
+        Self(Sha256::digest(secret).into())
+    }
+
+    /// Rebuilds a hash read back from storage.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw digest, for storage.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Whether `secret` hashes to this value, in constant time.
+    pub fn matches(&self, secret: &[u8]) -> bool {
+        ct_eq(&Self::of(secret).0, &self.0)
+    }
+}
+
+impl fmt::Debug for SecretHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretHash([REDACTED])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_matches_only_its_secret() {
+        let hash = SecretHash::of(b"s3cret");
+        assert!(hash.matches(b"s3cret"));
+        assert!(!hash.matches(b"s3cret "));
+        assert!(!hash.matches(b""));
+    }
+
+    #[test]
+    fn debug_output_does_not_leak_the_value() {
+        let secret = SecretString::from("hunter2-very-secret");
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        let hash = SecretHash::of(b"x");
+        assert!(!format!("{hash:?}").contains(&format!("{:?}", hash.as_bytes())));
+    }
+
+    #[test]
+    fn ct_eq_compares_content() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"abcd"));
+    }
+}

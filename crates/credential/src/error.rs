@@ -1,0 +1,56 @@
+//! The errors of the credential domain.
+
+use crate::{PolicyViolation, UsernameError};
+use latchkey_core::{BoxError, OrgId, StoreError};
+use latchkey_tenancy::{AccessDenied, TenantError};
+use latchkey_token::TokenError;
+
+/// What can go wrong in a credential use case.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error(transparent)]
+    Denied(#[from] AccessDenied),
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error(transparent)]
+    InvalidUsername(#[from] UsernameError),
+    #[error("the msisdn is not a valid E.164 phone number ('+' then up to 15 digits)")]
+    InvalidMsisdn,
+    #[error("the field '{0}' is too long or contains control characters")]
+    InvalidAttribute(&'static str),
+    #[error("no credential with that username")]
+    NotFound,
+    #[error("a credential with that username already exists")]
+    AlreadyExists,
+    #[error("the credential has no password yet: use its set-password token")]
+    NoPassword,
+    #[error(transparent)]
+    Policy(#[from] PolicyViolation),
+    /// A security token presented to set a password is not acceptable.
+    #[error("the security token is not valid for this credential")]
+    InvalidToken(#[source] TokenError),
+    /// A security token looked up or revoked is unknown, used, expired or malformed.
+    #[error("no such security token")]
+    TokenNotFound,
+    #[error("destinationOrg is not a valid org id")]
+    InvalidDestination,
+    #[error("the destination org is the credential's own org")]
+    SameOrg,
+    #[error("the destination org '{0}' is disabled")]
+    DestinationDisabled(OrgId),
+    #[error("the destination org '{0}' does not exist")]
+    DestinationNotFound(OrgId),
+    #[error("password hashing failed")]
+    Hashing(#[source] BoxError),
+    #[error("credential storage failed")]
+    Store(#[source] StoreError),
+}
+
+impl From<TokenError> for CredentialError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Store(s) => CredentialError::Store(s),
+            other => CredentialError::InvalidToken(other),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The ports of the credential domain. Every adapter runs the contract suite of
+//! `latchkey-testkit`, which checks exactly the sentences below.
+
+use crate::{Credential, Password, PasswordHash, Username};
+use async_trait::async_trait;
+use latchkey_core::{BoxError, OrgId, StoreError};
+
+/// Where credentials live, per tenant. A credential is *live* until it is soft-deleted
+/// (`deleted_at` set); at most one live credential per username and org.
+#[async_trait]
+pub trait CredentialStore: Send + Sync + std::fmt::Debug {
+    /// The live credential of `org` with that username; `Ok(None)` when there is none.
+    async fn find(
+        &self,
+        org: &OrgId,
+        username: &Username,
+    ) -> Result<Option<Credential>, StoreError>;
+
+    /// Adds a credential. MUST fail with `StoreError::Conflict` when `org` already has a live
+    /// credential with that username (deleted ones do not count).
+    async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError>;
+
+    /// Replaces the live credential of `org` that has `credential.id`. MUST fail with
+    /// `StoreError::NotFound` when there is none. Storing it with `deleted_at` set makes it
+    /// no longer live. Callers never change the username through `update` (a new username is a
+    /// new credential), so adapters need not re-check uniqueness here.
+    async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError>;
+
+    /// Atomically replaces the live credential `removed.id` of `from` by `removed` (a soft-deleted
+    /// version) and inserts `moved` into `to`: both happen or neither does. MUST fail with
+    /// `StoreError::NotFound` when `from` has no live credential with `removed.id`, and with
+    /// `StoreError::Conflict` when `to` already has a live credential with `moved`'s username.
+    async fn move_credential(
+        &self,
+        from: &OrgId,
+        removed: Credential,
+        to: &OrgId,
+        moved: Credential,
+    ) -> Result<(), StoreError>;
+
+    /// The live credentials with that username in each of `orgs`, in the order of `orgs`.
+    async fn discover(
+        &self,
+        orgs: &[OrgId],
+        username: &Username,
+    ) -> Result<Vec<(OrgId, Credential)>, StoreError>;
+}
+
+/// Hashes and verifies passwords (argon2id in production).
+#[async_trait]
+pub trait PasswordHasher: Send + Sync + std::fmt::Debug {
+    /// A new salted hash of `password`.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, BoxError>;
+
+    /// Whether `password` matches `hash`.
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError>;
+}

@@ -1,0 +1,376 @@
+//! The credential use cases of the Credentials API (endpoints 1-9, 13 and 14).
+//!
+//! Every method checks, in this order: the caller's scope and org (403), that the tenant exists
+//! and is enabled (404), the input (400), then the state (404/409).
+
+use crate::{
+    Credential, CredentialAttrs, CredentialError, CredentialStore, Password, PasswordHasher,
+    Username,
+};
+use latchkey_core::{Clock, OrgId, SecureRandom, StoreError};
+use latchkey_tenancy::{Principal, Scope, TenantService};
+use latchkey_token::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
+use std::sync::Arc;
+
+/// Whether a transfer between orgs removes the credential from its origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    Move,
+    Copy,
+}
+
+/// Credential use cases.
+#[derive(Debug, Clone)]
+pub struct CredentialService {
+    store: Arc<dyn CredentialStore>,
+    hasher: Arc<dyn PasswordHasher>,
+    tenants: TenantService,
+    tokens: SecurityTokens,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+}
+
+impl CredentialService {
+    pub fn new(
+        store: Arc<dyn CredentialStore>,
+        hasher: Arc<dyn PasswordHasher>,
+        tenants: TenantService,
+        tokens: SecurityTokens,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn SecureRandom>,
+    ) -> Self {
+        Self {
+            store,
+            hasher,
+            tenants,
+            tokens,
+            clock,
+            random,
+        }
+    }
+
+    /// Endpoint 1: the live credential.
+    pub async fn get(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Credential, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsRead, org, username)
+            .await?;
+        self.live(org, &username).await
+    }
+
+    /// Endpoint 2: creates the credential disabled and without a password, and returns a
+    /// set-password token for it.
+    pub async fn create(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        attrs: CredentialAttrs,
+    ) -> Result<IssuedToken, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let credential = Credential::new(
+            self.random.uuid(),
+            username.clone(),
+            attrs,
+            self.clock.now(),
+        );
+        self.store
+            .insert(org, credential)
+            .await
+            .map_err(conflict_as_exists)?;
+        Ok(self
+            .tokens
+            .issue(org, username.as_str(), TokenPurpose::SetPassword)
+            .await?)
+    }
+
+    /// Endpoint 3: sets the password with a set- or change-password token issued for this
+    /// username. The token is used up and the credential is enabled.
+    pub async fn set_password(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        token: &str,
+        password: &Password,
+    ) -> Result<(), CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let token = TokenString::parse(token)?;
+        let mut credential = self.live(org, &username).await?;
+        let record = self
+            .tokens
+            .find(org, &token, &TokenPurpose::PASSWORD)
+            .await?;
+        if record.subject != username.as_str() {
+            return Err(CredentialError::InvalidToken(
+                latchkey_token::TokenError::Invalid,
+            ));
+        }
+        password.check_policy(&username)?;
+        let hash = self
+            .hasher
+            .hash(password)
+            .await
+            .map_err(CredentialError::Hashing)?;
+        self.tokens.consume(org, &record).await?;
+        credential.password_hash = Some(hash);
+        credential.enabled = true;
+        credential.updated_at = self.clock.now();
+        self.store
+            .update(org, credential)
+            .await
+            .map_err(missing_as_not_found)?;
+        self.tokens
+            .revoke_all(org, username.as_str(), &TokenPurpose::PASSWORD)
+            .await?;
+        Ok(())
+    }
+
+    /// Endpoint 4: enables or disables, and optionally sets `require2fa`.
+    pub async fn patch(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        enabled: bool,
+        require2fa: Option<bool>,
+    ) -> Result<(), CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let mut credential = self.live(org, &username).await?;
+        credential.enabled = enabled;
+        if let Some(require2fa) = require2fa {
+            credential.require2fa = require2fa;
+        }
+        credential.updated_at = self.clock.now();
+        self.store
+            .update(org, credential)
+            .await
+            .map_err(missing_as_not_found)
+    }
+
+    /// Endpoint 5: soft delete. The credential is disabled, its password erased and its
+    /// security tokens revoked; the username can be created again.
+    pub async fn delete(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<(), CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsAdmin, org, username)
+            .await?;
+        let credential = self.live(org, &username).await?;
+        let now = self.clock.now();
+        self.store
+            .update(org, credential.deleted(now))
+            .await
+            .map_err(missing_as_not_found)?;
+        self.revoke_everything(org, &username).await
+    }
+
+    /// Endpoints 6 and 7: moves or copies the credential (same password hash) to `destination`,
+    /// atomically. Returns the normalised username.
+    pub async fn transfer(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        destination: &str,
+        kind: Transfer,
+    ) -> Result<Username, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsAdmin, org, username)
+            .await?;
+        let destination = OrgId::parse(destination)
+            .map_err(|_| CredentialError::InvalidDestination)
+            .and_then(|d| {
+                if &d == org {
+                    Err(CredentialError::SameOrg)
+                } else {
+                    Ok(d)
+                }
+            })?;
+        caller.require_on(Scope::CredentialsAdmin, &destination)?;
+        self.require_destination(&destination).await?;
+        let credential = self.live(org, &username).await?;
+        let now = self.clock.now();
+        match kind {
+            Transfer::Move => {
+                let mut moved = credential.clone();
+                moved.updated_at = now;
+                let removed = credential.deleted(now);
+                self.store
+                    .move_credential(org, removed, &destination, moved)
+                    .await
+                    .map_err(conflict_as_exists)?;
+                self.revoke_everything(org, &username).await?;
+            }
+            Transfer::Copy => {
+                let mut copy = credential;
+                copy.id = self.random.uuid();
+                copy.created_at = now;
+                copy.updated_at = now;
+                copy.last_login_at = None;
+                self.store
+                    .insert(&destination, copy)
+                    .await
+                    .map_err(conflict_as_exists)?;
+            }
+        }
+        Ok(username)
+    }
+
+    /// Endpoint 8: the live credentials with that username in every enabled tenant the caller
+    /// covers (`org` is only the request's context).
+    pub async fn discover(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Vec<(OrgId, Credential)>, CredentialError> {
+        caller.require_on(Scope::CredentialsAdmin, org)?;
+        let username = Username::parse(username)?;
+        let mut orgs = self.tenants.enabled_orgs().await?;
+        orgs.retain(|o| caller.orgs.covers(o));
+        self.store
+            .discover(&orgs, &username)
+            .await
+            .map_err(CredentialError::Store)
+    }
+
+    /// Endpoint 9: a token to change the password of an active credential through endpoint 3.
+    pub async fn change_password_token(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<IssuedToken, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let credential = self.live(org, &username).await?;
+        if credential.password_hash.is_none() {
+            return Err(CredentialError::NoPassword);
+        }
+        Ok(self
+            .tokens
+            .issue(org, username.as_str(), TokenPurpose::ChangePassword)
+            .await?)
+    }
+
+    /// Endpoint 13: the username a live set- or change-password token was issued for.
+    pub async fn token_username(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        token: &str,
+    ) -> Result<String, CredentialError> {
+        self.enter_tenant(caller, Scope::Tokens, org).await?;
+        let token = TokenString::parse(token).map_err(|_| CredentialError::TokenNotFound)?;
+        let record = self
+            .tokens
+            .find(org, &token, &TokenPurpose::PASSWORD)
+            .await
+            .map_err(token_lookup)?;
+        Ok(record.subject)
+    }
+
+    /// Endpoint 14: revokes a live set- or change-password token.
+    pub async fn revoke_token(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        token: &str,
+    ) -> Result<(), CredentialError> {
+        self.enter_tenant(caller, Scope::Tokens, org).await?;
+        let token = TokenString::parse(token).map_err(|_| CredentialError::TokenNotFound)?;
+        self.tokens
+            .revoke(org, &token, &TokenPurpose::PASSWORD)
+            .await
+            .map_err(token_lookup)
+    }
+
+    async fn enter(
+        &self,
+        caller: &Principal,
+        scope: Scope,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Username, CredentialError> {
+        self.enter_tenant(caller, scope, org).await?;
+        Ok(Username::parse(username)?)
+    }
+
+    async fn enter_tenant(
+        &self,
+        caller: &Principal,
+        scope: Scope,
+        org: &OrgId,
+    ) -> Result<(), CredentialError> {
+        caller.require_on(scope, org)?;
+        self.tenants.require_enabled(org).await?;
+        Ok(())
+    }
+
+    async fn require_destination(&self, destination: &OrgId) -> Result<(), CredentialError> {
+        match self.tenants.find(destination).await? {
+            Some(tenant) if tenant.enabled => Ok(()),
+            Some(_) => Err(CredentialError::DestinationDisabled(destination.clone())),
+            None => Err(CredentialError::DestinationNotFound(destination.clone())),
+        }
+    }
+
+    async fn live(&self, org: &OrgId, username: &Username) -> Result<Credential, CredentialError> {
+        self.store
+            .find(org, username)
+            .await
+            .map_err(CredentialError::Store)?
+            .ok_or(CredentialError::NotFound)
+    }
+
+    async fn revoke_everything(
+        &self,
+        org: &OrgId,
+        username: &Username,
+    ) -> Result<(), CredentialError> {
+        let all = [
+            TokenPurpose::SetPassword,
+            TokenPurpose::ChangePassword,
+            TokenPurpose::MagicLink,
+        ];
+        self.tokens.revoke_all(org, username.as_str(), &all).await?;
+        Ok(())
+    }
+}
+
+fn conflict_as_exists(e: StoreError) -> CredentialError {
+    match e {
+        StoreError::Conflict => CredentialError::AlreadyExists,
+        StoreError::NotFound => CredentialError::NotFound,
+        other => CredentialError::Store(other),
+    }
+}
+
+fn missing_as_not_found(e: StoreError) -> CredentialError {
+    match e {
+        StoreError::NotFound => CredentialError::NotFound,
+        other => CredentialError::Store(other),
+    }
+}
+
+fn token_lookup(e: latchkey_token::TokenError) -> CredentialError {
+    match e {
+        latchkey_token::TokenError::Store(s) => CredentialError::Store(s),
+        _ => CredentialError::TokenNotFound,
+    }
+}

@@ -1,0 +1,117 @@
+use crate::{read, write};
+use async_trait::async_trait;
+use latchkey_core::{OrgId, StoreError};
+use latchkey_credential::{Credential, CredentialStore, Username};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// One tenant's credentials: the live ones by username, and the soft-deleted ones kept aside.
+#[derive(Debug, Default)]
+struct Tenant {
+    live: HashMap<Username, Credential>,
+    deleted: Vec<Credential>,
+}
+
+impl Tenant {
+    fn replace_live(&mut self, credential: Credential) -> Result<(), StoreError> {
+        let current = self
+            .live
+            .iter()
+            .find(|(_, c)| c.id == credential.id)
+            .map(|(u, _)| u.clone());
+        let username = current.ok_or(StoreError::NotFound)?;
+        self.live.remove(&username);
+        if credential.is_live() {
+            self.live.insert(credential.username.clone(), credential);
+        } else {
+            self.deleted.push(credential);
+        }
+        Ok(())
+    }
+}
+
+/// Credentials of every tenant behind one lock, so a move between tenants is atomic.
+#[derive(Debug, Default)]
+pub struct MemCredentialStore {
+    tenants: RwLock<HashMap<OrgId, Tenant>>,
+}
+
+#[async_trait]
+impl CredentialStore for MemCredentialStore {
+    async fn find(
+        &self,
+        org: &OrgId,
+        username: &Username,
+    ) -> Result<Option<Credential>, StoreError> {
+        Ok(read(&self.tenants)
+            .get(org)
+            .and_then(|t| t.live.get(username))
+            .cloned())
+    }
+
+    async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
+        let mut tenants = write(&self.tenants);
+        let tenant = tenants.entry(org.clone()).or_default();
+        if tenant.live.contains_key(&credential.username) {
+            return Err(StoreError::Conflict);
+        }
+        tenant.live.insert(credential.username.clone(), credential);
+        Ok(())
+    }
+
+    async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
+        let mut tenants = write(&self.tenants);
+        tenants
+            .get_mut(org)
+            .ok_or(StoreError::NotFound)?
+            .replace_live(credential)
+    }
+
+    async fn move_credential(
+        &self,
+        from: &OrgId,
+        removed: Credential,
+        to: &OrgId,
+        moved: Credential,
+    ) -> Result<(), StoreError> {
+        let mut tenants = write(&self.tenants);
+        let origin_has_it = tenants
+            .get(from)
+            .is_some_and(|t| t.live.values().any(|c| c.id == removed.id));
+        if !origin_has_it {
+            return Err(StoreError::NotFound);
+        }
+        if tenants
+            .get(to)
+            .is_some_and(|t| t.live.contains_key(&moved.username))
+        {
+            return Err(StoreError::Conflict);
+        }
+        // Both checks passed under the same write lock: neither step below can fail.
+        tenants
+            .entry(from.clone())
+            .or_default()
+            .replace_live(removed)?;
+        tenants
+            .entry(to.clone())
+            .or_default()
+            .live
+            .insert(moved.username.clone(), moved);
+        Ok(())
+    }
+
+    async fn discover(
+        &self,
+        orgs: &[OrgId],
+        username: &Username,
+    ) -> Result<Vec<(OrgId, Credential)>, StoreError> {
+        let tenants = read(&self.tenants);
+        Ok(orgs
+            .iter()
+            .filter_map(|org| {
+                let found = tenants.get(org)?.live.get(username)?;
+                Some((org.clone(), found.clone()))
+            })
+            .collect())
+    }
+}

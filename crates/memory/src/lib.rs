@@ -1,0 +1,26 @@
+//! In-memory adapters for every port: the dev-mode default (data is lost on exit) and the
+//! unit-test double. They run the same contract suites (`latchkey-testkit`) as the PostgreSQL
+//! and Redis adapters, so they cannot drift from them.
+//!
+//! Locks are `std` locks held only for the few instructions of each operation, never across an
+//! `.await`.
+
+mod credential;
+mod tenancy;
+mod token;
+
+pub use credential::MemCredentialStore;
+pub use tenancy::{MemClientRegistry, MemTenantDirectory};
+pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
+
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Reads through a lock; a poisoned lock still holds consistent data here, since every
+/// critical section is a plain map operation.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}

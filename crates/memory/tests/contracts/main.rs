@@ -1,0 +1,34 @@
+//! The in-memory adapters run the same contract suites as every other adapter of their ports,
+//! each check on a fresh, empty store.
+
+use latchkey_memory::{
+    MemClientRegistry, MemCredentialStore, MemSecurityTokenStore, MemSigningKeyStore,
+    MemTenantDirectory,
+};
+use latchkey_testkit::contracts;
+
+#[tokio::test]
+async fn mem_tenant_directory_honours_the_tenant_directory_contract() {
+    contracts::tenant_directory::run(|| async { MemTenantDirectory::default() }).await;
+}
+
+#[tokio::test]
+async fn mem_client_registry_honours_the_client_registry_contract() {
+    contracts::client_registry::run(|| async { MemClientRegistry::default() }).await;
+}
+
+/// Multi-thread: the `take` race must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_security_token_store_honours_the_security_token_store_contract() {
+    contracts::security_token_store::run(|| async { MemSecurityTokenStore::default() }).await;
+}
+
+#[tokio::test]
+async fn mem_signing_key_store_honours_the_signing_key_store_contract() {
+    contracts::signing_key_store::run(|| async { MemSigningKeyStore::default() }).await;
+}
+
+#[tokio::test]
+async fn mem_credential_store_honours_the_credential_store_contract() {
+    contracts::credential_store::run(|| async { MemCredentialStore::default() }).await;
+}

@@ -1,0 +1,22 @@
+//! Tenancy: who may use Latchkey and on which tenants.
+//!
+//! Owns tenants (one per brand, `OrgId`), API clients (service accounts that get service tokens
+//! through the client-credentials grant), the scopes, and the rule that decides whether a caller
+//! (`Principal`) may do something on an org. Pure domain: no I/O, no framework; storage comes in
+//! through the `TenantDirectory` and `ClientRegistry` ports.
+
+mod client;
+mod error;
+mod ports;
+mod principal;
+mod scope;
+mod service;
+mod tenant;
+
+pub use client::{ApiClient, ClientId, ClientName, ClientSecret, NewClient};
+pub use error::{AccessDenied, ClientError, TenancyError, TenantError};
+pub use ports::{ClientRegistry, TenantDirectory};
+pub use principal::Principal;
+pub use scope::{OrgAccess, Scope, ScopeParseError, ScopeSet};
+pub use service::{ClientService, TenantService};
+pub use tenant::{Tenant, TenantName};

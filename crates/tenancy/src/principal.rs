@@ -1,0 +1,39 @@
+//! The caller of an API request and the one rule that decides what it may do.
+
+use crate::{AccessDenied, OrgAccess, Scope, ScopeSet};
+use latchkey_core::OrgId;
+
+/// Who is calling: the subject of a verified access token, with its scopes and orgs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's subject (a client id for service tokens).
+    pub subject: String,
+    pub scopes: ScopeSet,
+    pub orgs: OrgAccess,
+}
+
+impl Principal {
+    /// Requires `scope`, whatever the org.
+    pub fn require(&self, scope: Scope) -> Result<(), AccessDenied> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(AccessDenied::MissingScope(scope))
+        }
+    }
+
+    /// Requires `scope` on `org`: the scope first, then the org (both answer 403).
+    pub fn require_on(&self, scope: Scope, org: &OrgId) -> Result<(), AccessDenied> {
+        self.require(scope)?;
+        self.require_org(org)
+    }
+
+    /// Requires that the token covers `org`.
+    pub fn require_org(&self, org: &OrgId) -> Result<(), AccessDenied> {
+        if self.orgs.covers(org) {
+            Ok(())
+        } else {
+            Err(AccessDenied::Org(org.clone()))
+        }
+    }
+}

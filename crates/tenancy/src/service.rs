@@ -1,0 +1,231 @@
+//! Tenant and client use cases, with the authorization rule applied first.
+
+use crate::{
+    AccessDenied, ApiClient, ClientError, ClientId, ClientName, ClientRegistry, ClientSecret,
+    NewClient, OrgAccess, Principal, Scope, ScopeSet, Tenant, TenantDirectory, TenantError,
+    TenantName,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_core::{Clock, OrgId, SecretHash, SecretString, SecureRandom, StoreError};
+use std::sync::Arc;
+
+/// Tenant use cases.
+#[derive(Debug, Clone)]
+pub struct TenantService {
+    tenants: Arc<dyn TenantDirectory>,
+    clock: Arc<dyn Clock>,
+}
+
+impl TenantService {
+    pub fn new(tenants: Arc<dyn TenantDirectory>, clock: Arc<dyn Clock>) -> Self {
+        Self { tenants, clock }
+    }
+
+    /// Creates or updates a tenant; returns it and whether it was created.
+    pub async fn put(
+        &self,
+        caller: &Principal,
+        org: OrgId,
+        name: TenantName,
+        enabled: bool,
+    ) -> Result<(Tenant, bool), TenantError> {
+        caller.require_on(Scope::TenantsAdmin, &org)?;
+        self.put_unchecked(org, name, enabled).await
+    }
+
+    /// Creates or updates a tenant without an access check: for start-up provisioning.
+    pub async fn put_unchecked(
+        &self,
+        org: OrgId,
+        name: TenantName,
+        enabled: bool,
+    ) -> Result<(Tenant, bool), TenantError> {
+        let now = self.clock.now();
+        let tenant = Tenant {
+            id: org,
+            name,
+            enabled,
+            created_at: now,
+            updated_at: now,
+        };
+        self.tenants.put(tenant).await.map_err(TenantError::Store)
+    }
+
+    pub async fn get(&self, caller: &Principal, org: &OrgId) -> Result<Tenant, TenantError> {
+        caller.require_on(Scope::TenantsAdmin, org)?;
+        self.find(org)
+            .await?
+            .ok_or_else(|| TenantError::NotFound(org.clone()))
+    }
+
+    /// The tenants the caller covers.
+    pub async fn list(&self, caller: &Principal) -> Result<Vec<Tenant>, TenantError> {
+        caller.require(Scope::TenantsAdmin)?;
+        let all = self.tenants.list().await.map_err(TenantError::Store)?;
+        Ok(all
+            .into_iter()
+            .filter(|t| caller.orgs.covers(&t.id))
+            .collect())
+    }
+
+    /// The tenant, if it exists and is enabled: a disabled tenant answers as if it did not exist.
+    pub async fn require_enabled(&self, org: &OrgId) -> Result<Tenant, TenantError> {
+        match self.find(org).await? {
+            Some(tenant) if tenant.enabled => Ok(tenant),
+            _ => Err(TenantError::NotFound(org.clone())),
+        }
+    }
+
+    /// The ids of every enabled tenant.
+    pub async fn enabled_orgs(&self) -> Result<Vec<OrgId>, TenantError> {
+        let all = self.tenants.list().await.map_err(TenantError::Store)?;
+        Ok(all
+            .into_iter()
+            .filter(|t| t.enabled)
+            .map(|t| t.id)
+            .collect())
+    }
+
+    /// The tenant, enabled or not; `Ok(None)` when it does not exist.
+    pub async fn find(&self, org: &OrgId) -> Result<Option<Tenant>, TenantError> {
+        self.tenants.get(org).await.map_err(TenantError::Store)
+    }
+}
+
+/// API-client use cases.
+#[derive(Debug, Clone)]
+pub struct ClientService {
+    clients: Arc<dyn ClientRegistry>,
+    tenants: Arc<dyn TenantDirectory>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+}
+
+impl ClientService {
+    pub fn new(
+        clients: Arc<dyn ClientRegistry>,
+        tenants: Arc<dyn TenantDirectory>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn SecureRandom>,
+    ) -> Self {
+        Self {
+            clients,
+            tenants,
+            clock,
+            random,
+        }
+    }
+
+    /// Registers a client. The caller may only grant scopes it holds and orgs it covers, and
+    /// every named org must exist. Returns the client and its secret, which is never shown again.
+    pub async fn create(
+        &self,
+        caller: &Principal,
+        new: NewClient,
+    ) -> Result<(ApiClient, ClientSecret), ClientError> {
+        caller.require(Scope::ClientsAdmin)?;
+        if new.scopes.is_empty() {
+            return Err(ClientError::NoScopes);
+        }
+        if new.orgs.is_empty() {
+            return Err(ClientError::NoOrgs);
+        }
+        if !new.scopes.is_subset_of(caller.scopes) || !caller.orgs.covers_all(&new.orgs) {
+            return Err(AccessDenied::Escalation.into());
+        }
+        if let OrgAccess::Only(orgs) = &new.orgs {
+            for org in orgs {
+                if self
+                    .tenants
+                    .get(org)
+                    .await
+                    .map_err(ClientError::Store)?
+                    .is_none()
+                {
+                    return Err(ClientError::UnknownOrg(org.clone()));
+                }
+            }
+        }
+        let id = ClientId::parse(&self.random.uuid().to_string())?;
+        let secret = URL_SAFE_NO_PAD.encode(self.random.secret_bytes());
+        let client = ApiClient {
+            id,
+            name: new.name,
+            secret_hash: SecretHash::of(secret.as_bytes()),
+            scopes: new.scopes,
+            orgs: new.orgs,
+            created_at: self.clock.now(),
+        };
+        self.clients
+            .insert(client.clone())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => ClientError::AlreadyExists,
+                other => ClientError::Store(other),
+            })?;
+        Ok((client, SecretString::from(secret)))
+    }
+
+    /// Creates (or resets) the bootstrap client: every scope, every org.
+    pub async fn bootstrap(&self, id: ClientId, secret: &[u8]) -> Result<ApiClient, ClientError> {
+        let client = ApiClient {
+            id,
+            name: ClientName::parse("bootstrap")?,
+            secret_hash: SecretHash::of(secret),
+            scopes: ScopeSet::all(),
+            orgs: OrgAccess::All,
+            created_at: self.clock.now(),
+        };
+        self.clients
+            .upsert(client.clone())
+            .await
+            .map_err(ClientError::Store)?;
+        Ok(client)
+    }
+
+    /// The clients whose orgs the caller covers.
+    pub async fn list(&self, caller: &Principal) -> Result<Vec<ApiClient>, ClientError> {
+        caller.require(Scope::ClientsAdmin)?;
+        let all = self.clients.list().await.map_err(ClientError::Store)?;
+        Ok(all
+            .into_iter()
+            .filter(|c| caller.orgs.covers_all(&c.orgs))
+            .collect())
+    }
+
+    /// Deletes a client the caller covers; its tokens stop working.
+    pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
+        caller.require(Scope::ClientsAdmin)?;
+        let client = self.get(id).await?.ok_or(ClientError::NotFound)?;
+        if !caller.orgs.covers_all(&client.orgs) {
+            return Err(AccessDenied::Escalation.into());
+        }
+        self.clients.delete(id).await.map_err(|e| match e {
+            StoreError::NotFound => ClientError::NotFound,
+            other => ClientError::Store(other),
+        })
+    }
+
+    /// Looks a client up by id.
+    pub async fn get(&self, id: &ClientId) -> Result<Option<ApiClient>, ClientError> {
+        self.clients.get(id).await.map_err(ClientError::Store)
+    }
+
+    /// Checks a client id and secret. Returns `Ok(None)` for an unknown client or a wrong
+    /// secret (the caller must not be told which), hashing in both cases so they cost the same.
+    pub async fn authenticate(
+        &self,
+        id: &str,
+        secret: &[u8],
+    ) -> Result<Option<ApiClient>, ClientError> {
+        let client = match ClientId::parse(id) {
+            Ok(id) => self.get(&id).await?,
+            Err(_) => None,
+        };
+        let unknown = SecretHash::from_bytes([0; 32]);
+        let hash = client.as_ref().map_or(&unknown, |c| &c.secret_hash);
+        let matches = hash.matches(secret);
+        Ok(client.filter(|_| matches))
+    }
+}

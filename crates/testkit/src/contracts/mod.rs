@@ -1,0 +1,59 @@
+//! One contract suite per storage port. Each suite is a module of `pub async fn` checks, each
+//! named after the behaviour it checks and taking a fresh, empty store, plus a `run` function
+//! that runs every check of the module, each on a new store from the adapter's factory:
+//!
+//! ```text
+//! #[tokio::test]
+//! async fn tenant_directory_contract() {
+//!     contracts::tenant_directory::run(|| async { MemTenantDirectory::default() }).await;
+//! }
+//! ```
+//!
+//! A PostgreSQL factory creates a fresh schema per call, so no check sees another's rows. Checks
+//! panic with a message saying which sentence of the port's contract was broken.
+//!
+//! `security_token_store::run` needs a multi-thread runtime
+//! (`#[tokio::test(flavor = "multi_thread")]`): its `take` race is meaningless without parallel
+//! tasks, and it says so rather than pass vacuously.
+
+pub mod client_registry;
+pub mod credential_store;
+pub mod security_token_store;
+pub mod signing_key_store;
+pub mod tenant_directory;
+
+use latchkey_core::StoreError;
+use std::fmt::Debug;
+
+/// Names the check about to run on stderr, which the test harness shows only when a test fails:
+/// the failing check is the last one named.
+fn begin(port: &str, check: &str) {
+    eprintln!("contract {port}: {check}");
+}
+
+/// Asserts that `result` is `Ok` and returns the value.
+#[track_caller]
+fn ok<T>(result: Result<T, StoreError>, what: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{what}: expected Ok, got Err({e:?})"),
+    }
+}
+
+/// Asserts that `result` is `Err(StoreError::Conflict)`.
+#[track_caller]
+fn assert_conflict<T: Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::Conflict) => {}
+        other => panic!("{what}: expected Err(StoreError::Conflict), got {other:?}"),
+    }
+}
+
+/// Asserts that `result` is `Err(StoreError::NotFound)`.
+#[track_caller]
+fn assert_not_found<T: Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::NotFound) => {}
+        other => panic!("{what}: expected Err(StoreError::NotFound), got {other:?}"),
+    }
+}

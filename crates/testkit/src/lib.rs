@@ -1,0 +1,24 @@
+//! What Latchkey's tests share: the contract suites every storage adapter runs, fixtures that
+//! build valid domain values, a clock that tests set and advance, and deterministic randomness.
+//!
+//! The contract suites (`contracts::*`) check exactly the sentences of the ports' doc comments
+//! ("MUST fail with `Conflict` when…", "returns `Ok(None)` when…", ordering, atomicity). Each
+//! adapter of a port runs the same suite, so the in-memory adapters cannot drift from the
+//! PostgreSQL ones. A suite takes a factory and gives every check a fresh, empty store.
+//!
+//! Used only by tests: it must never be a dependency of production code, and it may depend on
+//! the domain crates and the async runtime only, never on an adapter.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "contract suites and fixtures fail by panicking, like any test"
+)]
+
+mod clock;
+pub mod contracts;
+pub mod fixtures;
+mod random;
+
+pub use clock::FixedClock;
+pub use random::SeededRandom;

@@ -1,0 +1,166 @@
+//! Access tokens: the client-credentials grant that issues them and the check every API call
+//! makes.
+
+use crate::{AccessTokenCodec, AuthError, GrantError};
+use latchkey_core::{Clock, SecureRandom};
+use latchkey_tenancy::{ClientId, ClientService, OrgAccess, Principal, ScopeSet};
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// The claims of a Latchkey access token (RFC 9068 profile, plus `scope` and `orgs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub issuer: String,
+    pub subject: String,
+    pub audience: String,
+    pub client_id: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub jwt_id: Uuid,
+    pub scopes: ScopeSet,
+    pub orgs: OrgAccess,
+}
+
+/// A signed access token and what the token endpoint says about it.
+#[derive(Debug, Clone)]
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub expires_in: i64,
+    pub scopes: ScopeSet,
+}
+
+/// Issues service tokens through the client-credentials grant (RFC 6749 §4.4).
+#[derive(Debug, Clone)]
+pub struct ServiceTokenIssuer {
+    clients: ClientService,
+    codec: Arc<dyn AccessTokenCodec>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+}
+
+impl ServiceTokenIssuer {
+    pub fn new(
+        clients: ClientService,
+        codec: Arc<dyn AccessTokenCodec>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn SecureRandom>,
+        issuer: String,
+        audience: String,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            clients,
+            codec,
+            clock,
+            random,
+            issuer,
+            audience,
+            ttl,
+        }
+    }
+
+    /// Authenticates the client and issues a token. A requested scope is narrowed to what the
+    /// client is allowed; unknown scope names, or nothing left after narrowing, is `InvalidScope`.
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: &[u8],
+        requested: Option<&str>,
+    ) -> Result<IssuedAccessToken, GrantError> {
+        let client = self
+            .clients
+            .authenticate(client_id, secret)
+            .await
+            .map_err(GrantError::Unavailable)?
+            .ok_or(GrantError::InvalidClient)?;
+        let scopes = match requested.map(str::trim).filter(|s| !s.is_empty()) {
+            None => client.scopes,
+            Some(raw) => ScopeSet::parse_space_delimited(raw)
+                .map_err(|_| GrantError::InvalidScope)?
+                .intersection(client.scopes),
+        };
+        if scopes.is_empty() {
+            return Err(GrantError::InvalidScope);
+        }
+        let now = self.clock.now().unix_timestamp();
+        let claims = AccessClaims {
+            issuer: self.issuer.clone(),
+            subject: client.id.to_string(),
+            audience: self.audience.clone(),
+            client_id: client.id.to_string(),
+            issued_at: now,
+            expires_at: now + self.ttl.whole_seconds(),
+            jwt_id: self.random.uuid(),
+            scopes,
+            orgs: client.orgs,
+        };
+        let token = self.codec.sign(&claims).map_err(GrantError::Signing)?;
+        Ok(IssuedAccessToken {
+            token,
+            expires_in: self.ttl.whole_seconds(),
+            scopes,
+        })
+    }
+}
+
+/// Turns a bearer token into the `Principal` that presented it.
+#[derive(Debug, Clone)]
+pub struct AccessTokenVerifier {
+    clients: ClientService,
+    codec: Arc<dyn AccessTokenCodec>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccessTokenVerifier {
+    pub fn new(
+        clients: ClientService,
+        codec: Arc<dyn AccessTokenCodec>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            clients,
+            codec,
+            clock,
+        }
+    }
+
+    /// Checks signature, issuer, audience and expiry (the codec's part), then that the token's
+    /// client still exists. Returns the principal and the token's expiry (Unix seconds).
+    pub async fn verify(&self, token: &str) -> Result<(Principal, i64), AuthError> {
+        let claims = self.codec.verify(token)?;
+        self.check_expiry(claims.expires_at)?;
+        let client_id = ClientId::parse(&claims.client_id)
+            .map_err(|_| AuthError::Invalid(crate::VerifyError::InvalidClaims))?;
+        let client = self
+            .clients
+            .get(&client_id)
+            .await
+            .map_err(AuthError::Unavailable)?;
+        // A token outlives neither its client nor a client re-created under the same id.
+        match client {
+            Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => {}
+            _ => return Err(AuthError::Revoked),
+        }
+        let principal = Principal {
+            subject: claims.subject,
+            scopes: claims.scopes,
+            orgs: claims.orgs,
+        };
+        Ok((principal, claims.expires_at))
+    }
+
+    /// Fails with `Expired` when `expires_at` (Unix seconds) is not in the future.
+    pub fn check_expiry(&self, expires_at: i64) -> Result<(), AuthError> {
+        if expires_at <= self.clock.now().unix_timestamp() {
+            Err(AuthError::Expired)
+        } else {
+            Ok(())
+        }
+    }
+}

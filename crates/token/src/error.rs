@@ -1,0 +1,76 @@
+//! The errors of the token domain.
+
+use latchkey_core::StoreError;
+
+/// Errors about security tokens.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// Not of the shape `<uuid>@<org>@<secret>`, or issued for another org.
+    #[error("the token is malformed")]
+    Malformed,
+    /// Unknown, already used, revoked, of the wrong purpose or for another subject.
+    #[error("the token is not valid")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+    #[error("token storage failed")]
+    Store(#[source] StoreError),
+}
+
+/// Why a JWT does not verify (the codec's report).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("not a well-formed JWT")]
+    Malformed,
+    #[error("signed with an unknown key")]
+    UnknownKey,
+    #[error("bad signature or algorithm")]
+    BadSignature,
+    #[error("wrong issuer or audience")]
+    WrongAudience,
+    #[error("missing or invalid claims")]
+    InvalidClaims,
+}
+
+/// Why a bearer token is refused (HTTP 401), or could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("the bearer token does not verify: {0}")]
+    Invalid(#[from] VerifyError),
+    #[error("the bearer token has expired")]
+    Expired,
+    #[error("the bearer token's client no longer exists")]
+    Revoked,
+    #[error("token verification could not reach storage")]
+    Unavailable(#[source] latchkey_tenancy::ClientError),
+}
+
+/// Errors of the token endpoint's grants (answered as OAuth error JSON).
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error("client authentication failed")]
+    InvalidClient,
+    #[error("the requested scope is invalid, unknown, or not allowed for this client")]
+    InvalidScope,
+    #[error("signing the token failed")]
+    Signing(#[source] latchkey_core::BoxError),
+    #[error("client lookup failed")]
+    Unavailable(#[source] latchkey_tenancy::ClientError),
+}
+
+/// Errors of signing-key management.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("no signing key with that id")]
+    NotFound,
+    #[error("the active signing key cannot be removed: rotate first")]
+    Active,
+    #[error("key generation or loading failed")]
+    Crypto(#[source] latchkey_core::BoxError),
+    #[error(transparent)]
+    Denied(#[from] latchkey_tenancy::AccessDenied),
+    #[error("key storage failed")]
+    Store(#[source] StoreError),
+}

@@ -1,0 +1,18 @@
+//! Tokens: the opaque security tokens of the Credentials API (`<uuid>@<org>@<secret>`, stored
+//! hashed, with a purpose and an expiry) and the JWT access tokens that authorize API calls
+//! (their claims, the signing-key ring, the client-credentials grant and verification).
+//!
+//! Pure domain: JWT encoding and key generation come in through the `AccessTokenCodec` and
+//! `KeyGenerator` ports, storage through `SecurityTokenStore` and `SigningKeyStore`.
+
+mod access;
+mod error;
+mod keys;
+mod ports;
+mod security;
+
+pub use access::{AccessClaims, AccessTokenVerifier, IssuedAccessToken, ServiceTokenIssuer};
+pub use error::{AuthError, GrantError, KeyError, TokenError, VerifyError};
+pub use keys::{KeyService, SigningAlgorithm, SigningKey};
+pub use ports::{AccessTokenCodec, KeyGenerator, SecurityTokenStore, SigningKeyStore};
+pub use security::{IssuedToken, SecurityToken, SecurityTokens, TokenPurpose, TokenString};

@@ -1,0 +1,61 @@
+//! The ports of the token domain. Every adapter runs the contract suite of `latchkey-testkit`.
+
+use crate::{AccessClaims, SecurityToken, SigningAlgorithm, SigningKey, TokenPurpose, VerifyError};
+use async_trait::async_trait;
+use latchkey_core::{BoxError, OrgId, StoreError};
+use uuid::Uuid;
+
+/// Where security tokens live (per tenant). Only hashes of their secrets are stored.
+#[async_trait]
+pub trait SecurityTokenStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new token. MUST fail with `StoreError::Conflict` when `org` already holds a token
+    /// with that id.
+    async fn insert(&self, org: &OrgId, token: SecurityToken) -> Result<(), StoreError>;
+
+    /// Returns `Ok(None)` when `org` holds no token with that id.
+    async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
+
+    /// Removes the token and returns it, atomically: of concurrent callers, exactly one gets
+    /// `Some`. Returns `Ok(None)` when there is no such token.
+    async fn take(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
+
+    /// Removes every token of `org` issued for `subject` with one of `purposes`; returns how many.
+    async fn delete_for_subject(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purposes: &[TokenPurpose],
+    ) -> Result<u64, StoreError>;
+}
+
+/// Where the JWT signing keys live.
+#[async_trait]
+pub trait SigningKeyStore: Send + Sync + std::fmt::Debug {
+    /// Stores a key. MUST fail with `StoreError::Conflict` when the `kid` is taken.
+    async fn insert(&self, key: SigningKey) -> Result<(), StoreError>;
+
+    /// Every key, oldest first (ordered by `created_at`, then `kid`).
+    async fn list(&self) -> Result<Vec<SigningKey>, StoreError>;
+
+    /// Removes a key. MUST fail with `StoreError::NotFound` when no key has that `kid`.
+    async fn remove(&self, kid: &str) -> Result<(), StoreError>;
+}
+
+/// Makes new key pairs.
+pub trait KeyGenerator: Send + Sync + std::fmt::Debug {
+    /// A fresh private key for `algorithm`, as PKCS#8 DER.
+    fn generate(&self, algorithm: SigningAlgorithm) -> Result<Vec<u8>, BoxError>;
+}
+
+/// Signs and verifies access tokens (JWTs) with the loaded key ring.
+pub trait AccessTokenCodec: Send + Sync + std::fmt::Debug {
+    /// Replaces the key ring: the newest key signs, every key verifies.
+    fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError>;
+
+    /// Signs `claims` with the active key.
+    fn sign(&self, claims: &AccessClaims) -> Result<String, BoxError>;
+
+    /// Checks the signature, the issuer and the audience, and decodes the claims. MUST NOT
+    /// check expiry: the caller does, with its clock.
+    fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError>;
+}

@@ -1,0 +1,282 @@
+//! Security tokens: `<uuid>@<org>@<secret>`, single-purpose, expiring, stored hashed.
+//!
+//! The uuid finds the stored record, the org routes the token to its tenant, and the secret
+//! (32 random bytes, URL-safe base64) proves possession; only its SHA-256 is stored and it is
+//! compared in constant time.
+
+use crate::{SecurityTokenStore, TokenError};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use latchkey_core::{
+    Clock, ExposeSecret as _, OrgId, SecretHash, SecretString, SecureRandom, StoreError, Timestamp,
+};
+use std::fmt;
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// What a security token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// Sets the first password of a new credential (and enables it).
+    SetPassword,
+    /// Replaces the password of an existing credential.
+    ChangePassword,
+    /// Signs the customer in without a password.
+    MagicLink,
+}
+
+impl TokenPurpose {
+    /// The purposes endpoint 3 accepts, and that tokens endpoints 13 and 14 manage.
+    pub const PASSWORD: [TokenPurpose; 2] =
+        [TokenPurpose::SetPassword, TokenPurpose::ChangePassword];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::SetPassword => "set_password",
+            TokenPurpose::ChangePassword => "change_password",
+            TokenPurpose::MagicLink => "magic_link",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::SetPassword, Self::ChangePassword, Self::MagicLink]
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+    }
+}
+
+/// A stored security token. Holds the hash of the secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityToken {
+    pub id: Uuid,
+    /// Whom the token was issued for (a credential's username).
+    pub subject: String,
+    pub purpose: TokenPurpose,
+    pub secret_hash: SecretHash,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A token as presented by a client, parsed but not yet checked.
+pub struct TokenString {
+    pub id: Uuid,
+    pub org: OrgId,
+    secret: SecretString,
+}
+
+impl TokenString {
+    /// Parses `<uuid>@<org>@<secret>`.
+    pub fn parse(raw: &str) -> Result<Self, TokenError> {
+        let mut parts = raw.splitn(3, '@');
+        let (Some(id), Some(org), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(TokenError::Malformed);
+        };
+        let id = Uuid::try_parse(id).map_err(|_| TokenError::Malformed)?;
+        let org = OrgId::parse(org).map_err(|_| TokenError::Malformed)?;
+        let secret_ok = (1..=512).contains(&secret.len())
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='));
+        if !secret_ok {
+            return Err(TokenError::Malformed);
+        }
+        Ok(Self {
+            id,
+            org,
+            secret: SecretString::from(secret),
+        })
+    }
+
+    fn matches(&self, hash: &SecretHash) -> bool {
+        hash.matches(self.secret.expose_secret().as_bytes())
+    }
+}
+
+impl fmt::Debug for TokenString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenString({}@{}@[REDACTED])", self.id, self.org)
+    }
+}
+
+/// A freshly issued token in clear, to hand to the client once.
+pub struct IssuedToken {
+    pub id: Uuid,
+    pub expires_at: Timestamp,
+    value: SecretString,
+}
+
+impl IssuedToken {
+    /// The full `<uuid>@<org>@<secret>` string.
+    pub fn expose(&self) -> &str {
+        self.value.expose_secret()
+    }
+}
+
+impl fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IssuedToken({}, [REDACTED])", self.id)
+    }
+}
+
+/// Security-token use cases.
+#[derive(Debug, Clone)]
+pub struct SecurityTokens {
+    store: Arc<dyn SecurityTokenStore>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+    ttl: Duration,
+}
+
+impl SecurityTokens {
+    pub fn new(
+        store: Arc<dyn SecurityTokenStore>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn SecureRandom>,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            random,
+            ttl,
+        }
+    }
+
+    /// Issues a token for `subject` in `org`, valid for the configured lifetime.
+    pub async fn issue(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purpose: TokenPurpose,
+    ) -> Result<IssuedToken, TokenError> {
+        let id = self.random.uuid();
+        let secret = URL_SAFE.encode(self.random.secret_bytes());
+        let now = self.clock.now();
+        let record = SecurityToken {
+            id,
+            subject: subject.to_owned(),
+            purpose,
+            secret_hash: SecretHash::of(secret.as_bytes()),
+            created_at: now,
+            expires_at: now + self.ttl,
+        };
+        let expires_at = record.expires_at;
+        self.store
+            .insert(org, record)
+            .await
+            .map_err(TokenError::Store)?;
+        let value = SecretString::from(format!("{id}@{org}@{secret}"));
+        Ok(IssuedToken {
+            id,
+            expires_at,
+            value,
+        })
+    }
+
+    /// Finds a live token of `org` with one of `purposes`. Fails with `Malformed` for a token of
+    /// another org, `Invalid` for an unknown token, a wrong secret or another purpose, and
+    /// `Expired` for an expired one.
+    pub async fn find(
+        &self,
+        org: &OrgId,
+        token: &TokenString,
+        purposes: &[TokenPurpose],
+    ) -> Result<SecurityToken, TokenError> {
+        if &token.org != org {
+            return Err(TokenError::Malformed);
+        }
+        let record = self
+            .store
+            .get(org, token.id)
+            .await
+            .map_err(TokenError::Store)?;
+        let record =
+            record.filter(|r| token.matches(&r.secret_hash) && purposes.contains(&r.purpose));
+        let record = record.ok_or(TokenError::Invalid)?;
+        if record.expires_at <= self.clock.now() {
+            return Err(TokenError::Expired);
+        }
+        Ok(record)
+    }
+
+    /// Uses up a token that [`SecurityTokens::find`] accepted: exactly one concurrent caller wins.
+    pub async fn consume(&self, org: &OrgId, record: &SecurityToken) -> Result<(), TokenError> {
+        match self
+            .store
+            .take(org, record.id)
+            .await
+            .map_err(TokenError::Store)?
+        {
+            Some(taken) if taken.secret_hash == record.secret_hash => Ok(()),
+            _ => Err(TokenError::Invalid),
+        }
+    }
+
+    /// Revokes one token (it must be live and have one of `purposes`).
+    pub async fn revoke(
+        &self,
+        org: &OrgId,
+        token: &TokenString,
+        purposes: &[TokenPurpose],
+    ) -> Result<(), TokenError> {
+        let record = self.find(org, token, purposes).await?;
+        self.consume(org, &record).await
+    }
+
+    /// Revokes every token of `subject` with one of `purposes`.
+    pub async fn revoke_all(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purposes: &[TokenPurpose],
+    ) -> Result<u64, TokenError> {
+        self.store
+            .delete_for_subject(org, subject, purposes)
+            .await
+            .map_err(TokenError::Store)
+    }
+}
+
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> Self {
+        TokenError::Store(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_shape() {
+        let raw = "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@h7sn381lTBopU7pLIljv36pWzPTEy-FlswJznI_JqVoxbUXi40XJP8ekJ_1Owtrvzo4FOqIXCtABHhLPJ7rrHAa2UchVqWHuYQZyBCcutP_ryfegNNjC8OWYNc0Mf-mAg1O_GEA50pEXh9UkXINuCikK_XmgDonQhOmRwHC_qiU=";
+        let token = TokenString::parse(raw);
+        assert!(matches!(&token, Ok(t) if t.org.as_str() == "masmovil"));
+    }
+
+    #[test]
+    fn rejects_malformed_tokens() {
+        for bad in [
+            "",
+            "abc",
+            "not-a-uuid@masmovil@secret",
+            "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@Bad Org@secret",
+            "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@",
+            "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@sec ret",
+            "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@a@b",
+        ] {
+            assert!(
+                matches!(TokenString::parse(bad), Err(TokenError::Malformed)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_does_not_leak_the_secret() {
+        let token =
+            TokenString::parse("ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@TOPSECRETvalue");
+        assert!(matches!(token, Ok(t) if !format!("{t:?}").contains("TOPSECRET")));
+    }
+}
