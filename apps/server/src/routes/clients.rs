@@ -66,7 +66,7 @@ impl From<ApiClient> for ClientDto {
 }
 
 /// Registers a client and shows its secret once.
-#[utoipa::path(post, path = "/v1/clients", tag = "Clients",
+#[utoipa::path(post, operation_id = "clients_create", path = "/v1/clients", tag = "Clients",
     request_body = CreateClient,
     responses(
         (status = 201, description = "Created; the secret is shown this once", body = CreatedClient),
@@ -111,7 +111,7 @@ pub async fn create(
 }
 
 /// The clients whose orgs the token covers.
-#[utoipa::path(get, path = "/v1/clients", tag = "Clients",
+#[utoipa::path(get, operation_id = "clients_list", path = "/v1/clients", tag = "Clients",
     responses(
         (status = 200, description = "Clients ordered by id", body = [ClientDto]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
@@ -123,7 +123,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 }
 
 /// Deletes a client; its tokens stop working.
-#[utoipa::path(delete, path = "/v1/clients/{id}", tag = "Clients",
+#[utoipa::path(delete, operation_id = "clients_delete", path = "/v1/clients/{id}", tag = "Clients",
     params(("id" = String, Path, description = "Client id")),
     responses(
         (status = 204, description = "Deleted"),

@@ -172,7 +172,7 @@ pub struct TransferResult {
 type OrgUser = web::Path<(String, String)>;
 
 /// 1. A credential, without its password.
-#[utoipa::path(get, path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
+#[utoipa::path(get, operation_id = "credentials_get", path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
         (status = 200, description = "The credential", body = CredentialDto),
@@ -192,7 +192,7 @@ pub async fn get(
 }
 
 /// 2. Creates the credential disabled and without password; answers a set-password token.
-#[utoipa::path(post, path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
+#[utoipa::path(post, operation_id = "credentials_create", path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "An e-mail address, an E.164 MSISDN or a plain identifier")),
     request_body(content = CreateCredential, description = "Optional"),
     responses(
@@ -227,7 +227,7 @@ pub async fn create(
 }
 
 /// 3. Sets the password with a set- or change-password token; enables the credential.
-#[utoipa::path(put, path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
+#[utoipa::path(put, operation_id = "credentials_set_password", path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     request_body = SetPassword,
     responses(
@@ -255,7 +255,7 @@ pub async fn set_password(
 }
 
 /// 4. Enables or disables; optionally sets `require2fa`.
-#[utoipa::path(patch, path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
+#[utoipa::path(patch, operation_id = "credentials_patch", path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     request_body = PatchCredential,
     responses(
@@ -282,7 +282,7 @@ pub async fn patch(
 }
 
 /// 5. Soft delete: disabled, password erased, tokens revoked; the username can be created again.
-#[utoipa::path(delete, path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
+#[utoipa::path(delete, operation_id = "credentials_delete", path = "/v1/orgs/{org}/credentials/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
         (status = 204, description = "Deleted"),
@@ -327,7 +327,7 @@ async fn transfer(
 }
 
 /// 6. Moves the credential to another org, atomically.
-#[utoipa::path(post, path = "/v1/orgs/{org}/credentials/move/{username}", tag = "Credentials",
+#[utoipa::path(post, operation_id = "credentials_move_credential", path = "/v1/orgs/{org}/credentials/move/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Origin org id"), ("username" = String, Path, description = "Username")),
     request_body = TransferRequest,
     responses(
@@ -349,7 +349,7 @@ pub async fn move_credential(
 }
 
 /// 7. Copies the credential (same password hash) to another org.
-#[utoipa::path(post, path = "/v1/orgs/{org}/credentials/copy/{username}", tag = "Credentials",
+#[utoipa::path(post, operation_id = "credentials_copy_credential", path = "/v1/orgs/{org}/credentials/copy/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Origin org id"), ("username" = String, Path, description = "Username")),
     request_body = TransferRequest,
     responses(
@@ -371,7 +371,7 @@ pub async fn copy_credential(
 }
 
 /// 8. The credentials with that username in every enabled tenant the token covers.
-#[utoipa::path(get, path = "/v1/orgs/{org}/credentials/discover/{username}", tag = "Credentials",
+#[utoipa::path(get, operation_id = "credentials_discover", path = "/v1/orgs/{org}/credentials/discover/{username}", tag = "Credentials",
     params(("org" = String, Path, description = "Org id (context of the request)"), ("username" = String, Path, description = "Username")),
     responses(
         (status = 200, description = "Found credentials, possibly none", body = [DiscoveredCredential]),
@@ -404,7 +404,7 @@ pub async fn discover(
 }
 
 /// 9. A token to change the password through endpoint 3.
-#[utoipa::path(post, path = "/v1/orgs/{org}/credentials/{username}/change_password", tag = "Credentials",
+#[utoipa::path(post, operation_id = "credentials_change_password", path = "/v1/orgs/{org}/credentials/{username}/change_password", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
         (status = 201, description = "A change-password token", body = SecurityTokenDto),

@@ -38,7 +38,7 @@ fn dto(key: &SigningKey, active: bool) -> KeyDto {
 }
 
 /// Every signing key, oldest first.
-#[utoipa::path(get, path = "/v1/keys", tag = "Keys",
+#[utoipa::path(get, operation_id = "keys_list", path = "/v1/keys", tag = "Keys",
     responses(
         (status = 200, description = "Keys, oldest first; the last is active", body = [KeyDto]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
@@ -56,7 +56,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 }
 
 /// Rotates: a new key signs from now on; older keys keep verifying until removed.
-#[utoipa::path(post, path = "/v1/keys", tag = "Keys",
+#[utoipa::path(post, operation_id = "keys_rotate", path = "/v1/keys", tag = "Keys",
     responses(
         (status = 201, description = "The new active key", body = KeyDto),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
@@ -68,7 +68,7 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 }
 
 /// Removes a key that no longer signs; tokens it signed stop verifying.
-#[utoipa::path(delete, path = "/v1/keys/{kid}", tag = "Keys",
+#[utoipa::path(delete, operation_id = "keys_remove", path = "/v1/keys/{kid}", tag = "Keys",
     params(("kid" = String, Path, description = "Key id")),
     responses(
         (status = 204, description = "Removed"),

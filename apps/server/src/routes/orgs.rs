@@ -61,7 +61,7 @@ fn enabled_by_default() -> bool {
 }
 
 /// Creates (201) or updates (200) a tenant.
-#[utoipa::path(put, path = "/v1/orgs/{org}", tag = "Tenants",
+#[utoipa::path(put, operation_id = "orgs_put", path = "/v1/orgs/{org}", tag = "Tenants",
     params(("org" = String, Path, description = "Org id: `^[a-z][a-z0-9_-]{1,39}$`")),
     request_body = PutTenant,
     responses(
@@ -91,7 +91,7 @@ pub async fn put(
 }
 
 /// One tenant.
-#[utoipa::path(get, path = "/v1/orgs/{org}", tag = "Tenants",
+#[utoipa::path(get, operation_id = "orgs_get", path = "/v1/orgs/{org}", tag = "Tenants",
     params(("org" = String, Path, description = "Org id")),
     responses(
         (status = 200, description = "The tenant", body = TenantDto),
@@ -111,7 +111,7 @@ pub async fn get(
 }
 
 /// The tenants the token covers, enabled or not.
-#[utoipa::path(get, path = "/v1/orgs", tag = "Tenants",
+#[utoipa::path(get, operation_id = "orgs_list", path = "/v1/orgs", tag = "Tenants",
     responses(
         (status = 200, description = "Tenants ordered by id", body = [TenantDto]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),

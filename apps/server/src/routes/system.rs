@@ -22,14 +22,14 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "Operations",
+#[utoipa::path(get, operation_id = "system_healthz", path = "/healthz", tag = "Operations",
     responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// The process can serve: its storage answers.
-#[utoipa::path(get, path = "/readyz", tag = "Operations",
+#[utoipa::path(get, operation_id = "system_readyz", path = "/readyz", tag = "Operations",
     responses(
         (status = 200, description = "Every dependency is reachable", body = Health),
         (status = 503, description = "A dependency is unreachable", body = Health)))]
@@ -46,7 +46,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The public keys that verify Latchkey's tokens (RFC 7517).
-#[utoipa::path(get, path = "/jwks.json", tag = "OAuth",
+#[utoipa::path(get, operation_id = "system_jwks", path = "/jwks.json", tag = "OAuth",
     responses((status = 200, description = "JWK Set", content_type = "application/json",
         body = Object, example = json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "...", "y": "...", "kid": "...", "use": "sig", "alg": "ES256"}]}))))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
@@ -56,7 +56,7 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// This document (OpenAPI 3.1).
-#[utoipa::path(get, path = "/openapi.json", tag = "Operations",
+#[utoipa::path(get, operation_id = "system_openapi", path = "/openapi.json", tag = "Operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
@@ -65,7 +65,7 @@ pub async fn openapi() -> HttpResponse {
 }
 
 /// A browsable page of the API, rendered from the OpenAPI document.
-#[utoipa::path(get, path = "/docs", tag = "Operations",
+#[utoipa::path(get, operation_id = "system_docs_page", path = "/docs", tag = "Operations",
     responses((status = 200, description = "HTML page", content_type = "text/html")))]
 pub async fn docs_page() -> HttpResponse {
     HttpResponse::Ok()

@@ -57,7 +57,7 @@ pub struct TokenForm {
 
 /// Issues an access token. Authenticate the client with HTTP Basic (`client_secret_basic`, as
 /// RFC 6749 §2.3.1 describes) or, alternatively, with `client_id` and `client_secret` in the form.
-#[utoipa::path(post, path = "/token", tag = "OAuth",
+#[utoipa::path(post, operation_id = "token_token", path = "/token", tag = "OAuth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "A service token", body = TokenResponse),

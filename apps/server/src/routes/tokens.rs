@@ -23,7 +23,7 @@ pub struct TokenOwner {
 }
 
 /// 13. The username a live set- or change-password token was issued for.
-#[utoipa::path(get, path = "/v1/orgs/{org}/tokens/{token}", tag = "Tokens",
+#[utoipa::path(get, operation_id = "tokens_get", path = "/v1/orgs/{org}/tokens/{token}", tag = "Tokens",
     params(("org" = String, Path, description = "Org id"), ("token" = String, Path, description = "Security token")),
     responses(
         (status = 200, description = "The token's username", body = TokenOwner),
@@ -46,7 +46,7 @@ pub async fn get(
 }
 
 /// 14. Revokes a set- or change-password token.
-#[utoipa::path(delete, path = "/v1/orgs/{org}/tokens/{token}", tag = "Tokens",
+#[utoipa::path(delete, operation_id = "tokens_delete", path = "/v1/orgs/{org}/tokens/{token}", tag = "Tokens",
     params(("org" = String, Path, description = "Org id"), ("token" = String, Path, description = "Security token")),
     responses(
         (status = 204, description = "Revoked"),

@@ -1,0 +1,95 @@
+# Latchkey tasks. `just` lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Domain crates: pure logic, no I/O (see docs/architecture.md).
+domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential"
+# Adapter crates: may do I/O, never name the web framework.
+adapters := "latchkey-memory"
+# What a domain crate must never depend on (directly or not).
+forbidden_in_domain := "diesel deadpool redis lettre actix-web actix-rt actix-http awc reqwest hyper anyhow tokio sqlx argon2 jsonwebtoken aws-lc-rs"
+forbidden_in_adapters := "actix-web actix-http actix-rt awc"
+
+default:
+    @just --list
+
+# Runs the server (dev mode on in-memory storage when no database is configured).
+run *ARGS:
+    cargo run -p latchkey-server -- {{ARGS}}
+
+# Runs every test: unit, contract and black-box.
+test:
+    cargo test --workspace --locked
+
+# Format check, clippy with warnings as errors, and the dependency rule.
+lint: deps-check
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Proves the dependency rule: domain crates reach no framework, database or runtime crate.
+deps-check:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    check() {
+        local crate=$1; shift
+        # Every package in the crate's normal and build dependency graph, one name a line.
+        local tree
+        tree=$(cargo tree --locked -p "$crate" -e normal,build --prefix none --format '{p}' 2>&1) || {
+            echo "deps-check: cargo tree failed for $crate:"; echo "$tree"; exit 1; }
+        if ! grep -q "^$crate " <<<"$tree"; then
+            echo "deps-check: $crate did not match any package"; exit 1
+        fi
+        for bad in "$@"; do
+            if grep -q "^$bad " <<<"$tree"; then
+                echo "deps-check: $crate depends on $bad, which the dependency rule forbids"
+                cargo tree --locked -p "$crate" -e normal,build -i "$bad"
+                exit 1
+            fi
+        done
+        echo "deps-check: $crate ok"
+    }
+    for crate in {{domain}}; do check "$crate" {{forbidden_in_domain}}; done
+    for crate in {{adapters}}; do check "$crate" {{forbidden_in_adapters}}; done
+
+# Load test (release build, wrk, 32 connections, 10 s a run) against a bare actix-web "hello".
+bench duration="10s":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null || { echo "bench needs wrk (Debian package 'wrk')"; exit 1; }
+    cargo build --release --locked -p latchkey-server --bin latchkey --example hello
+    work=$(mktemp -d); pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+    wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done; echo "$1 did not come up"; exit 1; }
+    run_wrk() { wrk -t2 -c32 -d{{duration}} --latency "$@" > "$work/out"; cat "$work/out" >&2
+        rps=$(awk '/^Requests\/sec/ {print $2}' "$work/out"); p99=$(awk '$1=="99%" {print $2}' "$work/out"); }
+
+    ./target/release/examples/hello 127.0.0.1:18080 & pids+=($!)
+    wait_up http://127.0.0.1:18080/
+    run_wrk http://127.0.0.1:18080/; hello_rps=$rps; hello_p99=$p99
+    kill "${pids[0]}"
+
+    secret=bench-secret-0123456789abcdef
+    LATCHKEY_LISTEN=127.0.0.1:18081 LATCHKEY_LOG=warn LATCHKEY_BOOTSTRAP_CLIENT_SECRET=$secret \
+        ./target/release/latchkey > "$work/server.log" 2>&1 & server=$!; pids+=($server)
+    base=http://127.0.0.1:18081
+    wait_up $base/healthz
+    basic=$(printf 'latchkey-admin:%s' "$secret" | base64 -w0)
+    printf 'wrk.method = "POST"\nwrk.body = "grant_type=client_credentials&scope=credentials%%3Aread"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "Basic %s"\n' "$basic" > "$work/token.lua"
+    run_wrk -s "$work/token.lua" $base/token; token_rps=$rps; token_p99=$p99
+
+    jwt=$(curl -fs -u "latchkey-admin:$secret" -d grant_type=client_credentials $base/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+    set_token=$(curl -fs -X POST -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com | sed -E 's/.*"token":"([^"]+)".*/\1/')
+    curl -fs -X PUT -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
+        -d "{\"password\":\"a long bench passphrase\",\"token\":\"$set_token\"}" $base/v1/orgs/masmovil/credentials/bench@example.com
+    run_wrk -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com; get_rps=$rps; get_p99=$p99
+    rss_kib=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+
+    ratio=$(awk -v a="$get_rps" -v b="$hello_rps" 'BEGIN {printf "%.0f", 100*a/b}')
+    echo
+    echo "| what | req/s | p99 |"
+    echo "|---|---:|---:|"
+    echo "| bare actix-web hello (baseline) | $hello_rps | $hello_p99 |"
+    echo "| POST /token (client credentials, ES256) | $token_rps | $token_p99 |"
+    echo "| GET /v1/orgs/{org}/credentials/{username} (in-memory) | $get_rps ($ratio% of hello) | $get_p99 |"
+    echo
+    echo "Peak server RSS (VmHWM) after the runs: $((rss_kib / 1024)) MiB"
