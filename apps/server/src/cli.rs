@@ -119,49 +119,57 @@ pub enum KeyAction {
 }
 
 /// Runs an admin command and prints the server's answer as JSON.
-#[expect(clippy::print_stdout, reason = "a command's answer is its standard output")]
+#[expect(
+    clippy::print_stdout,
+    reason = "a command's answer is its standard output"
+)]
 pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
-    let (admin, scope, method, path, body) = match command {
-        Command::Serve => bail!("not an admin command"),
-        Command::Tenant { admin, action } => {
-            let (method, path, body) = match action {
-                TenantAction::Put {
-                    name,
-                    disabled,
-                    org,
-                } => {
-                    let body =
-                        json!({"name": name.unwrap_or_else(|| org.clone()), "enabled": !disabled});
-                    ("PUT", format!("/v1/orgs/{org}"), Some(body))
-                }
-                TenantAction::Get { org } => ("GET", format!("/v1/orgs/{org}"), None),
-                TenantAction::List => ("GET", "/v1/orgs".to_owned(), None),
-            };
-            (admin, "tenants:admin", method, path, body)
-        }
-        Command::Client { admin, action } => {
-            let (method, path, body) = match action {
-                ClientAction::Create { name, scopes, orgs } => (
-                    "POST",
-                    "/v1/clients".to_owned(),
-                    Some(json!({"name": name, "scopes": scopes, "orgs": orgs})),
-                ),
-                ClientAction::List => ("GET", "/v1/clients".to_owned(), None),
-                ClientAction::Delete { client_id } => {
-                    ("DELETE", format!("/v1/clients/{client_id}"), None)
-                }
-            };
-            (admin, "clients:admin", method, path, body)
-        }
-        Command::Key { admin, action } => {
-            let (method, path) = match action {
-                KeyAction::List => ("GET", "/v1/keys".to_owned()),
-                KeyAction::Rotate => ("POST", "/v1/keys".to_owned()),
-                KeyAction::Remove { kid } => ("DELETE", format!("/v1/keys/{kid}")),
-            };
-            (admin, "keys:admin", method, path, None)
-        }
-    };
+    let (admin, scope, method, path, body): (Admin, String, &str, String, Option<Value>) =
+        match command {
+            Command::Serve => bail!("not an admin command"),
+            Command::Tenant { admin, action } => {
+                let (method, path, body) = match action {
+                    TenantAction::Put {
+                        name,
+                        disabled,
+                        org,
+                    } => {
+                        let body = json!({"name": name.unwrap_or_else(|| org.clone()), "enabled": !disabled});
+                        ("PUT", format!("/v1/orgs/{org}"), Some(body))
+                    }
+                    TenantAction::Get { org } => ("GET", format!("/v1/orgs/{org}"), None),
+                    TenantAction::List => ("GET", "/v1/orgs".to_owned(), None),
+                };
+                (admin, "tenants:admin".to_owned(), method, path, body)
+            }
+            Command::Client { admin, action } => {
+                // A client can only grant scopes its creator holds: ask for those too.
+                let mut scope = "clients:admin".to_owned();
+                let (method, path, body) = match action {
+                    ClientAction::Create { name, scopes, orgs } => {
+                        for s in &scopes {
+                            scope.push(' ');
+                            scope.push_str(s);
+                        }
+                        let body = json!({"name": name, "scopes": scopes, "orgs": orgs});
+                        ("POST", "/v1/clients".to_owned(), Some(body))
+                    }
+                    ClientAction::List => ("GET", "/v1/clients".to_owned(), None),
+                    ClientAction::Delete { client_id } => {
+                        ("DELETE", format!("/v1/clients/{client_id}"), None)
+                    }
+                };
+                (admin, scope, method, path, body)
+            }
+            Command::Key { admin, action } => {
+                let (method, path) = match action {
+                    KeyAction::List => ("GET", "/v1/keys".to_owned()),
+                    KeyAction::Rotate => ("POST", "/v1/keys".to_owned()),
+                    KeyAction::Remove { kid } => ("DELETE", format!("/v1/keys/{kid}")),
+                };
+                (admin, "keys:admin".to_owned(), method, path, None)
+            }
+        };
     let client_id = admin
         .client_id
         .clone()
@@ -175,7 +183,7 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
         )?;
     let base = admin.url.trim_end_matches('/');
     let http = awc::Client::default();
-    let token = fetch_token(&http, base, &client_id, &secret, scope).await?;
+    let token = fetch_token(&http, base, &client_id, &secret, &scope).await?;
     let url = format!("{base}{path}");
     let request = http
         .request(method.parse().context("method")?, &url)

@@ -7,12 +7,20 @@ use latchkey_server::cli::{Cli, Command};
 use latchkey_server::config::{LogFormat, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let system = actix_web::rt::System::new();
-    match cli.command {
+    let result = match cli.command {
         None | Some(Command::Serve) => system.block_on(serve(cli.server)),
         Some(command) => system.block_on(latchkey_server::cli::run_admin(command, &cli.server)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The cause chain, without a backtrace: these are messages for people.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 
