@@ -1,4 +1,22 @@
 //! Black-box tests: the real server on a free port, spoken to over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
 
+mod auth;
+mod cli;
+mod clients;
+mod credentials;
+mod input;
+mod keys;
+mod oauth;
+mod ops;
+mod orgs;
+mod passwords;
+mod races;
 mod smoke;
+mod tokens;
+mod transfer;

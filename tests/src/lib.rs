@@ -28,7 +28,9 @@ pub struct TestServer {
 
 impl std::fmt::Debug for TestServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("TestServer")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,17 +53,63 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The status as a number.
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// Asserts the status and returns the JSON body.
+    pub fn expect_json(&self, status: u16) -> Value {
+        assert_eq!(
+            self.code(),
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        self.json()
+    }
+
+    /// Asserts an OAuth error (RFC 6749 §5.2: `error`, `error_description`) and returns `error`.
+    pub fn expect_oauth_error(&self, status: u16) -> String {
+        assert_eq!(
+            self.code(),
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        let body = self.json();
+        assert!(
+            body["error_description"].is_string(),
+            "OAuth error lacks a description: {body}"
+        );
+        body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("OAuth error lacks 'error': {body}"))
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     /// Asserts the status and the spec's error body (`id`, `msg`, `componentMsg`, `sentryCode`
     /// equal to `X-Request-Id`, `status`), and returns the error `id`.
     pub fn expect_error(&self, status: u16) -> String {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text());
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
         let body = self.json();
         for field in ["id", "msg", "componentMsg", "sentryCode"] {
-            assert!(body[field].is_string(), "error body lacks '{field}': {body}");
+            assert!(
+                body[field].is_string(),
+                "error body lacks '{field}': {body}"
+            );
         }
         assert_eq!(body["status"], status, "error body status: {body}");
         assert_eq!(
@@ -73,9 +121,29 @@ impl Answer {
     }
 }
 
+/// Percent-encodes a path segment: everything but RFC 3986 unreserved characters.
+pub fn segment(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The path of a credential (the username percent-encoded).
+pub fn credential_path(org: &str, username: &str) -> String {
+    format!("/v1/orgs/{org}/credentials/{}", segment(username))
+}
+
 /// Config for a test server: port 0, the test bootstrap client, one worker.
 pub fn test_config() -> ServerConfig {
-    let mut config = Cli::try_parse_from(["latchkey"]).expect("default config").server;
+    let mut config = Cli::try_parse_from(["latchkey"])
+        .expect("default config")
+        .server;
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.bootstrap_client_id = ADMIN_ID.to_owned();
     config.bootstrap_client_secret = Some(ADMIN_SECRET.to_owned());
@@ -101,12 +169,21 @@ impl TestServer {
         let probe = std::net::TcpListener::bind(config.listen).unwrap();
         config.listen = probe.local_addr().unwrap();
         drop(probe);
-        let started = latchkey_server::start(&config).await.expect("server starts");
+        let started = latchkey_server::start(&config)
+            .await
+            .expect("server starts");
         let base = format!("http://{}", started.addr);
         let handle = started.server.handle();
         actix_rt::spawn(started.server);
-        let http = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).finish();
-        Self { base, config, http, handle }
+        let http = awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish();
+        Self {
+            base,
+            config,
+            http,
+            handle,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -114,7 +191,13 @@ impl TestServer {
     }
 
     /// Sends a request; `token` becomes a bearer token, `body` JSON.
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
         let mut request = self.http.request(method.parse().unwrap(), self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -151,7 +234,12 @@ impl TestServer {
 
     /// `POST /token` with HTTP Basic and a form.
     pub async fn token_request(&self, id: &str, secret: &str, form: &[(&str, &str)]) -> Answer {
-        let response = self.http.post(self.url("/token")).basic_auth(id, secret).send_form(&form).await;
+        let response = self
+            .http
+            .post(self.url("/token"))
+            .basic_auth(id, secret)
+            .send_form(&form)
+            .await;
         Self::collect(response).await
     }
 
@@ -167,23 +255,49 @@ impl TestServer {
     /// A service token for any client.
     pub async fn token_of(&self, id: &str, secret: &str, form: &[(&str, &str)]) -> String {
         let answer = self.token_request(id, secret, form).await;
-        assert_eq!(answer.status, StatusCode::OK, "token request failed: {}", answer.text());
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "token request failed: {}",
+            answer.text()
+        );
         answer.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of a freshly registered client with `scopes` on `orgs`.
+    pub async fn client_token(&self, scopes: &[&str], orgs: &[&str]) -> String {
+        let (id, secret) = self.create_client(scopes, orgs).await;
+        self.token_of(&id, &secret, &[("grant_type", "client_credentials")])
+            .await
+    }
+
+    /// The published JWK Set.
+    pub async fn jwks(&self) -> Value {
+        let answer = self.call("GET", "/jwks.json", None, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        answer.json()
     }
 
     /// Registers a client with the bootstrap client; returns (client_id, client_secret).
     pub async fn create_client(&self, scopes: &[&str], orgs: &[&str]) -> (String, String) {
         let admin = self.admin_token(None).await;
         let body = serde_json::json!({"name": "test client", "scopes": scopes, "orgs": orgs});
-        let answer = self.call("POST", "/v1/clients", Some(&admin), Some(&body)).await;
+        let answer = self
+            .call("POST", "/v1/clients", Some(&admin), Some(&body))
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
         let created = answer.json();
-        (created["client_id"].as_str().unwrap().to_owned(), created["client_secret"].as_str().unwrap().to_owned())
+        (
+            created["client_id"].as_str().unwrap().to_owned(),
+            created["client_secret"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Creates a credential and returns its set-password token.
     pub async fn create_credential(&self, token: &str, org: &str, username: &str) -> String {
-        let answer = self.call("POST", &format!("/v1/orgs/{org}/credentials/{username}"), Some(token), None).await;
+        let answer = self
+            .call("POST", &credential_path(org, username), Some(token), None)
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
         answer.json()["token"].as_str().unwrap().to_owned()
     }
@@ -192,17 +306,36 @@ impl TestServer {
     pub async fn active_credential(&self, token: &str, org: &str, username: &str, password: &str) {
         let set = self.create_credential(token, org, username).await;
         let body = serde_json::json!({"password": password, "token": set});
-        let answer = self.call("PUT", &format!("/v1/orgs/{org}/credentials/{username}"), Some(token), Some(&body)).await;
+        let answer = self
+            .call(
+                "PUT",
+                &credential_path(org, username),
+                Some(token),
+                Some(&body),
+            )
+            .await;
         assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text());
     }
 
-    async fn collect<S>(response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>) -> Answer
+    async fn collect<S>(
+        response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+    ) -> Answer
     where
-        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
     {
         let mut response = response.expect("request sent");
-        let body = response.body().limit(1 << 20).await.expect("body read").to_vec();
-        Answer { status: response.status(), headers: response.headers().clone(), body }
+        let body = response
+            .body()
+            .limit(1 << 20)
+            .await
+            .expect("body read")
+            .to_vec();
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body,
+        }
     }
 }
 

@@ -1,0 +1,166 @@
+//! Signing-key rotation: `GET/POST /v1/keys`, `DELETE /v1/keys/{kid}` and the JWKS.
+
+use latchkey_tests::TestServer;
+
+const PROBE: &str = "/v1/orgs/masmovil/credentials/ana@example.com";
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+async fn published_kids(server: &TestServer) -> Vec<String> {
+    let jwks = server.jwks().await;
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn rotate(server: &TestServer, token: &str) -> String {
+    let answer = server.call("POST", "/v1/keys", Some(token), None).await;
+    let key = answer.expect_json(201);
+    assert_eq!(key["active"], true);
+    assert_eq!(key["alg"], "ES256");
+    key["kid"].as_str().unwrap().to_owned()
+}
+
+#[actix_rt::test]
+async fn jwks_publishes_the_signing_key_and_may_be_cached() {
+    let server = TestServer::start().await;
+    let answer = server.call("GET", "/jwks.json", None, None).await;
+    let jwks = answer.expect_json(200);
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["use"], "sig");
+    assert!(
+        keys[0].get("d").is_none(),
+        "the private part is never published: {jwks}"
+    );
+    assert!(
+        answer
+            .header("cache-control")
+            .unwrap_or_default()
+            .contains("max-age")
+    );
+    assert_eq!(
+        kid_of(&server.admin_token(None).await),
+        keys[0]["kid"].as_str().unwrap()
+    );
+}
+
+#[actix_rt::test]
+async fn key_list_is_oldest_first_with_the_last_active() {
+    let server = TestServer::start().await;
+    let token = server.admin_token(Some("keys:admin")).await;
+    let first = kid_of(&token);
+    let second = rotate(&server, &token).await;
+    let list = server.get("/v1/keys", &token).await.expect_json(200);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        (list[0]["kid"].as_str().unwrap(), &list[0]["active"]),
+        (first.as_str(), &false.into())
+    );
+    assert_eq!(
+        (list[1]["kid"].as_str().unwrap(), &list[1]["active"]),
+        (second.as_str(), &true.into())
+    );
+}
+
+#[actix_rt::test]
+async fn rotation_publishes_a_new_kid_and_old_tokens_keep_working() {
+    let server = TestServer::start().await;
+    let old = server.admin_token(None).await;
+    let old_kid = kid_of(&old);
+    let new_kid = rotate(&server, &old).await;
+    assert_ne!(new_kid, old_kid);
+    let kids = published_kids(&server).await;
+    assert!(
+        kids.contains(&old_kid) && kids.contains(&new_kid),
+        "{kids:?}"
+    );
+    assert_eq!(
+        server.get(PROBE, &old).await.expect_error(404),
+        "credential.not_found"
+    );
+    let fresh = server.admin_token(None).await;
+    assert_eq!(
+        kid_of(&fresh),
+        new_kid,
+        "new tokens are signed by the new key"
+    );
+    assert_eq!(
+        server.get(PROBE, &fresh).await.expect_error(404),
+        "credential.not_found"
+    );
+}
+
+#[actix_rt::test]
+async fn removing_the_old_key_retires_its_tokens() {
+    let server = TestServer::start().await;
+    let old = server.admin_token(None).await;
+    let old_kid = kid_of(&old);
+    // Used before removal, so it sits in the verification cache too.
+    assert_eq!(
+        server.get(PROBE, &old).await.expect_error(404),
+        "credential.not_found"
+    );
+    rotate(&server, &old).await;
+    let fresh = server.admin_token(None).await;
+    let answer = server
+        .call("DELETE", &format!("/v1/keys/{old_kid}"), Some(&fresh), None)
+        .await;
+    assert_eq!(answer.code(), 204, "{}", answer.text());
+    assert!(!published_kids(&server).await.contains(&old_kid));
+    assert_eq!(
+        server.get(PROBE, &old).await.expect_error(401),
+        "auth.invalid_token"
+    );
+    assert_eq!(
+        server.get(PROBE, &fresh).await.expect_error(404),
+        "credential.not_found"
+    );
+}
+
+#[actix_rt::test]
+async fn active_key_cannot_be_removed() {
+    let server = TestServer::start().await;
+    let token = server.admin_token(Some("keys:admin")).await;
+    let answer = server
+        .call(
+            "DELETE",
+            &format!("/v1/keys/{}", kid_of(&token)),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(answer.expect_error(409), "key.active");
+    assert_eq!(published_kids(&server).await, vec![kid_of(&token)]);
+}
+
+#[actix_rt::test]
+async fn unknown_kid_is_404() {
+    let server = TestServer::start().await;
+    let token = server.admin_token(Some("keys:admin")).await;
+    let answer = server
+        .call("DELETE", "/v1/keys/no-such-kid", Some(&token), None)
+        .await;
+    assert_eq!(answer.expect_error(404), "key.not_found");
+}
+
+#[actix_rt::test]
+async fn key_management_needs_keys_admin() {
+    let server = TestServer::start().await;
+    let token = server
+        .admin_token(Some("credentials:admin tenants:admin clients:admin"))
+        .await;
+    assert_eq!(
+        server.get("/v1/keys", &token).await.expect_error(403),
+        "auth.insufficient_scope"
+    );
+    let answer = server.call("POST", "/v1/keys", Some(&token), None).await;
+    assert_eq!(answer.expect_error(403), "auth.insufficient_scope");
+    assert_eq!(published_kids(&server).await.len(), 1, "no key was added");
+}
