@@ -226,7 +226,7 @@ async fn token_of_a_deleted_client_is_401_revoked() {
         server.get(READ_PATH, &token).await.expect_error(404),
         "credential.not_found"
     );
-    let admin = server.admin_token(Some("clients:admin")).await;
+    let admin = server.admin_token(None).await;
     assert_eq!(
         server
             .call("DELETE", &format!("/v1/clients/{id}"), Some(&admin), None)

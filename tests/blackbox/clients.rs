@@ -283,3 +283,24 @@ async fn client_management_needs_clients_admin() {
         .await;
     assert_eq!(answer.expect_error(403), "auth.insufficient_scope");
 }
+
+#[actix_rt::test]
+async fn a_client_cannot_delete_a_client_with_scopes_it_lacks() {
+    let server = TestServer::start().await;
+    let (strong, _) = server
+        .create_client(&["credentials:admin", "clients:admin"], &["masmovil"])
+        .await;
+    let (weak_id, weak_secret) = server
+        .create_client(&["clients:admin"], &["masmovil"])
+        .await;
+    let weak = server.token_of(&weak_id, &weak_secret, &[GRANT]).await;
+    let answer = server
+        .call(
+            "DELETE",
+            &format!("/v1/clients/{strong}"),
+            Some(&weak),
+            None,
+        )
+        .await;
+    assert_eq!(answer.expect_error(403), "auth.escalation");
+}

@@ -373,3 +373,24 @@ async fn hostile_input_never_causes_a_server_error() {
         );
     }
 }
+
+#[actix_rt::test]
+async fn usernames_that_name_endpoints_are_refused() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    for reserved in ["move", "copy", "discover", "Discover"] {
+        let answer = server
+            .call(
+                "POST",
+                &credential_path("masmovil", reserved),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(
+            answer.expect_error(400),
+            "credential.invalid_username",
+            "{reserved}"
+        );
+    }
+}

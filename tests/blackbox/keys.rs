@@ -164,3 +164,20 @@ async fn key_management_needs_keys_admin() {
     assert_eq!(answer.expect_error(403), "auth.insufficient_scope");
     assert_eq!(published_kids(&server).await.len(), 1, "no key was added");
 }
+
+#[actix_rt::test]
+async fn key_management_needs_a_token_that_covers_every_org() {
+    let server = TestServer::start().await;
+    let (id, secret) = server.create_client(&["keys:admin"], &["masmovil"]).await;
+    let token = server
+        .token_of(&id, &secret, &[("grant_type", "client_credentials")])
+        .await;
+    for (method, path) in [("GET", "/v1/keys"), ("POST", "/v1/keys")] {
+        let answer = server.call(method, path, Some(&token), None).await;
+        assert_eq!(
+            answer.expect_error(403),
+            "auth.all_orgs_required",
+            "{method} {path}"
+        );
+    }
+}

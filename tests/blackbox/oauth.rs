@@ -322,7 +322,7 @@ async fn basic_and_a_form_secret_together_is_invalid_request() {
 async fn token_of_a_deleted_client_can_no_longer_be_obtained() {
     let server = TestServer::start().await;
     let (id, secret) = server.create_client(&["tokens"], &["masmovil"]).await;
-    let admin = server.admin_token(Some("clients:admin")).await;
+    let admin = server.admin_token(None).await;
     assert_eq!(
         server
             .call("DELETE", &format!("/v1/clients/{id}"), Some(&admin), None)

@@ -133,8 +133,7 @@ async fn token_of_another_org_is_refused() {
     let yoigo = server.create_credential(&admin, "yoigo", ANA).await;
     server.create_credential(&admin, "masmovil", ANA).await;
     let answer = set_password(&server, &admin, ANA, PASSWORD, &yoigo).await;
-    assert_eq!(answer.code(), 400, "{}", answer.text());
-    assert!(answer.expect_error(400).starts_with("token."));
+    assert_eq!(answer.expect_error(400), "token.invalid");
 }
 
 #[actix_rt::test]
@@ -285,15 +284,20 @@ async fn using_one_password_token_revokes_the_others() {
 }
 
 #[actix_rt::test]
-async fn change_password_needs_an_activated_credential() {
+async fn change_password_on_a_never_activated_credential_issues_a_set_password_token() {
     let server = TestServer::start().await;
     let admin = server.admin_token(None).await;
     server.create_credential(&admin, "masmovil", ANA).await;
+    let answer = change_password_token(&server, &admin, ANA).await;
+    assert_eq!(answer.code(), 201, "{}", answer.text());
+    let token = answer.json()["token"].as_str().unwrap().to_owned();
+    let set = set_password(&server, &admin, ANA, PASSWORD, &token).await;
+    assert_eq!(set.code(), 204, "{}", set.text());
+    let read = server.get(&credential_path("masmovil", ANA), &admin).await;
     assert_eq!(
-        change_password_token(&server, &admin, ANA)
-            .await
-            .expect_error(409),
-        "credential.no_password"
+        read.json()["enabled"],
+        true,
+        "the token activated the credential"
     );
 }
 

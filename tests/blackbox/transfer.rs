@@ -34,12 +34,13 @@ fn orgs_of(found: &Value) -> Vec<&str> {
 
 /// Whether the credential has a password (only a credential with one gets a change token).
 async fn has_password(server: &TestServer, token: &str, org: &str) -> bool {
-    let path = format!("{}/change_password", credential_path(org, ANA));
-    match server.call("POST", &path, Some(token), None).await.code() {
-        201 => true,
-        409 => false,
-        other => panic!("change_password answered {other}"),
-    }
+    // Only an activated credential (one whose password was set) is enabled here; whether the
+    // very same hash travelled is checked once a password-checking flow exists (change_password).
+    let credential = server
+        .get(&credential_path(org, ANA), token)
+        .await
+        .expect_json(200);
+    credential["enabled"].as_bool().unwrap()
 }
 
 #[actix_rt::test]
@@ -361,4 +362,62 @@ async fn discover_needs_credentials_admin_and_a_valid_username() {
         server.get(&bad, &admin).await.expect_error(400),
         "credential.invalid_username"
     );
+}
+
+#[actix_rt::test]
+async fn a_credential_moved_before_activation_can_still_be_activated() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    server.create_credential(&admin, "masmovil", ANA).await;
+    let body = json!({"destinationOrg": "yoigo"});
+    let moved = server
+        .call(
+            "POST",
+            &format!("/v1/orgs/masmovil/credentials/move/{}", segment(ANA)),
+            Some(&admin),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(moved.code(), 200, "{}", moved.text());
+    let path = credential_path("yoigo", ANA);
+    let token = server
+        .call(
+            "POST",
+            &format!("{path}/change_password"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(token.code(), 201, "{}", token.text());
+    let body = json!({"password": PASSWORD, "token": token.json()["token"]});
+    let set = server.call("PUT", &path, Some(&admin), Some(&body)).await;
+    assert_eq!(set.code(), 204, "{}", set.text());
+}
+
+#[actix_rt::test]
+async fn discover_in_the_context_of_an_unknown_or_disabled_org_is_404() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    let unknown = server
+        .get(
+            "/v1/orgs/jazztel/credentials/discover/ana@example.com",
+            &admin,
+        )
+        .await;
+    assert_eq!(unknown.expect_error(404), "tenant.not_found");
+    let disable = json!({"name": "Yoigo", "enabled": false});
+    assert_eq!(
+        server
+            .call("PUT", "/v1/orgs/yoigo", Some(&admin), Some(&disable))
+            .await
+            .code(),
+        200
+    );
+    let disabled = server
+        .get(
+            "/v1/orgs/yoigo/credentials/discover/ana@example.com",
+            &admin,
+        )
+        .await;
+    assert_eq!(disabled.expect_error(404), "tenant.not_found");
 }

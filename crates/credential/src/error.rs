@@ -22,8 +22,6 @@ pub enum CredentialError {
     NotFound,
     #[error("a credential with that username already exists")]
     AlreadyExists,
-    #[error("the credential has no password yet: use its set-password token")]
-    NoPassword,
     #[error(transparent)]
     Policy(#[from] PolicyViolation),
     /// A security token presented to set a password is not acceptable.

@@ -238,8 +238,9 @@ impl CredentialService {
         org: &OrgId,
         username: &str,
     ) -> Result<Vec<(OrgId, Credential)>, CredentialError> {
-        caller.require_on(Scope::CredentialsAdmin, org)?;
-        let username = Username::parse(username)?;
+        let username = self
+            .enter(caller, Scope::CredentialsAdmin, org, username)
+            .await?;
         let mut orgs = self.tenants.enabled_orgs().await?;
         orgs.retain(|o| caller.orgs.covers(o));
         self.store
@@ -248,7 +249,9 @@ impl CredentialService {
             .map_err(CredentialError::Store)
     }
 
-    /// Endpoint 9: a token to change the password of an active credential through endpoint 3.
+    /// Endpoint 9: a token for endpoint 3. For a credential that never had a password (not yet
+    /// activated, or moved or copied before activation) it is a set-password token, so no
+    /// credential is ever left without a way to get one.
     pub async fn change_password_token(
         &self,
         caller: &Principal,
@@ -259,13 +262,11 @@ impl CredentialService {
             .enter(caller, Scope::CredentialsWrite, org, username)
             .await?;
         let credential = self.live(org, &username).await?;
-        if credential.password_hash.is_none() {
-            return Err(CredentialError::NoPassword);
-        }
-        Ok(self
-            .tokens
-            .issue(org, username.as_str(), TokenPurpose::ChangePassword)
-            .await?)
+        let purpose = match credential.password_hash {
+            Some(_) => TokenPurpose::ChangePassword,
+            None => TokenPurpose::SetPassword,
+        };
+        Ok(self.tokens.issue(org, username.as_str(), purpose).await?)
     }
 
     /// Endpoint 13: the username a live set- or change-password token was issued for.

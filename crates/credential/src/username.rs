@@ -24,6 +24,8 @@ pub enum UsernameError {
     InvalidEmail,
     #[error("the username is not a valid E.164 phone number ('+' then up to 15 digits)")]
     InvalidMsisdn,
+    #[error("'{0}' is reserved: it names an endpoint of the API")]
+    Reserved(&'static str),
     #[error(
         "the username must be an e-mail address, an E.164 phone number, or 1 to 64 letters, digits, '.', '_' or '-'"
     )]
@@ -38,6 +40,8 @@ pub struct Username {
 }
 
 const MAX_EMAIL: usize = 254;
+/// Fixed path segments under `/credentials/`: as usernames they would make paths ambiguous.
+const RESERVED: [&str; 3] = ["move", "copy", "discover"];
 const MAX_PLAIN: usize = 64;
 
 impl Username {
@@ -60,6 +64,11 @@ impl Username {
                 value,
                 kind: UsernameKind::Msisdn,
             })
+        } else if let Some(word) = RESERVED
+            .into_iter()
+            .find(|w| w.eq_ignore_ascii_case(trimmed))
+        {
+            Err(UsernameError::Reserved(word))
         } else if trimmed.len() <= MAX_PLAIN
             && trimmed
                 .bytes()
@@ -159,6 +168,12 @@ mod tests {
                 Username::parse(bad),
                 Err(UsernameError::InvalidIdentifier),
                 "{bad:?}"
+            );
+        }
+        for reserved in ["move", "Copy", "discover"] {
+            assert!(
+                matches!(Username::parse(reserved), Err(UsernameError::Reserved(_))),
+                "{reserved}"
             );
         }
         for bad in [

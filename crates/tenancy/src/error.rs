@@ -10,8 +10,10 @@ pub enum AccessDenied {
     MissingScope(Scope),
     #[error("the token does not cover the org '{0}'")]
     Org(OrgId),
-    #[error("a client cannot grant scopes or orgs it does not hold itself")]
+    #[error("a client cannot grant or remove scopes or orgs it does not hold itself")]
     Escalation,
+    #[error("the operation affects every tenant: the token must cover all orgs")]
+    AllOrgsRequired,
 }
 
 /// Errors about tenants.

@@ -28,6 +28,16 @@ impl Principal {
         self.require_org(org)
     }
 
+    /// Requires `scope` on every org: for operations that affect all tenants at once.
+    pub fn require_everywhere(&self, scope: Scope) -> Result<(), AccessDenied> {
+        self.require(scope)?;
+        if self.orgs == crate::OrgAccess::All {
+            Ok(())
+        } else {
+            Err(AccessDenied::AllOrgsRequired)
+        }
+    }
+
     /// Requires that the token covers `org`.
     pub fn require_org(&self, org: &OrgId) -> Result<(), AccessDenied> {
         if self.orgs.covers(org) {

@@ -198,7 +198,7 @@ impl ClientService {
     pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
         caller.require(Scope::ClientsAdmin)?;
         let client = self.get(id).await?.ok_or(ClientError::NotFound)?;
-        if !caller.orgs.covers_all(&client.orgs) {
+        if !caller.orgs.covers_all(&client.orgs) || !client.scopes.is_subset_of(caller.scopes) {
             return Err(AccessDenied::Escalation.into());
         }
         self.clients.delete(id).await.map_err(|e| match e {

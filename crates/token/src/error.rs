@@ -5,10 +5,10 @@ use latchkey_core::StoreError;
 /// Errors about security tokens.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    /// Not of the shape `<uuid>@<org>@<secret>`, or issued for another org.
+    /// Not of the shape `<uuid>@<org>@<secret>`.
     #[error("the token is malformed")]
     Malformed,
-    /// Unknown, already used, revoked, of the wrong purpose or for another subject.
+    /// Unknown, already used, revoked, of another org or purpose, or for another subject.
     #[error("the token is not valid")]
     Invalid,
     #[error("the token has expired")]

@@ -91,13 +91,13 @@ impl KeyService {
 
     /// Every key, oldest first; the last one is active.
     pub async fn list(&self, caller: &Principal) -> Result<Vec<SigningKey>, KeyError> {
-        caller.require(Scope::KeysAdmin)?;
+        caller.require_everywhere(Scope::KeysAdmin)?;
         self.store.list().await.map_err(KeyError::Store)
     }
 
     /// Adds a new key, which signs from now on; older keys keep verifying until removed.
     pub async fn rotate(&self, caller: &Principal) -> Result<SigningKey, KeyError> {
-        caller.require(Scope::KeysAdmin)?;
+        caller.require_everywhere(Scope::KeysAdmin)?;
         let key = self.add_key().await?;
         self.reload().await?;
         Ok(key)
@@ -105,7 +105,7 @@ impl KeyService {
 
     /// Removes a key that is not the active one.
     pub async fn remove(&self, caller: &Principal, kid: &str) -> Result<(), KeyError> {
-        caller.require(Scope::KeysAdmin)?;
+        caller.require_everywhere(Scope::KeysAdmin)?;
         let keys = self.store.list().await.map_err(KeyError::Store)?;
         match keys.iter().position(|k| k.kid == kid) {
             None => return Err(KeyError::NotFound),

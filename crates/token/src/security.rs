@@ -174,8 +174,8 @@ impl SecurityTokens {
         })
     }
 
-    /// Finds a live token of `org` with one of `purposes`. Fails with `Malformed` for a token of
-    /// another org, `Invalid` for an unknown token, a wrong secret or another purpose, and
+    /// Finds a live token of `org` with one of `purposes`. Fails with `Invalid` for a token of
+    /// another org or an unknown token, a wrong secret or another purpose, and
     /// `Expired` for an expired one.
     pub async fn find(
         &self,
@@ -184,7 +184,7 @@ impl SecurityTokens {
         purposes: &[TokenPurpose],
     ) -> Result<SecurityToken, TokenError> {
         if &token.org != org {
-            return Err(TokenError::Malformed);
+            return Err(TokenError::Invalid);
         }
         let record = self
             .store

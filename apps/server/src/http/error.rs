@@ -179,6 +179,7 @@ impl From<AccessDenied> for ApiError {
             AccessDenied::MissingScope(_) => "auth.insufficient_scope",
             AccessDenied::Org(_) => "auth.org_not_allowed",
             AccessDenied::Escalation => "auth.escalation",
+            AccessDenied::AllOrgsRequired => "auth.all_orgs_required",
         };
         ApiError::new(
             StatusCode::FORBIDDEN,
@@ -276,9 +277,9 @@ impl From<CredentialError> for ApiError {
             CredentialError::Tenant(t) => t.into(),
             CredentialError::InvalidUsername(u) => {
                 let id = match u {
-                    UsernameError::Empty | UsernameError::InvalidIdentifier => {
-                        "credential.invalid_username"
-                    }
+                    UsernameError::Empty
+                    | UsernameError::InvalidIdentifier
+                    | UsernameError::Reserved(_) => "credential.invalid_username",
                     UsernameError::InvalidEmail => "credential.invalid_email",
                     UsernameError::InvalidMsisdn => "credential.invalid_msisdn",
                 };
@@ -292,7 +293,6 @@ impl From<CredentialError> for ApiError {
             }
             CredentialError::NotFound => ApiError::not_found("credential.not_found", e.to_string()),
             CredentialError::AlreadyExists => conflict("credential.already_exists", &e),
-            CredentialError::NoPassword => conflict("credential.no_password", &e),
             CredentialError::Policy(violation) => {
                 ApiError::bad_request(violation.code(), violation.to_string())
             }

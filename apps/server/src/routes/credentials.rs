@@ -377,7 +377,8 @@ pub async fn copy_credential(
         (status = 200, description = "Found credentials, possibly none", body = [DiscoveredCredential]),
         (status = 400, description = "Invalid org id or username", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "No `credentials:admin` scope, or org not covered", body = ErrorBody)),
+        (status = 403, description = "No `credentials:admin` scope, or org not covered", body = ErrorBody),
+        (status = 404, description = "No such tenant (the context org)", body = ErrorBody)),
     security(("bearerAuth" = ["credentials:admin"])))]
 pub async fn discover(
     state: web::Data<AppState>,
@@ -403,7 +404,8 @@ pub async fn discover(
     Ok(HttpResponse::Ok().json(found))
 }
 
-/// 9. A token to change the password through endpoint 3.
+/// 9. A token to change the password through endpoint 3 (a set-password token when the
+/// credential never had a password).
 #[utoipa::path(post, operation_id = "credentials_change_password", path = "/v1/orgs/{org}/credentials/{username}/change_password", tag = "Credentials",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
@@ -411,8 +413,7 @@ pub async fn discover(
         (status = 400, description = "Invalid org id or username", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `credentials:write` scope, or org not covered", body = ErrorBody),
-        (status = 404, description = "No such tenant or credential", body = ErrorBody),
-        (status = 409, description = "The credential has no password yet: use its set-password token", body = ErrorBody)),
+        (status = 404, description = "No such tenant or credential", body = ErrorBody)),
     security(("bearerAuth" = ["credentials:write"])))]
 pub async fn change_password(
     state: web::Data<AppState>,

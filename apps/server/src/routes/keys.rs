@@ -42,7 +42,7 @@ fn dto(key: &SigningKey, active: bool) -> KeyDto {
     responses(
         (status = 200, description = "Keys, oldest first; the last is active", body = [KeyDto]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "No `keys:admin` scope", body = ErrorBody)),
+        (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody)),
     security(("bearerAuth" = ["keys:admin"])))]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let keys = state.keys.list(&caller).await?;
@@ -60,7 +60,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     responses(
         (status = 201, description = "The new active key", body = KeyDto),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "No `keys:admin` scope", body = ErrorBody)),
+        (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody)),
     security(("bearerAuth" = ["keys:admin"])))]
 pub async fn rotate(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let key = state.keys.rotate(&caller).await?;
@@ -73,7 +73,7 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "No `keys:admin` scope", body = ErrorBody),
+        (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody),
         (status = 404, description = "No such key", body = ErrorBody),
         (status = 409, description = "The key is the active one: rotate first", body = ErrorBody)),
     security(("bearerAuth" = ["keys:admin"])))]
