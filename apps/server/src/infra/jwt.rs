@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-/// The claims as they travel.
-#[derive(Debug, Serialize, Deserialize)]
+/// The claims as they are read back.
+#[derive(Debug, Deserialize)]
 struct WireClaims {
     iss: String,
     sub: String,
@@ -32,6 +32,20 @@ struct WireClaims {
     orgs: Vec<String>,
 }
 
+/// The claims as they are signed (borrowed: nothing copied per token).
+#[derive(Debug, Serialize)]
+struct OutgoingClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    client_id: &'a str,
+    scope: String,
+    orgs: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 struct WireHeader<'a> {
     alg: &'static str,
@@ -40,7 +54,8 @@ struct WireHeader<'a> {
 }
 
 struct ActiveKey {
-    kid: String,
+    /// The base64url of the JOSE header, which is the same for every token the key signs.
+    header_b64: String,
     pair: EcdsaKeyPair,
 }
 
@@ -146,10 +161,13 @@ impl AccessTokenCodec for JwtCodec {
             jwks.push(jwk);
             ring.verifiers.insert(key.kid.clone(), decoding);
             // Keys come oldest first: the last one signs.
-            ring.active = Some(ActiveKey {
-                kid: key.kid.clone(),
-                pair,
-            });
+            let header = WireHeader {
+                alg: "ES256",
+                typ: "at+jwt",
+                kid: &key.kid,
+            };
+            let header_b64 = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+            ring.active = Some(ActiveKey { header_b64, pair });
         }
         ring.jwks = serde_json::json!({ "keys": jwks });
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
@@ -159,31 +177,29 @@ impl AccessTokenCodec for JwtCodec {
     fn sign(&self, claims: &AccessClaims) -> Result<String, BoxError> {
         let ring = self.ring();
         let active = ring.active.as_ref().ok_or("no signing key loaded")?;
-        let header = WireHeader {
-            alg: "ES256",
-            typ: "at+jwt",
-            kid: &active.kid,
-        };
-        let wire = WireClaims {
-            iss: claims.issuer.clone(),
-            sub: claims.subject.clone(),
-            aud: claims.audience.clone(),
+        let wire = OutgoingClaims {
+            iss: &claims.issuer,
+            sub: &claims.subject,
+            aud: &claims.audience,
             iat: claims.issued_at,
             exp: claims.expires_at,
             jti: claims.jwt_id.to_string(),
-            client_id: claims.client_id.clone(),
+            client_id: &claims.client_id,
             scope: claims.scopes.to_string(),
             orgs: claims.orgs.to_strings(),
         };
-        let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        let claims_json = serde_json::to_vec(&wire)?;
+        let mut token =
+            String::with_capacity(active.header_b64.len() + claims_json.len() * 4 / 3 + 100);
+        token.push_str(&active.header_b64);
         token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(&wire)?));
+        URL_SAFE_NO_PAD.encode_string(&claims_json, &mut token);
         let signature = active
             .pair
             .sign(&self.rng, token.as_bytes())
             .map_err(|e| e.to_string())?;
         token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
         Ok(token)
     }
 

@@ -13,7 +13,18 @@ use serde::{Deserialize, Serialize};
 const BASE: &str = "/v1/orgs/{org}/credentials";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // `{username}` is one path segment, and `move`, `copy` and `discover` are not usernames, so
+    // the busiest resource can come first. `{username}/change_password` comes after the fixed
+    // paths: `move/change_password` moves the user `change_password`.
     cfg.service(
+        super::resource(&format!("{BASE}/{{username}}"))
+            .route(web::get().to(get))
+            .route(web::post().to(create))
+            .route(web::put().to(set_password))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(delete)),
+    )
+    .service(
         super::resource(&format!("{BASE}/move/{{username}}"))
             .route(web::post().to(move_credential)),
     )
@@ -27,14 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         super::resource(&format!("{BASE}/{{username}}/change_password"))
             .route(web::post().to(change_password)),
-    )
-    .service(
-        super::resource(&format!("{BASE}/{{username}}"))
-            .route(web::get().to(get))
-            .route(web::post().to(create))
-            .route(web::put().to(set_password))
-            .route(web::patch().to(patch))
-            .route(web::delete().to(delete)),
     );
 }
 

@@ -180,6 +180,9 @@ fn client_credentials(
 }
 
 fn form_decode(raw: &str) -> Option<String> {
+    if !raw.contains(['%', '+']) {
+        return Some(raw.to_owned());
+    }
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&format!("v={}", raw.replace('&', "%26"))).ok()?;
     pairs.into_iter().next().map(|(_, v)| v)
