@@ -35,6 +35,7 @@ fn init_logging(config: &ServerConfig) -> anyhow::Result<()> {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(false)
             .init(),
     }
     Ok(())

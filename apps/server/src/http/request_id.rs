@@ -26,6 +26,19 @@ pub fn current() -> Uuid {
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The path as it may be logged: a security token in it (`.../tokens/{token}`) is a secret.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = "/tokens/";
+    match path.find(MARK) {
+        Some(i) => {
+            let start = i + MARK.len();
+            let end = path[start..].find('/').map_or(path.len(), |j| start + j);
+            format!("{}[REDACTED]{}", &path[..start], &path[end..]).into()
+        }
+        None => path.into(),
+    }
+}
+
 /// The request timeout, set once at start.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestTimeout(pub Duration);
@@ -43,7 +56,7 @@ pub async fn middleware(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %loggable_path(req.path()),
     );
     let started = Instant::now();
     let work = async move {
@@ -76,4 +89,27 @@ pub async fn middleware(
         Ok(response)
     };
     REQUEST_ID.scope(id, work.instrument(span)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn security_tokens_in_paths_are_not_logged() {
+        assert_eq!(
+            loggable_path(
+                "/v1/orgs/masmovil/tokens/ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@c2VjcmV0"
+            ),
+            "/v1/orgs/masmovil/tokens/[REDACTED]"
+        );
+        assert_eq!(
+            loggable_path("/v1/orgs/masmovil/tokens/abc/x"),
+            "/v1/orgs/masmovil/tokens/[REDACTED]/x"
+        );
+        assert_eq!(
+            loggable_path("/v1/orgs/masmovil/credentials/a@b.com"),
+            "/v1/orgs/masmovil/credentials/a@b.com"
+        );
+    }
 }
