@@ -375,3 +375,7 @@ fn token_lookup(e: latchkey_token::TokenError) -> CredentialError {
         _ => CredentialError::TokenNotFound,
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -229,3 +229,7 @@ impl ClientService {
         Ok(client.filter(|_| matches))
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -164,3 +164,7 @@ impl AccessTokenVerifier {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "access_tests.rs"]
+mod tests;

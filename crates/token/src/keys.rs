@@ -140,3 +140,245 @@ impl KeyService {
         Ok(key)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::{AccessClaims, VerifyError};
+    use async_trait::async_trait;
+    use latchkey_core::BoxError;
+    use latchkey_tenancy::{OrgAccess, ScopeSet};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use time::Duration;
+    use time::macros::datetime;
+
+    const T0: Timestamp = datetime!(2024-01-01 00:00:00 UTC);
+
+    #[derive(Debug)]
+    struct FixedClock(Mutex<Timestamp>);
+
+    impl Clock for FixedClock {
+        fn now(&self) -> Timestamp {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    /// Each 8-byte word is the next value of a counter: distinct kids, same every run.
+    #[derive(Debug, Default)]
+    struct CountingRandom(AtomicU64);
+
+    impl SecureRandom for CountingRandom {
+        fn fill(&self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(8) {
+                let word = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+                chunk.copy_from_slice(&word.to_le_bytes()[..chunk.len()]);
+            }
+        }
+    }
+
+    /// Keys oldest first, as the port promises.
+    #[derive(Debug, Default)]
+    struct FakeKeyStore(Mutex<Vec<SigningKey>>);
+
+    #[async_trait]
+    impl SigningKeyStore for FakeKeyStore {
+        async fn insert(&self, key: SigningKey) -> Result<(), StoreError> {
+            let mut keys = self.0.lock().unwrap();
+            if keys.iter().any(|k| k.kid == key.kid) {
+                return Err(StoreError::Conflict);
+            }
+            keys.push(key);
+            keys.sort_by(|a, b| (a.created_at, &a.kid).cmp(&(b.created_at, &b.kid)));
+            Ok(())
+        }
+
+        async fn list(&self) -> Result<Vec<SigningKey>, StoreError> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+
+        async fn remove(&self, kid: &str) -> Result<(), StoreError> {
+            let mut keys = self.0.lock().unwrap();
+            let before = keys.len();
+            keys.retain(|k| k.kid != kid);
+            if keys.len() == before {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    /// Remembers the kids of the last ring it was given; never signs or verifies here.
+    #[derive(Debug, Default)]
+    struct RingCodec(Mutex<Option<Vec<String>>>);
+
+    impl RingCodec {
+        fn loaded(&self) -> Option<Vec<String>> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl AccessTokenCodec for RingCodec {
+        fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError> {
+            *self.0.lock().unwrap() = Some(keys.iter().map(|k| k.kid.clone()).collect());
+            Ok(())
+        }
+
+        fn sign(&self, _: &AccessClaims) -> Result<String, BoxError> {
+            Err("not used by the key service".into())
+        }
+
+        fn verify(&self, _: &str) -> Result<AccessClaims, VerifyError> {
+            Err(VerifyError::Malformed)
+        }
+    }
+
+    mockall::mock! {
+        Generator {}
+        impl KeyGenerator for Generator {
+            fn generate(&self, algorithm: SigningAlgorithm) -> Result<Vec<u8>, BoxError>;
+        }
+    }
+
+    // The port requires `Debug`, which `mock!` does not derive.
+    impl fmt::Debug for MockGenerator {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("MockGenerator")
+        }
+    }
+
+    struct Fixture {
+        store: Arc<FakeKeyStore>,
+        codec: Arc<RingCodec>,
+        clock: Arc<FixedClock>,
+        service: KeyService,
+    }
+
+    /// A key service whose generator must be called exactly `generations` times.
+    fn fixture(existing: Vec<SigningKey>, generations: usize) -> Fixture {
+        let store = Arc::new(FakeKeyStore(Mutex::new(existing)));
+        let codec = Arc::new(RingCodec::default());
+        let clock = Arc::new(FixedClock(Mutex::new(T0)));
+        let mut generator = MockGenerator::new();
+        generator
+            .expect_generate()
+            .withf(|algorithm| *algorithm == SigningAlgorithm::Es256)
+            .times(generations)
+            .returning(|_| Ok(b"pkcs8".to_vec()));
+        let service = KeyService::new(
+            store.clone(),
+            Arc::new(generator),
+            codec.clone(),
+            clock.clone(),
+            Arc::new(CountingRandom::default()),
+        );
+        Fixture {
+            store,
+            codec,
+            clock,
+            service,
+        }
+    }
+
+    fn key_admin(orgs: &[&str]) -> Principal {
+        Principal {
+            subject: "ops".to_owned(),
+            scopes: [Scope::KeysAdmin].into_iter().collect::<ScopeSet>(),
+            orgs: OrgAccess::parse(orgs).unwrap(),
+        }
+    }
+
+    fn kids(keys: &[SigningKey]) -> Vec<String> {
+        keys.iter().map(|k| k.kid.clone()).collect()
+    }
+
+    /// Two keys, the newer one active (last).
+    async fn rotated(f: &Fixture) -> (String, String) {
+        f.service.ensure_key().await.unwrap();
+        *f.clock.0.lock().unwrap() = T0 + Duration::minutes(1);
+        let newer = f.service.rotate(&key_admin(&["*"])).await.unwrap();
+        let keys = f.store.list().await.unwrap();
+        assert_eq!(keys.len(), 2);
+        (keys[0].kid.clone(), newer.kid)
+    }
+
+    #[tokio::test]
+    async fn ensure_key_creates_a_first_key_and_loads_it() {
+        let f = fixture(Vec::new(), 1);
+        f.service.ensure_key().await.unwrap();
+        let keys = f.store.list().await.unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].algorithm, SigningAlgorithm::Es256);
+        assert_eq!(keys[0].private_pkcs8, b"pkcs8");
+        assert_eq!(keys[0].created_at, T0);
+        assert_eq!(f.codec.loaded(), Some(kids(&keys)));
+    }
+
+    #[tokio::test]
+    async fn ensure_key_keeps_an_existing_ring_and_loads_it() {
+        let existing = SigningKey {
+            kid: "old".to_owned(),
+            algorithm: SigningAlgorithm::Es256,
+            private_pkcs8: b"old-pkcs8".to_vec(),
+            created_at: T0 - Duration::days(30),
+        };
+        let f = fixture(vec![existing.clone()], 0);
+        f.service.ensure_key().await.unwrap();
+        assert_eq!(f.store.list().await.unwrap(), [existing]);
+        assert_eq!(f.codec.loaded(), Some(vec!["old".to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn rotate_adds_a_newer_key_that_becomes_active() {
+        let f = fixture(Vec::new(), 2);
+        let (older, newer) = rotated(&f).await;
+        assert_ne!(older, newer);
+        let listed = f.service.list(&key_admin(&["*"])).await.unwrap();
+        assert_eq!(kids(&listed), [older.clone(), newer.clone()]);
+        assert_eq!(listed[1].created_at, T0 + Duration::minutes(1));
+        assert_eq!(f.codec.loaded(), Some(vec![older, newer]));
+    }
+
+    #[tokio::test]
+    async fn remove_refuses_the_active_key_and_retires_an_older_one() {
+        let f = fixture(Vec::new(), 2);
+        let (older, newer) = rotated(&f).await;
+        let admin = key_admin(&["*"]);
+        let result = f.service.remove(&admin, &newer).await;
+        assert!(matches!(result, Err(KeyError::Active)), "{result:?}");
+        assert_eq!(kids(&f.store.list().await.unwrap()).len(), 2);
+        f.service.remove(&admin, &older).await.unwrap();
+        assert_eq!(kids(&f.store.list().await.unwrap()), [newer.as_str()]);
+        assert_eq!(f.codec.loaded(), Some(vec![newer]));
+    }
+
+    #[tokio::test]
+    async fn remove_refuses_an_unknown_kid() {
+        let f = fixture(Vec::new(), 1);
+        f.service.ensure_key().await.unwrap();
+        let result = f.service.remove(&key_admin(&["*"]), "no-such-kid").await;
+        assert!(matches!(result, Err(KeyError::NotFound)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn keys_admin_restricted_to_some_orgs_is_refused() {
+        let f = fixture(Vec::new(), 1);
+        f.service.ensure_key().await.unwrap();
+        let kid = kids(&f.store.list().await.unwrap())[0].clone();
+        let restricted = key_admin(&["masmovil"]);
+        let all_orgs = |r: Result<(), KeyError>| {
+            matches!(
+                r,
+                Err(KeyError::Denied(
+                    latchkey_tenancy::AccessDenied::AllOrgsRequired
+                ))
+            )
+        };
+        assert!(all_orgs(f.service.list(&restricted).await.map(drop)));
+        assert!(all_orgs(f.service.rotate(&restricted).await.map(drop)));
+        assert!(all_orgs(f.service.remove(&restricted, &kid).await));
+        assert_eq!(f.store.list().await.unwrap().len(), 1, "nothing changed");
+    }
+}

@@ -1,0 +1,371 @@
+//! Unit tests of the credential use cases, over the in-test fakes of `fakes.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+// A `#[path]`-loaded module resolves its children next to itself, hence the explicit path.
+#[path = "service_tests/fakes.rs"]
+mod fakes;
+
+use super::*;
+use crate::PasswordHash;
+use fakes::{
+    CountingRandom, FakeCredentials, FakeTenants, FakeTokens, FixedClock, PrefixHasher, T0,
+};
+use latchkey_tenancy::{AccessDenied, OrgAccess, ScopeSet, Tenant, TenantName};
+use latchkey_token::TokenError;
+use std::sync::Mutex;
+use time::Duration;
+use uuid::Uuid;
+
+const GOOD_PASSWORD: &str = "correct horse battery staple";
+
+struct Fixture {
+    credentials: Arc<FakeCredentials>,
+    tokens: Arc<FakeTokens>,
+    clock: Arc<FixedClock>,
+    security: SecurityTokens,
+    service: CredentialService,
+}
+
+/// Tenants: `masmovil`, `yoigo` and `llamaya` enabled, `pepephone` disabled.
+fn fixture() -> Fixture {
+    let tenants = [
+        ("masmovil", true),
+        ("yoigo", true),
+        ("llamaya", true),
+        ("pepephone", false),
+    ]
+    .map(|(id, enabled)| {
+        let tenant = Tenant {
+            id: org(id),
+            name: TenantName::parse(id).unwrap(),
+            enabled,
+            created_at: T0,
+            updated_at: T0,
+        };
+        (tenant.id.clone(), tenant)
+    });
+    let clock = Arc::new(FixedClock(Mutex::new(T0)));
+    let random: Arc<dyn SecureRandom> = Arc::new(CountingRandom::default());
+    let credentials = Arc::new(FakeCredentials::default());
+    let tokens = Arc::new(FakeTokens::default());
+    let security = SecurityTokens::new(
+        tokens.clone(),
+        clock.clone(),
+        random.clone(),
+        Duration::hours(1),
+    );
+    let service = CredentialService::new(
+        credentials.clone(),
+        Arc::new(PrefixHasher),
+        TenantService::new(Arc::new(FakeTenants(tenants.into())), clock.clone()),
+        security.clone(),
+        clock.clone(),
+        random,
+    );
+    Fixture {
+        credentials,
+        tokens,
+        clock,
+        security,
+        service,
+    }
+}
+
+fn org(raw: &str) -> OrgId {
+    OrgId::parse(raw).unwrap()
+}
+
+/// Every credentials scope and `tokens`, on the listed orgs (`["*"]` for all).
+fn caller(orgs: &[&str]) -> Principal {
+    let scopes: ScopeSet = [
+        Scope::CredentialsRead,
+        Scope::CredentialsWrite,
+        Scope::CredentialsAdmin,
+        Scope::Tokens,
+    ]
+    .into_iter()
+    .collect();
+    Principal {
+        subject: "crm".to_owned(),
+        scopes,
+        orgs: OrgAccess::parse(orgs).unwrap(),
+    }
+}
+
+impl Fixture {
+    /// Creates `username` in `masmovil`; returns its set-password token.
+    async fn create(&self, username: &str) -> String {
+        let issued = self
+            .service
+            .create(
+                &caller(&["*"]),
+                &org("masmovil"),
+                username,
+                CredentialAttrs::default(),
+            )
+            .await
+            .unwrap();
+        issued.expose().to_owned()
+    }
+
+    async fn set_password(
+        &self,
+        username: &str,
+        token: &str,
+        password: &str,
+    ) -> Result<(), CredentialError> {
+        self.service
+            .set_password(
+                &caller(&["*"]),
+                &org("masmovil"),
+                username,
+                token,
+                &Password::new(password),
+            )
+            .await
+    }
+
+    /// The live credential of `username` in `masmovil`.
+    fn live(&self, username: &str) -> Option<Credential> {
+        let rows = self.credentials.rows(&org("masmovil"), username);
+        rows.into_iter().find(Credential::is_live)
+    }
+
+    /// The purposes of the tokens `org` holds for `subject`.
+    fn token_purposes(&self, org_id: &str, subject: &str) -> Vec<TokenPurpose> {
+        let all = self.tokens.0.lock().unwrap();
+        all.iter()
+            .filter(|((o, _), t)| o.as_str() == org_id && t.subject == subject)
+            .map(|(_, t)| t.purpose)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn set_password_enables_the_credential_and_stores_the_hashers_hash() {
+    let f = fixture();
+    let token = f.create("alice").await;
+    let created = f.live("alice").unwrap();
+    assert!(!created.enabled && created.password_hash.is_none());
+    *f.clock.0.lock().unwrap() = T0 + Duration::minutes(5);
+    f.set_password("alice", &token, GOOD_PASSWORD)
+        .await
+        .unwrap();
+    let activated = f.live("alice").unwrap();
+    assert!(activated.enabled);
+    let expected = format!("hash:{GOOD_PASSWORD}");
+    assert_eq!(
+        activated.password_hash.as_ref().map(PasswordHash::as_phc),
+        Some(expected.as_str())
+    );
+    assert_eq!(activated.updated_at, T0 + Duration::minutes(5));
+    assert!(
+        f.token_purposes("masmovil", "alice").is_empty(),
+        "the token is used up"
+    );
+    let again = f
+        .set_password("alice", &token, "another fine passphrase")
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(CredentialError::InvalidToken(TokenError::Invalid))
+        ),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn policy_violation_leaves_the_token_usable() {
+    let f = fixture();
+    let token = f.create("alice").await;
+    let short = f.set_password("alice", &token, "short").await;
+    assert!(
+        matches!(
+            short,
+            Err(CredentialError::Policy(crate::PolicyViolation::TooShort))
+        ),
+        "{short:?}"
+    );
+    assert!(!f.live("alice").unwrap().enabled);
+    f.set_password("alice", &token, GOOD_PASSWORD)
+        .await
+        .unwrap();
+    assert!(f.live("alice").unwrap().enabled);
+}
+
+#[tokio::test]
+async fn token_issued_for_another_username_is_invalid_token() {
+    let f = fixture();
+    let alices = f.create("alice").await;
+    f.create("bob").await;
+    let result = f.set_password("bob", &alices, GOOD_PASSWORD).await;
+    assert!(
+        matches!(
+            result,
+            Err(CredentialError::InvalidToken(TokenError::Invalid))
+        ),
+        "{result:?}"
+    );
+    assert!(!f.live("bob").unwrap().enabled);
+    f.set_password("alice", &alices, GOOD_PASSWORD)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn delete_soft_deletes_erases_the_password_and_revokes_every_token() {
+    let f = fixture();
+    let token = f.create("alice").await;
+    f.set_password("alice", &token, GOOD_PASSWORD)
+        .await
+        .unwrap();
+    let masmovil = org("masmovil");
+    f.service
+        .change_password_token(&caller(&["*"]), &masmovil, "alice")
+        .await
+        .unwrap();
+    f.security
+        .issue(&masmovil, "alice", TokenPurpose::MagicLink)
+        .await
+        .unwrap();
+    f.create("bob").await;
+    *f.clock.0.lock().unwrap() = T0 + Duration::hours(2);
+    f.service
+        .delete(&caller(&["*"]), &masmovil, "alice")
+        .await
+        .unwrap();
+    let rows = f.credentials.rows(&masmovil, "alice");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].deleted_at, Some(T0 + Duration::hours(2)));
+    assert!(rows[0].password_hash.is_none() && !rows[0].enabled);
+    assert!(f.token_purposes("masmovil", "alice").is_empty());
+    assert_eq!(
+        f.token_purposes("masmovil", "bob"),
+        [TokenPurpose::SetPassword]
+    );
+    let gone = f.service.get(&caller(&["*"]), &masmovil, "alice").await;
+    assert!(matches!(gone, Err(CredentialError::NotFound)), "{gone:?}");
+}
+
+async fn transfer(
+    f: &Fixture,
+    caller: &Principal,
+    destination: &str,
+) -> Result<Username, CredentialError> {
+    f.service
+        .transfer(
+            caller,
+            &org("masmovil"),
+            "alice",
+            destination,
+            Transfer::Move,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn move_to_a_disabled_or_unknown_destination_is_refused() {
+    let f = fixture();
+    f.create("alice").await;
+    let disabled = transfer(&f, &caller(&["*"]), "pepephone").await;
+    assert!(
+        matches!(&disabled, Err(CredentialError::DestinationDisabled(o)) if o.as_str() == "pepephone"),
+        "{disabled:?}"
+    );
+    let unknown = transfer(&f, &caller(&["*"]), "lowi").await;
+    assert!(
+        matches!(&unknown, Err(CredentialError::DestinationNotFound(o)) if o.as_str() == "lowi"),
+        "{unknown:?}"
+    );
+    assert!(f.live("alice").is_some(), "still in its origin");
+}
+
+#[tokio::test]
+async fn move_to_the_same_org_or_one_the_caller_does_not_cover_is_refused() {
+    let f = fixture();
+    f.create("alice").await;
+    let same = transfer(&f, &caller(&["*"]), "masmovil").await;
+    assert!(matches!(same, Err(CredentialError::SameOrg)), "{same:?}");
+    let uncovered = transfer(&f, &caller(&["masmovil"]), "yoigo").await;
+    assert!(
+        matches!(&uncovered, Err(CredentialError::Denied(AccessDenied::Org(o))) if o.as_str() == "yoigo"),
+        "{uncovered:?}"
+    );
+    assert!(f.credentials.rows(&org("yoigo"), "alice").is_empty());
+}
+
+#[tokio::test]
+async fn move_keeps_the_credential_and_revokes_its_origin_tokens() {
+    let f = fixture();
+    let token = f.create("alice").await;
+    f.set_password("alice", &token, GOOD_PASSWORD)
+        .await
+        .unwrap();
+    f.service
+        .change_password_token(&caller(&["*"]), &org("masmovil"), "alice")
+        .await
+        .unwrap();
+    let original = f.live("alice").unwrap();
+    transfer(&f, &caller(&["*"]), "yoigo").await.unwrap();
+    assert!(f.live("alice").is_none());
+    let moved = f.credentials.rows(&org("yoigo"), "alice");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        (moved[0].id, &moved[0].password_hash),
+        (original.id, &original.password_hash)
+    );
+    assert!(f.token_purposes("masmovil", "alice").is_empty());
+}
+
+#[tokio::test]
+async fn change_password_token_is_set_password_until_a_password_exists() {
+    let f = fixture();
+    let token = f.create("alice").await;
+    let purpose_of = |issued: IssuedToken| {
+        let all = f.tokens.0.lock().unwrap();
+        all.get(&(org("masmovil"), issued.id)).map(|t| t.purpose)
+    };
+    let masmovil = org("masmovil");
+    let before = f
+        .service
+        .change_password_token(&caller(&["*"]), &masmovil, "alice")
+        .await
+        .unwrap();
+    assert_eq!(purpose_of(before), Some(TokenPurpose::SetPassword));
+    f.set_password("alice", &token, GOOD_PASSWORD)
+        .await
+        .unwrap();
+    let after = f
+        .service
+        .change_password_token(&caller(&["*"]), &masmovil, "alice")
+        .await
+        .unwrap();
+    assert_eq!(purpose_of(after), Some(TokenPurpose::ChangePassword));
+}
+
+#[tokio::test]
+async fn discover_returns_only_enabled_orgs_the_caller_covers() {
+    let f = fixture();
+    for id in ["masmovil", "yoigo", "llamaya", "pepephone"] {
+        let alice = Credential::new(
+            Uuid::nil(),
+            Username::parse("alice").unwrap(),
+            CredentialAttrs::default(),
+            T0,
+        );
+        f.credentials.insert(&org(id), alice).await.unwrap();
+    }
+    let found = f
+        .service
+        .discover(
+            &caller(&["masmovil", "yoigo", "pepephone"]),
+            &org("masmovil"),
+            "alice",
+        )
+        .await
+        .unwrap();
+    let orgs: Vec<&str> = found.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(orgs, ["masmovil", "yoigo"]);
+}
