@@ -51,8 +51,8 @@ deps-check:
     for crate in {{domain}}; do check "$crate" {{forbidden_in_domain}}; done
     for crate in {{adapters}}; do check "$crate" {{forbidden_in_adapters}}; done
 
-# Load test (release build, wrk, 32 connections, 10 s a run) against a bare actix-web "hello".
-bench duration="10s":
+# Release-build load test (wrk, 32 connections) against a bare actix-web hello; medians of interleaved rounds.
+bench rounds="3" duration="10s":
     #!/usr/bin/env bash
     set -euo pipefail
     command -v wrk >/dev/null || { echo "bench needs wrk (Debian package 'wrk')"; exit 1; }
@@ -60,36 +60,45 @@ bench duration="10s":
     work=$(mktemp -d); pids=()
     trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
     wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done; echo "$1 did not come up"; exit 1; }
-    run_wrk() { wrk -t2 -c32 -d{{duration}} --latency "$@" > "$work/out"; cat "$work/out" >&2
-        rps=$(awk '/^Requests\/sec/ {print $2}' "$work/out"); p99=$(awk '$1=="99%" {print $2}' "$work/out"); }
+    # Appends "req/s p99" of one wrk run to the file named by $1.
+    measure() { local out=$1; shift
+        wrk -t2 -c32 -d{{duration}} --latency "$@" > "$work/wrk.txt"
+        awk '/^Requests\/sec/ {r=$2} $1=="99%" {p=$2} END {print r, p}' "$work/wrk.txt" >> "$work/$out"; }
+    # "median (min-max)" of the first column, and the median p99.
+    summary() { sort -n "$work/$1" | awk '{r[NR]=$1; p[NR]=$2} END {m=int((NR+1)/2); printf "%.0f (%.0f-%.0f) | %s", r[m], r[1], r[NR], p[m]}'; }
 
     ./target/release/examples/hello 127.0.0.1:18080 & pids+=($!)
-    wait_up http://127.0.0.1:18080/
-    run_wrk http://127.0.0.1:18080/; hello_rps=$rps; hello_p99=$p99
-    kill "${pids[0]}"
-
     secret=bench-secret-0123456789abcdef
     LATCHKEY_LISTEN=127.0.0.1:18081 LATCHKEY_LOG=warn LATCHKEY_BOOTSTRAP_CLIENT_SECRET=$secret \
         ./target/release/latchkey > "$work/server.log" 2>&1 & server=$!; pids+=($server)
     base=http://127.0.0.1:18081
-    wait_up $base/healthz
+    wait_up http://127.0.0.1:18080/; wait_up $base/healthz
+
     basic=$(printf 'latchkey-admin:%s' "$secret" | base64 -w0)
     printf 'wrk.method = "POST"\nwrk.body = "grant_type=client_credentials&scope=credentials%%3Aread"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "Basic %s"\n' "$basic" > "$work/token.lua"
-    run_wrk -s "$work/token.lua" $base/token; token_rps=$rps; token_p99=$p99
-
     jwt=$(curl -fs -u "latchkey-admin:$secret" -d grant_type=client_credentials $base/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
     set_token=$(curl -fs -X POST -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com | sed -E 's/.*"token":"([^"]+)".*/\1/')
     curl -fs -X PUT -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
         -d "{\"password\":\"a long bench passphrase\",\"token\":\"$set_token\"}" $base/v1/orgs/masmovil/credentials/bench@example.com
-    run_wrk -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com; get_rps=$rps; get_p99=$p99
+
+    for round in $(seq {{rounds}}); do
+        echo "round $round/{{rounds}}" >&2
+        measure hello http://127.0.0.1:18080/
+        measure token -s "$work/token.lua" $base/token
+        measure get -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com
+        # The same round's GET as a share of its hello.
+        paste -d' ' <(tail -1 "$work/get") <(tail -1 "$work/hello") | awk '{print 100*$1/$3}' >> "$work/ratio"
+    done
     rss_kib=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 
-    ratio=$(awk -v a="$get_rps" -v b="$hello_rps" 'BEGIN {printf "%.0f", 100*a/b}')
+    echo
+    echo "{{rounds}} rounds of {{duration}}, wrk -t2 -c32, median (min-max):"
     echo
     echo "| what | req/s | p99 |"
     echo "|---|---:|---:|"
-    echo "| bare actix-web hello (baseline) | $hello_rps | $hello_p99 |"
-    echo "| POST /token (client credentials, ES256) | $token_rps | $token_p99 |"
-    echo "| GET /v1/orgs/{org}/credentials/{username} (in-memory) | $get_rps ($ratio% of hello) | $get_p99 |"
+    echo "| bare actix-web hello (baseline) | $(summary hello) |"
+    echo "| POST /token (client credentials, ES256) | $(summary token) |"
+    echo "| GET /v1/orgs/{org}/credentials/{username} (in-memory) | $(summary get) |"
     echo
+    echo "GET as a share of the same round's hello: $(sort -n "$work/ratio" | awk '{r[NR]=$1} END {m=int((NR+1)/2); printf "median %.0f%% (%.0f%%-%.0f%%)", r[m], r[1], r[NR]}')"
     echo "Peak server RSS (VmHWM) after the runs: $((rss_kib / 1024)) MiB"
