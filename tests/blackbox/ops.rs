@@ -210,3 +210,59 @@ async fn error_answers_must_not_be_cached() {
         );
     }
 }
+
+#[actix_rt::test]
+async fn responses_that_carry_secrets_are_not_cached() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    let token = server
+        .token_request(
+            latchkey_tests::ADMIN_ID,
+            latchkey_tests::ADMIN_SECRET,
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    let created = server
+        .call(
+            "POST",
+            "/v1/orgs/masmovil/credentials/ana@example.com",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let body =
+        serde_json::json!({"password": "correct horse battery", "token": created.json()["token"]});
+    server
+        .call(
+            "PUT",
+            "/v1/orgs/masmovil/credentials/ana@example.com",
+            Some(&admin),
+            Some(&body),
+        )
+        .await;
+    let change = server
+        .call(
+            "POST",
+            "/v1/orgs/masmovil/credentials/ana@example.com/change_password",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let client_body = serde_json::json!({"name": "x", "scopes": ["tokens"], "orgs": ["masmovil"]});
+    let client = server
+        .call("POST", "/v1/clients", Some(&admin), Some(&client_body))
+        .await;
+    for (what, answer) in [
+        ("token", &token),
+        ("create", &created),
+        ("change_password", &change),
+        ("client", &client),
+    ] {
+        assert!(answer.status.is_success(), "{what}: {}", answer.text());
+        let cache = answer.header("cache-control").unwrap_or_default();
+        assert!(
+            cache.contains("no-store"),
+            "{what}: Cache-Control is {cache:?}"
+        );
+    }
+}

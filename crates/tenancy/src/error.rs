@@ -23,8 +23,6 @@ pub enum TenantError {
     InvalidName,
     #[error("no tenant '{0}'")]
     NotFound(OrgId),
-    #[error("the tenant '{0}' is disabled")]
-    Disabled(OrgId),
     #[error(transparent)]
     Denied(#[from] AccessDenied),
     #[error("tenant storage failed")]
@@ -52,13 +50,4 @@ pub enum ClientError {
     Denied(#[from] AccessDenied),
     #[error("client storage failed")]
     Store(#[source] StoreError),
-}
-
-/// Either kind of tenancy error, for callers that touch both.
-#[derive(Debug, thiserror::Error)]
-pub enum TenancyError {
-    #[error(transparent)]
-    Tenant(#[from] TenantError),
-    #[error(transparent)]
-    Client(#[from] ClientError),
 }

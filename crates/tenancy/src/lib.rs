@@ -14,7 +14,7 @@ mod service;
 mod tenant;
 
 pub use client::{ApiClient, ClientId, ClientName, ClientSecret, NewClient};
-pub use error::{AccessDenied, ClientError, TenancyError, TenantError};
+pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};
 pub use principal::Principal;
 pub use scope::{OrgAccess, Scope, ScopeParseError, ScopeSet};

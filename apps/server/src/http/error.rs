@@ -229,7 +229,6 @@ impl From<TenantError> for ApiError {
         match e {
             TenantError::InvalidName => ApiError::bad_request("tenant.invalid_name", e.to_string()),
             TenantError::NotFound(_) => ApiError::not_found("tenant.not_found", e.to_string()),
-            TenantError::Disabled(_) => ApiError::not_found("tenant.not_found", e.to_string()),
             TenantError::Denied(denied) => denied.into(),
             TenantError::Store(s) => store_error("tenancy: tenant store", s),
         }

@@ -226,7 +226,9 @@ pub async fn create(
         .credentials
         .create(&caller, &org, &path.1, attrs)
         .await?;
-    Ok(HttpResponse::Created().json(SecurityTokenDto::from(token)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(SecurityTokenDto::from(token)))
 }
 
 /// 3. Sets the password with a set- or change-password token; enables the credential.
@@ -428,5 +430,7 @@ pub async fn change_password(
         .credentials
         .change_password_token(&caller, &org, &path.1)
         .await?;
-    Ok(HttpResponse::Created().json(SecurityTokenDto::from(token)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(SecurityTokenDto::from(token)))
 }
