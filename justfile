@@ -17,9 +17,15 @@ default:
 run *ARGS:
     cargo run -p latchkey-server -- {{ARGS}}
 
-# Runs every test: unit, contract and black-box.
+# Runs every test: unit, contract and black-box (with cargo-nextest when installed).
 test:
-    cargo test --workspace --locked
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --workspace --locked --no-fail-fast
+    else
+        cargo test --workspace --locked --no-fail-fast
+    fi
 
 # Format check, clippy with warnings as errors, and the dependency rule.
 lint: deps-check
