@@ -168,7 +168,19 @@ impl ClientService {
     }
 
     /// Creates (or resets) the bootstrap client: every scope, every org.
+    ///
+    /// A client that already has this id, secret and full grant is left as it is: re-creating
+    /// it would give it a new `created_at` and so revoke every token it holds (see
+    /// `AccessTokenVerifier`) each time a server starts.
     pub async fn bootstrap(&self, id: ClientId, secret: &[u8]) -> Result<ApiClient, ClientError> {
+        if let Some(existing) = self.get(&id).await? {
+            let unchanged = existing.secret_hash.matches(secret)
+                && existing.scopes == ScopeSet::all()
+                && existing.orgs == OrgAccess::All;
+            if unchanged {
+                return Ok(existing);
+            }
+        }
         let client = ApiClient {
             id,
             name: ClientName::parse("bootstrap")?,

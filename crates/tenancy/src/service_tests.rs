@@ -364,3 +364,52 @@ async fn tenant_list_shows_only_covered_tenants() {
         ["masmovil", "pepephone", "yoigo"]
     );
 }
+
+#[tokio::test]
+async fn bootstrap_keeps_an_unchanged_client_and_replaces_a_changed_one() {
+    let clock = Arc::new(FixedClock(Mutex::new(T0)));
+    let tenants = Arc::new(FakeTenants::default());
+    let service = ClientService::new(
+        Arc::new(FakeClients::default()),
+        tenants,
+        clock.clone(),
+        Arc::new(CountingRandom::default()),
+    );
+    let id = ClientId::parse("latchkey-admin").unwrap();
+    let first = service
+        .bootstrap(id.clone(), b"first-secret-0123456789")
+        .await
+        .unwrap();
+    *clock.0.lock().unwrap() = T0 + time::Duration::hours(1);
+    let again = service
+        .bootstrap(id.clone(), b"first-secret-0123456789")
+        .await
+        .unwrap();
+    assert_eq!(
+        again.created_at, first.created_at,
+        "a restart must not revoke the client's tokens"
+    );
+    let changed = service
+        .bootstrap(id.clone(), b"second-secret-0123456789")
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.created_at,
+        T0 + time::Duration::hours(1),
+        "a new secret is a new client"
+    );
+    assert!(
+        service
+            .authenticate("latchkey-admin", b"second-secret-0123456789")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        service
+            .authenticate("latchkey-admin", b"first-secret-0123456789")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
