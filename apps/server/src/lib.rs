@@ -102,7 +102,7 @@ async fn provision_bootstrap_client(
         Some(secret) if secret.len() >= 16 => (SecretString::from(secret.as_str()), false),
         Some(_) => anyhow::bail!("LATCHKEY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters"),
         None => {
-            let bytes = infra::OsRandom.secret_bytes();
+            let bytes = infra::ThreadRandom.secret_bytes();
             (
                 SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)),
                 true,

@@ -2,7 +2,7 @@
 
 use crate::config::ServerConfig;
 use crate::http::auth::AuthCache;
-use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, OsRandom, SystemClock};
+use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, SystemClock, ThreadRandom};
 use latchkey_core::{Clock, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_memory::{
@@ -32,7 +32,7 @@ impl AppState {
     /// Builds the services on the in-memory adapters (dev mode: nothing is kept).
     pub fn in_memory(config: &ServerConfig) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let random: Arc<dyn SecureRandom> = Arc::new(OsRandom);
+        let random: Arc<dyn SecureRandom> = Arc::new(ThreadRandom);
         let tenant_dir: Arc<dyn TenantDirectory> = Arc::new(MemTenantDirectory::default());
         let client_registry: Arc<dyn ClientRegistry> = Arc::new(MemClientRegistry::default());
         let public_url = config.public_url();

@@ -7,4 +7,4 @@ mod system;
 
 pub use argon::Argon2Hasher;
 pub use jwt::{EcKeyGenerator, JwtCodec};
-pub use system::{OsRandom, SystemClock};
+pub use system::{SystemClock, ThreadRandom};

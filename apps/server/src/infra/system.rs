@@ -14,9 +14,9 @@ impl Clock for SystemClock {
 /// and periodically reseeded from the operating system). It avoids a system call per draw, which
 /// the token endpoint would otherwise pay on every token it signs.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct OsRandom;
+pub struct ThreadRandom;
 
-impl SecureRandom for OsRandom {
+impl SecureRandom for ThreadRandom {
     fn fill(&self, dest: &mut [u8]) {
         use rand::Rng as _;
         rand::rng().fill_bytes(dest);
