@@ -1,0 +1,276 @@
+//! Credentials, in the `credentials` table of each tenant's schema.
+
+use crate::schema::credentials;
+use crate::{PgDatabase, QueryResult, corrupt, schema_ident};
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use latchkey_core::{OrgId, StoreError, Timestamp};
+use latchkey_credential::{
+    Credential, CredentialAttrs, CredentialStore, Msisdn, PasswordHash, Username,
+};
+use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
+
+/// The most tenants one discover statement reads; more tenants take more statements.
+const DISCOVER_BATCH: usize = 64;
+
+#[derive(Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = credentials, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+struct CredentialRow {
+    id: Uuid,
+    username: String,
+    enabled: bool,
+    require2fa: bool,
+    crm: String,
+    customer_id: Option<String>,
+    msisdn: Option<String>,
+    password_hash: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_login_at: Option<Timestamp>,
+    deleted_at: Option<Timestamp>,
+}
+
+impl CredentialRow {
+    fn from_domain(c: &Credential) -> Self {
+        Self {
+            id: c.id,
+            username: c.username.as_str().to_owned(),
+            enabled: c.enabled,
+            require2fa: c.require2fa,
+            crm: c.attrs.crm.clone(),
+            customer_id: c.attrs.customer_id.clone(),
+            msisdn: c.attrs.msisdn.as_ref().map(|m| m.as_str().to_owned()),
+            password_hash: c.password_hash.as_ref().map(|h| h.as_phc().to_owned()),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            last_login_at: c.last_login_at,
+            deleted_at: c.deleted_at,
+        }
+    }
+
+    fn into_domain(self) -> QueryResult<Credential> {
+        Ok(Credential {
+            id: self.id,
+            username: Username::parse(&self.username).map_err(|_| corrupt("username"))?,
+            enabled: self.enabled,
+            require2fa: self.require2fa,
+            attrs: CredentialAttrs {
+                crm: self.crm,
+                customer_id: self.customer_id,
+                msisdn: self
+                    .msisdn
+                    .map(|m| Msisdn::parse(&m))
+                    .transpose()
+                    .map_err(|_| corrupt("msisdn"))?,
+            },
+            password_hash: self.password_hash.map(PasswordHash::from_phc),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            last_login_at: self.last_login_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+}
+
+/// One row of a discover statement: the position of its org in the request, and the credential.
+#[derive(QueryableByName)]
+struct DiscoverRow {
+    #[diesel(sql_type = Integer)]
+    position: i32,
+    #[diesel(embed)]
+    credential: CredentialRow,
+}
+
+/// [`CredentialStore`] on the `credentials` table of each tenant's schema.
+#[derive(Debug, Clone)]
+pub struct PgCredentialStore {
+    db: PgDatabase,
+}
+
+impl PgCredentialStore {
+    pub fn new(db: PgDatabase) -> Self {
+        Self { db }
+    }
+}
+
+/// Replaces the live credential with `row.id`; `NotFound` when there is none.
+async fn replace_live(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: &CredentialRow,
+) -> QueryResult<()> {
+    let updated = diesel::update(
+        credentials::table
+            .filter(credentials::id.eq(row.id))
+            .filter(credentials::deleted_at.is_null()),
+    )
+    .set(row)
+    .execute(conn)
+    .await?;
+    if updated == 0 {
+        Err(diesel::result::Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CredentialStore for PgCredentialStore {
+    async fn find(
+        &self,
+        org: &OrgId,
+        username: &Username,
+    ) -> Result<Option<Credential>, StoreError> {
+        let username = username.as_str();
+        self.db
+            .in_tenant(org, move |conn| {
+                async move {
+                    credentials::table
+                        .filter(credentials::username.eq(username))
+                        .filter(credentials::deleted_at.is_null())
+                        .select(CredentialRow::as_select())
+                        .first(conn)
+                        .await
+                        .optional()?
+                        .map(CredentialRow::into_domain)
+                        .transpose()
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
+    async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
+        let row = &CredentialRow::from_domain(&credential);
+        self.db
+            .in_tenant(org, move |conn| {
+                async move {
+                    diesel::insert_into(credentials::table)
+                        .values(row)
+                        .execute(conn)
+                        .await
+                        .map(drop)
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
+    async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
+        let row = &CredentialRow::from_domain(&credential);
+        self.db
+            .in_tenant(org, move |conn| {
+                async move { replace_live(conn, row).await }.scope_boxed()
+            })
+            .await
+    }
+
+    /// One transaction: the source row is replaced under the source's `search_path`, then the
+    /// path moves to the destination's schema for the insert. A missing source (`NotFound`) or a
+    /// taken username at the destination (`Conflict`) rolls both back. Two concurrent moves of
+    /// one credential serialise on its row lock; the second finds it no longer live.
+    async fn move_credential(
+        &self,
+        from: &OrgId,
+        removed: Credential,
+        to: &OrgId,
+        moved: Credential,
+    ) -> Result<(), StoreError> {
+        let removed = &CredentialRow::from_domain(&removed);
+        let moved = &CredentialRow::from_domain(&moved);
+        let switch = &format!("SET LOCAL search_path TO {}", schema_ident(to));
+        self.db
+            .in_tenant(from, move |conn| {
+                async move {
+                    replace_live(conn, removed).await?;
+                    conn.batch_execute(switch).await?;
+                    diesel::insert_into(credentials::table)
+                        .values(moved)
+                        .execute(conn)
+                        .await
+                        .map(drop)
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
+    /// One statement per [`DISCOVER_BATCH`] tenants: a `UNION ALL` of one indexed lookup per
+    /// schema, each schema named explicitly and quoted.
+    async fn discover(
+        &self,
+        orgs: &[OrgId],
+        username: &Username,
+    ) -> Result<Vec<(OrgId, Credential)>, StoreError> {
+        let mut found = Vec::new();
+        for (batch_index, batch) in orgs.chunks(DISCOVER_BATCH).enumerate() {
+            let offset = batch_index * DISCOVER_BATCH;
+            let statement = discover_statement(batch, offset);
+            let username = username.as_str().to_owned();
+            let rows = self
+                .db
+                .run(move |conn| {
+                    async move {
+                        diesel::sql_query(statement)
+                            .bind::<Text, _>(username)
+                            .load::<DiscoverRow>(conn)
+                            .await
+                    }
+                    .scope_boxed()
+                })
+                .await?;
+            for row in rows {
+                let org = usize::try_from(row.position)
+                    .ok()
+                    .and_then(|p| orgs.get(p))
+                    .ok_or_else(|| crate::unavailable("discover answered an unknown position"))?;
+                let credential = row.credential.into_domain().map_err(crate::store_error)?;
+                found.push((org.clone(), credential));
+            }
+        }
+        found.sort_by_key(|(org, _)| orgs.iter().position(|o| o == org));
+        Ok(found)
+    }
+}
+
+const COLUMNS: &str = "id, username, enabled, require2fa, crm, customer_id, msisdn, \
+                       password_hash, created_at, updated_at, last_login_at, deleted_at";
+
+fn discover_statement(batch: &[OrgId], offset: usize) -> String {
+    batch
+        .iter()
+        .enumerate()
+        .map(|(i, org)| {
+            format!(
+                "(SELECT {position} AS position, {COLUMNS} FROM {schema}.credentials \
+                 WHERE username = $1 AND deleted_at IS NULL)",
+                position = offset + i,
+                schema = schema_ident(org),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discover_names_each_schema_quoted_and_binds_the_username() {
+        let orgs = [
+            OrgId::parse("masmovil").expect("valid"),
+            OrgId::parse("pepe-phone").expect("valid"),
+        ];
+        let sql = discover_statement(&orgs, 64);
+        assert!(sql.contains("SELECT 64 AS position"));
+        assert!(sql.contains("FROM \"tenant_masmovil\".credentials"));
+        assert!(sql.contains("SELECT 65 AS position"));
+        assert!(sql.contains("FROM \"tenant_pepe-phone\".credentials"));
+        assert_eq!(sql.matches("$1").count(), 2);
+        assert_eq!(sql.matches(" UNION ALL ").count(), 1);
+    }
+}

@@ -1,0 +1,360 @@
+//! PostgreSQL adapters for every durable port, on diesel + diesel-async + deadpool (no libpq).
+//!
+//! `public` holds the directory shared by every tenant (tenants, API clients, signing keys). Each
+//! tenant has its own schema, `"tenant_<org>"`, holding its credentials and security tokens.
+//! Tenant-scoped work runs in a transaction that begins with `SET LOCAL search_path` to the
+//! tenant's schema, so the table definitions in [`schema`] name no schema; cross-tenant reads
+//! (discover) name each schema explicitly, quoted.
+//!
+//! Every operation has one deadline (the statement timeout): waiting for a pooled connection,
+//! connecting and running the queries all fit in it, so a stopped or unreachable database turns
+//! into [`StoreError::Unavailable`] in bounded time, and the pool heals by itself when the
+//! database is back (broken connections are dropped, new ones are made on demand).
+
+mod credential;
+mod migrate;
+mod schema;
+mod tenancy;
+pub mod testing;
+mod token;
+
+pub use credential::PgCredentialStore;
+pub use migrate::Migrated;
+pub use tenancy::{PgClientRegistry, PgTenantDirectory};
+pub use token::{PgSecurityTokenStore, PgSigningKeyStore};
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{ConnectionError, ConnectionResult};
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{
+    AnsiTransactionManager, AsyncConnection, AsyncPgConnection, SimpleAsyncConnection,
+    TransactionManager,
+};
+use latchkey_core::{BoxError, OrgId, StoreError};
+use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to reach the database.
+#[derive(Clone)]
+pub struct PgConfig {
+    /// A `postgres://` URL (it may carry a password: never printed).
+    pub url: String,
+    /// The most connections this server opens.
+    pub pool_size: usize,
+    /// How long opening one connection may take.
+    pub connect_timeout: Duration,
+    /// The deadline of one operation: waiting for a connection, connecting, and running its
+    /// statements. Also set as the server-side `statement_timeout`.
+    pub statement_timeout: Duration,
+}
+
+impl fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgConfig")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced by `***`, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let tail = tail.split('?').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => {
+            let tail = tail.split('?').next().unwrap_or_default();
+            format!("{scheme}://{authority}{tail}")
+        }
+    }
+}
+
+/// A pool of connections to one database, shared by every adapter built from it.
+#[derive(Clone)]
+pub struct PgDatabase {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool<AsyncPgConnection>,
+    config: PgConfig,
+}
+
+impl fmt::Debug for PgDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgDatabase")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A diesel error for the operation that hit it.
+pub(crate) type QueryResult<T> = Result<T, DieselError>;
+
+impl PgDatabase {
+    /// Builds the pool. No connection is opened yet: they are made on demand, so a server can
+    /// start its HTTP side before the database answers.
+    pub fn new(config: PgConfig) -> Result<Self, StoreError> {
+        let setup_config = config.clone();
+        let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+        // `Fast`: a connection is checked for a dangling transaction when it goes back to the pool,
+        // not with an extra round trip every time it is taken out.
+        manager_config.recycling_method = RecyclingMethod::Fast;
+        manager_config.custom_setup = Box::new(move |url| {
+            let config = setup_config.clone();
+            let url = url.to_owned();
+            Box::pin(async move { connect(&url, &config).await })
+        });
+        let manager =
+            AsyncDieselConnectionManager::new_with_config(config.url.clone(), manager_config);
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .wait_timeout(Some(config.statement_timeout))
+            .create_timeout(Some(config.connect_timeout))
+            .recycle_timeout(Some(config.connect_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        Ok(Self {
+            inner: Arc::new(Inner { pool, config }),
+        })
+    }
+
+    pub fn config(&self) -> &PgConfig {
+        &self.inner.config
+    }
+
+    /// One round trip to the database: `Ok` when it answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|conn| async move { conn.batch_execute("SELECT 1").await }.scope_boxed())
+            .await
+    }
+
+    /// Applies pending migrations to `public` and to every tenant's schema (creating any schema
+    /// that is missing). Safe to run from several servers at once: they take turns.
+    pub async fn migrate(&self) -> Result<Migrated, StoreError> {
+        migrate::migrate_all(self).await
+    }
+
+    /// Creates the schema of `org` if it does not exist and applies the tenant migrations to it.
+    pub async fn prepare_tenant(&self, org: &OrgId) -> Result<(), StoreError> {
+        migrate::prepare_tenant(self, org).await
+    }
+
+    pub fn tenant_directory(&self) -> PgTenantDirectory {
+        PgTenantDirectory::new(self.clone())
+    }
+
+    pub fn client_registry(&self) -> PgClientRegistry {
+        PgClientRegistry::new(self.clone())
+    }
+
+    pub fn signing_keys(&self) -> PgSigningKeyStore {
+        PgSigningKeyStore::new(self.clone())
+    }
+
+    pub fn credentials(&self) -> PgCredentialStore {
+        PgCredentialStore::new(self.clone())
+    }
+
+    pub fn security_tokens(&self) -> PgSecurityTokenStore {
+        PgSecurityTokenStore::new(self.clone())
+    }
+
+    /// Runs `f` on a pooled connection, within the operation deadline.
+    pub(crate) async fn run<'a, T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'a,
+        F: for<'r> FnOnce(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, QueryResult<T>>
+            + Send
+            + 'a,
+    {
+        let deadline = self.inner.config.statement_timeout;
+        let work = async {
+            let mut conn = self
+                .inner
+                .pool
+                .get()
+                .await
+                .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            f(&mut conn).await.map_err(store_error)
+        };
+        match tokio::time::timeout(deadline, work).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable(Box::new(DeadlineExceeded(
+                deadline,
+            )))),
+        }
+    }
+
+    /// Runs `f` in a transaction whose `search_path` is the schema of `org`. Deadlocks and
+    /// serialization failures are retried (up to three attempts in all).
+    pub(crate) async fn in_tenant<'a, T, F>(&self, org: &OrgId, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'a,
+        F: for<'r> Fn(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, QueryResult<T>>
+            + Send
+            + Sync
+            + 'a,
+    {
+        let begin = format!("BEGIN; SET LOCAL search_path TO {}", schema_ident(org));
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .run(|conn| {
+                    let (begin, f) = (&begin, &f);
+                    async move { in_transaction(conn, begin, f).await }.scope_boxed()
+                })
+                .await;
+            match result {
+                Err(StoreError::Unavailable(e)) if attempt < 3 && is_retryable(&*e) => {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Begins with `begin` (which also sets the search path), runs `f`, commits, or rolls back.
+async fn in_transaction<'a, T, F>(
+    conn: &mut AsyncPgConnection,
+    begin: &str,
+    f: &F,
+) -> QueryResult<T>
+where
+    F: for<'r> Fn(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, QueryResult<T>>,
+{
+    AnsiTransactionManager::begin_transaction_sql(conn, begin).await?;
+    match f(conn).await {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(error) => {
+            // If the rollback fails too, the transaction manager marks the connection broken
+            // and the pool drops it.
+            let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+            Err(error)
+        }
+    }
+}
+
+/// Opens one connection within `connect_timeout` and sets the server-side limits.
+async fn connect(url: &str, config: &PgConfig) -> ConnectionResult<AsyncPgConnection> {
+    let timeout = config.connect_timeout;
+    let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(url))
+        .await
+        .map_err(|_| {
+            ConnectionError::BadConnection(format!(
+                "no connection to PostgreSQL within {} ms",
+                timeout.as_millis()
+            ))
+        })??;
+    let statement_ms = config.statement_timeout.as_millis();
+    let setup = format!(
+        "SET statement_timeout = {statement_ms}; \
+         SET lock_timeout = {statement_ms}; \
+         SET idle_in_transaction_session_timeout = {idle}; \
+         SET application_name = 'latchkey'",
+        idle = statement_ms.saturating_mul(2),
+    );
+    tokio::time::timeout(timeout, conn.batch_execute(&setup))
+        .await
+        .map_err(|_| ConnectionError::BadConnection("connection setup timed out".to_owned()))?
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// The schema of a tenant: `tenant_` and the org id. Org ids are `^[a-z][a-z0-9_-]{1,39}$`, so
+/// the name is unique per org and at most 47 bytes (PostgreSQL keeps 63).
+pub fn schema_name(org: &OrgId) -> String {
+    format!("tenant_{}", org.as_str())
+}
+
+/// The schema name quoted as an SQL identifier (`-` is legal in a quoted name only).
+pub(crate) fn schema_ident(org: &OrgId) -> String {
+    quote_ident(&schema_name(org))
+}
+
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The port error for a diesel error: `NotFound` and unique violations keep their meaning,
+/// everything else is the database failing.
+pub(crate) fn store_error(error: DieselError) -> StoreError {
+    match error {
+        DieselError::NotFound => StoreError::NotFound,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict,
+        other => StoreError::Unavailable(Box::new(other)),
+    }
+}
+
+/// A row that does not decode into a domain value: the database holds something the domain
+/// never writes.
+pub(crate) fn corrupt(what: &'static str) -> DieselError {
+    DieselError::DeserializationError(Box::new(Corrupt(what)))
+}
+
+fn is_retryable(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    match error.downcast_ref::<DieselError>() {
+        Some(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        Some(DieselError::DatabaseError(_, info)) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the database did not answer within {} ms", .0.as_millis())]
+struct DeadlineExceeded(Duration);
+
+#[derive(Debug, thiserror::Error)]
+#[error("a stored {0} is not valid")]
+struct Corrupt(&'static str);
+
+/// Boxes any error for [`StoreError::Unavailable`].
+pub(crate) fn unavailable<E: Into<BoxError>>(error: E) -> StoreError {
+    StoreError::Unavailable(error.into())
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_prefixed_and_quoted() {
+        let org = OrgId::parse("pepe-phone").expect("valid");
+        assert_eq!(schema_name(&org), "tenant_pepe-phone");
+        assert_eq!(schema_ident(&org), "\"tenant_pepe-phone\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/latchkey?sslmode=disable"),
+            "postgres://app:***@db:5432/latchkey"
+        );
+        assert_eq!(
+            redact_url("postgres://127.0.0.1/latchkey"),
+            "postgres://127.0.0.1/latchkey"
+        );
+        assert_eq!(redact_url("nonsense"), "***");
+    }
+}

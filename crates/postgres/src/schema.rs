@@ -1,0 +1,61 @@
+//! Table definitions. They name no schema: `public` tables are found through the default
+//! `search_path`, tenant tables through the `SET LOCAL search_path` of each tenant transaction.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        name -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Text>,
+        all_orgs -> Bool,
+        orgs -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        private_pkcs8 -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Uuid,
+        username -> Text,
+        enabled -> Bool,
+        require2fa -> Bool,
+        crm -> Text,
+        customer_id -> Nullable<Text>,
+        msisdn -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    security_tokens (id) {
+        id -> Uuid,
+        subject -> Text,
+        purpose -> Text,
+        secret_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE signing_keys;
+DROP TABLE api_clients;
+DROP TABLE tenants;

@@ -1,0 +1,2 @@
+DROP TABLE security_tokens;
+DROP TABLE credentials;
