@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Runs the server (the default).
     Serve,
+    /// Applies pending database migrations to `public` and to every tenant's schema, then
+    /// exits (the server also does this at start). Needs LATCHKEY_DATABASE_URL.
+    Migrate,
     /// Manages tenants (scope `tenants:admin`).
     Tenant {
         #[command(flatten)]
@@ -118,6 +121,35 @@ pub enum KeyAction {
     Remove { kid: String },
 }
 
+/// `latchkey migrate`: migrates the configured database and reports what was applied.
+#[expect(
+    clippy::print_stdout,
+    reason = "the report of a command run by hand goes to standard output"
+)]
+pub async fn migrate(server: &ServerConfig) -> anyhow::Result<()> {
+    let Some(config) = crate::state::pg_config(server) else {
+        bail!("no database to migrate: set LATCHKEY_DATABASE_URL");
+    };
+    let db = crate::open_database(config).await?;
+    let migrated = db.migrate().await.context("migrating the database")?;
+    let list = |versions: &[String]| {
+        if versions.is_empty() {
+            "up to date".to_owned()
+        } else {
+            format!("applied {}", versions.join(", "))
+        }
+    };
+    println!("public: {}", list(&migrated.public));
+    for (org, versions) in &migrated.tenants {
+        println!(
+            "tenant {org} (schema {}): {}",
+            latchkey_postgres::schema_name(org),
+            list(versions)
+        );
+    }
+    Ok(())
+}
+
 /// Runs an admin command and prints the server's answer as JSON.
 #[expect(
     clippy::print_stdout,
@@ -126,7 +158,7 @@ pub enum KeyAction {
 pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
     let (admin, scope, method, path, body): (Admin, String, &str, String, Option<Value>) =
         match command {
-            Command::Serve => bail!("not an admin command"),
+            Command::Serve | Command::Migrate => bail!("not an admin command"),
             Command::Tenant { admin, action } => {
                 let (method, path, body) = match action {
                     TenantAction::Put {

@@ -69,6 +69,28 @@ pub struct ServerConfig {
           value_parser = clap::value_parser!(u32).range(1..=600))]
     pub request_timeout: u32,
 
+    /// PostgreSQL URL (`postgres://user:password@host:5432/database`). Absent: dev mode, on
+    /// in-memory storage that is lost when the server stops.
+    #[arg(long, env = "LATCHKEY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Most PostgreSQL connections this server opens.
+    #[arg(long, env = "LATCHKEY_DATABASE_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: u32,
+
+    /// Longest time opening one PostgreSQL connection may take, in milliseconds.
+    #[arg(long, env = "LATCHKEY_DATABASE_CONNECT_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub database_connect_timeout_ms: u64,
+
+    /// Deadline of one database operation (waiting for a connection, connecting, and its
+    /// statements), in milliseconds; also PostgreSQL's `statement_timeout`. When the database
+    /// is down, requests answer 503 within it.
+    #[arg(long, env = "LATCHKEY_DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub database_statement_timeout_ms: u64,
+
     /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `warn,latchkey_server=debug`).
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
     pub log: String,

@@ -14,12 +14,13 @@ pub mod state;
 
 use crate::config::ServerConfig;
 use crate::http::request_id::{self, RequestTimeout};
-use crate::state::AppState;
+use crate::state::{AppState, Stores};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use base64::Engine as _;
 use latchkey_core::{OrgId, SecretString, SecureRandom as _};
+use latchkey_postgres::{PgConfig, PgDatabase};
 use latchkey_tenancy::{ClientId, TenantName};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -40,9 +41,45 @@ impl std::fmt::Debug for Started {
     }
 }
 
+/// Builds the pool on `config` and checks that the database answers, with a clear error.
+pub async fn open_database(config: PgConfig) -> anyhow::Result<PgDatabase> {
+    let shown = latchkey_postgres::redact_url(&config.url);
+    let db = PgDatabase::new(config).with_context(|| format!("LATCHKEY_DATABASE_URL ({shown})"))?;
+    db.ping()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", error_chain(&e)))
+        .with_context(|| format!("cannot reach PostgreSQL at {shown}"))?;
+    Ok(db)
+}
+
+/// An error and its causes on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Builds the state, provisions keys, tenants and the bootstrap client, and binds the listener.
 pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
-    let state = AppState::in_memory(config)?;
+    let stores = match state::pg_config(config) {
+        Some(pg) => {
+            let db = open_database(pg).await?;
+            let migrated = db.migrate().await.context("migrating the database")?;
+            tracing::info!(
+                public = migrated.public.len(),
+                tenants = migrated.tenants.len(),
+                "database migrated"
+            );
+            Stores::postgres(db)
+        }
+        None => Stores::in_memory(),
+    };
+    let state = AppState::new(config, stores)?;
     state
         .keys
         .ensure_key()
@@ -51,7 +88,11 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     provision_tenants(&state, config).await?;
     let generated_secret = provision_bootstrap_client(&state, config).await?;
 
+    let shared_storage = state.database.is_some();
     let state = web::Data::new(state);
+    if shared_storage {
+        actix_web::rt::spawn(reload_keys_periodically(state.clone()));
+    }
     let timeout = web::Data::new(RequestTimeout(Duration::from_secs(u64::from(
         config.request_timeout,
     ))));
@@ -77,6 +118,22 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         addr,
         generated_secret,
     })
+}
+
+/// How often a server on shared storage reloads the signing keys, so that a key rotated or
+/// removed through another instance is used (or no longer used) here too.
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
+
+async fn reload_keys_periodically(state: web::Data<AppState>) {
+    let mut ticks = tokio::time::interval(KEY_RELOAD_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(e) = state.keys.reload().await {
+            tracing::warn!(error = %e, "reloading the signing keys failed");
+        }
+    }
 }
 
 async fn provision_tenants(state: &AppState, config: &ServerConfig) -> anyhow::Result<()> {

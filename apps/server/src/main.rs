@@ -12,6 +12,7 @@ fn main() -> std::process::ExitCode {
     let system = actix_web::rt::System::new();
     let result = match cli.command {
         None | Some(Command::Serve) => system.block_on(serve(cli.server)),
+        Some(Command::Migrate) => system.block_on(latchkey_server::cli::migrate(&cli.server)),
         Some(command) => system.block_on(latchkey_server::cli::run_admin(command, &cli.server)),
     };
     match result {
@@ -47,9 +48,15 @@ fn init_logging(config: &ServerConfig) -> anyhow::Result<()> {
 )]
 async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     init_logging(&config)?;
-    tracing::warn!(
-        "dev mode: no database configured, running on in-memory storage; all data is lost when the server stops"
-    );
+    match &config.database_url {
+        Some(url) => tracing::info!(
+            database = %latchkey_postgres::redact_url(url),
+            "storage: PostgreSQL"
+        ),
+        None => tracing::warn!(
+            "dev mode: no database configured (LATCHKEY_DATABASE_URL), running on in-memory storage; all data is lost when the server stops"
+        ),
+    }
     let started = latchkey_server::start(&config).await?;
     tracing::info!(addr = %started.addr, public_url = %config.public_url(), "listening");
     if let Some(secret) = &started.generated_secret {

@@ -1,17 +1,23 @@
 //! Wiring: the adapters chosen at start and the services built on them.
 
 use crate::config::ServerConfig;
-use crate::http::auth::AuthCache;
+use crate::http::auth::{AuthCache, KeyRefresh};
 use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, SystemClock, ThreadRandom};
 use latchkey_core::{Clock, SecureRandom};
 use latchkey_credential::CredentialService;
+use latchkey_credential::CredentialStore;
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemSecurityTokenStore, MemSigningKeyStore,
     MemTenantDirectory,
 };
+use latchkey_postgres::{PgConfig, PgDatabase};
 use latchkey_tenancy::{ClientRegistry, ClientService, TenantDirectory, TenantService};
-use latchkey_token::{AccessTokenVerifier, KeyService, SecurityTokens, ServiceTokenIssuer};
+use latchkey_token::{
+    AccessTokenVerifier, KeyService, SecurityTokenStore, SecurityTokens, ServiceTokenIssuer,
+    SigningKeyStore,
+};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Everything a request handler needs; cheap to clone (all `Arc`s inside).
 #[derive(Debug)]
@@ -25,16 +31,72 @@ pub struct AppState {
     pub keys: KeyService,
     pub codec: Arc<JwtCodec>,
     pub auth_cache: AuthCache,
+    pub key_refresh: KeyRefresh,
     pub public_url: String,
+    /// The database, when the server runs on one.
+    pub database: Option<PgDatabase>,
+}
+
+/// The adapters of every storage port, chosen once at start.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub tenants: Arc<dyn TenantDirectory>,
+    pub clients: Arc<dyn ClientRegistry>,
+    pub signing_keys: Arc<dyn SigningKeyStore>,
+    pub credentials: Arc<dyn CredentialStore>,
+    pub security_tokens: Arc<dyn SecurityTokenStore>,
+    /// The database behind them, when there is one (readiness checks it).
+    pub database: Option<PgDatabase>,
+}
+
+impl Stores {
+    /// In-memory storage (dev mode: nothing is kept).
+    pub fn in_memory() -> Self {
+        Self {
+            tenants: Arc::new(MemTenantDirectory::default()),
+            clients: Arc::new(MemClientRegistry::default()),
+            signing_keys: Arc::new(MemSigningKeyStore::default()),
+            credentials: Arc::new(MemCredentialStore::default()),
+            security_tokens: Arc::new(MemSecurityTokenStore::default()),
+            database: None,
+        }
+    }
+
+    /// PostgreSQL: `public` for the directory, one schema per tenant.
+    pub fn postgres(db: PgDatabase) -> Self {
+        Self {
+            tenants: Arc::new(db.tenant_directory()),
+            clients: Arc::new(db.client_registry()),
+            signing_keys: Arc::new(db.signing_keys()),
+            credentials: Arc::new(db.credentials()),
+            security_tokens: Arc::new(db.security_tokens()),
+            database: Some(db),
+        }
+    }
+}
+
+/// The PostgreSQL settings of `config`, when a database URL is configured.
+pub fn pg_config(config: &ServerConfig) -> Option<PgConfig> {
+    config.database_url.as_ref().map(|url| PgConfig {
+        url: url.clone(),
+        pool_size: usize::try_from(config.database_pool_size).unwrap_or(usize::MAX),
+        connect_timeout: Duration::from_millis(config.database_connect_timeout_ms),
+        statement_timeout: Duration::from_millis(config.database_statement_timeout_ms),
+    })
 }
 
 impl AppState {
     /// Builds the services on the in-memory adapters (dev mode: nothing is kept).
     pub fn in_memory(config: &ServerConfig) -> anyhow::Result<Self> {
+        Self::new(config, Stores::in_memory())
+    }
+
+    /// Builds the services on the given adapters.
+    pub fn new(config: &ServerConfig, stores: Stores) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let random: Arc<dyn SecureRandom> = Arc::new(ThreadRandom);
-        let tenant_dir: Arc<dyn TenantDirectory> = Arc::new(MemTenantDirectory::default());
-        let client_registry: Arc<dyn ClientRegistry> = Arc::new(MemClientRegistry::default());
+        let tenant_dir = stores.tenants.clone();
+        let client_registry = stores.clients.clone();
         let public_url = config.public_url();
         let codec = Arc::new(JwtCodec::new(public_url.clone(), config.audience.clone()));
 
@@ -42,7 +104,7 @@ impl AppState {
         let clients =
             ClientService::new(client_registry, tenant_dir, clock.clone(), random.clone());
         let security_tokens = SecurityTokens::new(
-            Arc::new(MemSecurityTokenStore::default()),
+            stores.security_tokens.clone(),
             clock.clone(),
             random.clone(),
             time::Duration::seconds(i64::from(config.security_token_ttl)),
@@ -50,7 +112,7 @@ impl AppState {
         let hasher = Argon2Hasher::new(config.hash_concurrency(), random.clone())
             .map_err(anyhow::Error::from_boxed)?;
         let credentials = CredentialService::new(
-            Arc::new(MemCredentialStore::default()),
+            stores.credentials.clone(),
             Arc::new(hasher),
             tenants.clone(),
             security_tokens,
@@ -68,7 +130,7 @@ impl AppState {
         );
         let verifier = AccessTokenVerifier::new(clients.clone(), codec.clone(), clock.clone());
         let keys = KeyService::new(
-            Arc::new(MemSigningKeyStore::default()),
+            stores.signing_keys.clone(),
             Arc::new(EcKeyGenerator),
             codec.clone(),
             clock.clone(),
@@ -84,7 +146,9 @@ impl AppState {
             keys,
             codec,
             auth_cache: AuthCache::default(),
+            key_refresh: KeyRefresh::default(),
             public_url,
+            database: stores.database,
         })
     }
 }

@@ -11,11 +11,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use latchkey_tenancy::Principal;
-use latchkey_token::AuthError;
+use latchkey_token::{AuthError, VerifyError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// How long a cached verification is trusted before the client is looked up again.
@@ -28,6 +29,26 @@ struct Entry {
     principal: Arc<Principal>,
     expires_at: i64,
     trusted_until: i64,
+}
+
+/// Lets a token signed with an unknown key reload the key ring at most once a second, so a
+/// key rotated on another server instance is picked up at once, and tokens with made-up key ids
+/// cannot turn into a stream of database reads.
+#[derive(Debug, Default)]
+pub struct KeyRefresh {
+    last: AtomicI64,
+}
+
+impl KeyRefresh {
+    /// `true` for the first caller in the second `now` (Unix seconds).
+    pub fn try_begin(&self, now: i64) -> bool {
+        let last = self.last.load(Ordering::Relaxed);
+        last < now
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
 }
 
 /// Verified tokens, keyed by the SHA-256 of the token (the token itself is never kept).
@@ -106,7 +127,16 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<Calle
     if let Some(principal) = state.auth_cache.get(&key, now) {
         return Ok(Caller(principal));
     }
-    let (principal, expires_at) = state.verifier.verify(&token).await?;
+    let (principal, expires_at) = match state.verifier.verify(&token).await {
+        // Another server instance may have rotated the keys since this one loaded them.
+        Err(AuthError::Invalid(VerifyError::UnknownKey)) if state.key_refresh.try_begin(now) => {
+            if let Err(e) = state.keys.reload().await {
+                tracing::warn!(error = %e, "reloading the signing keys failed");
+            }
+            state.verifier.verify(&token).await?
+        }
+        other => other?,
+    };
     let principal = Arc::new(principal);
     let entry = Entry {
         principal: principal.clone(),
