@@ -11,7 +11,9 @@ use latchkey_memory::{
     MemTenantDirectory,
 };
 use latchkey_postgres::{PgConfig, PgDatabase};
-use latchkey_tenancy::{ClientRegistry, ClientService, TenantDirectory, TenantService};
+use latchkey_tenancy::{
+    CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory, TenantService,
+};
 use latchkey_token::{
     AccessTokenVerifier, KeyService, SecurityTokenStore, SecurityTokens, ServiceTokenIssuer,
     SigningKeyStore,
@@ -65,7 +67,11 @@ impl Stores {
     /// PostgreSQL: `public` for the directory, one schema per tenant.
     pub fn postgres(db: PgDatabase) -> Self {
         Self {
-            tenants: Arc::new(db.tenant_directory()),
+            tenants: Arc::new(CachedTenantDirectory::new(
+                Arc::new(db.tenant_directory()),
+                Arc::new(SystemClock),
+                TENANT_CACHE_TTL,
+            )),
             clients: Arc::new(db.client_registry()),
             signing_keys: Arc::new(db.signing_keys()),
             credentials: Arc::new(db.credentials()),
@@ -74,6 +80,11 @@ impl Stores {
         }
     }
 }
+
+/// How long a server on PostgreSQL trusts its copy of the tenant list: a tenant created, changed
+/// or disabled through another instance is seen here within this time (through this instance,
+/// at once).
+pub const TENANT_CACHE_TTL: time::Duration = time::Duration::seconds(1);
 
 /// The PostgreSQL settings of `config`, when a database URL is configured.
 pub fn pg_config(config: &ServerConfig) -> Option<PgConfig> {

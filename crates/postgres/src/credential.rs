@@ -123,21 +123,20 @@ impl CredentialStore for PgCredentialStore {
         org: &OrgId,
         username: &Username,
     ) -> Result<Option<Credential>, StoreError> {
-        let username = username.as_str();
+        let username = username.as_str().to_owned();
         self.db
-            .in_tenant(org, move |conn| {
-                async move {
+            .read_in_tenant(org, move |mut conn| {
+                Box::pin(async move {
                     credentials::table
                         .filter(credentials::username.eq(username))
                         .filter(credentials::deleted_at.is_null())
                         .select(CredentialRow::as_select())
-                        .first(conn)
+                        .first(&mut conn)
                         .await
                         .optional()?
                         .map(CredentialRow::into_domain)
                         .transpose()
-                }
-                .scope_boxed()
+                })
             })
             .await
     }

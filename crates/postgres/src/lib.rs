@@ -33,6 +33,7 @@ use diesel_async::{
     AnsiTransactionManager, AsyncConnection, AsyncPgConnection, SimpleAsyncConnection,
     TransactionManager,
 };
+use futures_util::future::BoxFuture;
 use latchkey_core::{BoxError, OrgId, StoreError};
 use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
 use std::fmt;
@@ -175,7 +176,10 @@ impl PgDatabase {
         PgSecurityTokenStore::new(self.clone())
     }
 
-    /// Runs `f` on a pooled connection, within the operation deadline.
+    /// Runs `f` on a pooled connection, within the operation deadline. A connection whose work
+    /// was cut short (deadline, cancelled request) or failed for any reason but a constraint is
+    /// closed rather than returned to the pool: its state is unknown, and a fresh connection is
+    /// cheap next to a request run inside somebody else's transaction.
     pub(crate) async fn run<'a, T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'a,
@@ -185,13 +189,26 @@ impl PgDatabase {
     {
         let deadline = self.inner.config.statement_timeout;
         let work = async {
-            let mut conn = self
-                .inner
-                .pool
-                .get()
-                .await
-                .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-            f(&mut conn).await.map_err(store_error)
+            let mut guard = ConnGuard {
+                conn: Some(
+                    self.inner
+                        .pool
+                        .get()
+                        .await
+                        .map_err(|e| StoreError::Unavailable(Box::new(e)))?,
+                ),
+                clean: false,
+            };
+            let conn = guard
+                .conn
+                .as_mut()
+                .ok_or_else(|| unavailable(NoConnection))?;
+            let result = f(conn).await;
+            guard.clean = match &result {
+                Ok(_) => true,
+                Err(e) => !matches!(store_error_ref(e), ErrorClass::Unavailable),
+            };
+            result.map_err(store_error)
         };
         match tokio::time::timeout(deadline, work).await {
             Ok(result) => result,
@@ -199,6 +216,36 @@ impl PgDatabase {
                 deadline,
             )))),
         }
+    }
+
+    /// One read in the schema of `org`, in two round trips: `BEGIN; SET LOCAL search_path` is
+    /// pipelined with the read (sent before it on the same connection, so the read runs inside
+    /// the transaction), then `COMMIT`.
+    pub(crate) async fn read_in_tenant<T, F>(&self, org: &OrgId, read: F) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: for<'r> FnOnce(&'r AsyncPgConnection) -> BoxFuture<'r, QueryResult<T>> + Send,
+    {
+        let begin = format!("BEGIN; SET LOCAL search_path TO {}", schema_ident(org));
+        self.run(move |conn| {
+            async move {
+                let shared: &AsyncPgConnection = conn;
+                let mut opener = shared;
+                // `join` polls the `BEGIN` first; its message is written on that first poll.
+                let (begun, value) =
+                    futures_util::future::join(opener.batch_execute(&begin), read(shared)).await;
+                let mut closer = shared;
+                match begun.and(value) {
+                    Ok(value) => closer.batch_execute("COMMIT").await.map(|()| value),
+                    Err(error) => {
+                        closer.batch_execute("ROLLBACK").await?;
+                        Err(error)
+                    }
+                }
+            }
+            .scope_boxed()
+        })
+        .await
     }
 
     /// Runs `f` in a transaction whose `search_path` is the schema of `org`. Deadlocks and
@@ -229,6 +276,27 @@ impl PgDatabase {
         }
     }
 }
+
+/// A pooled connection that goes back to the pool only when its work finished cleanly.
+struct ConnGuard {
+    conn: Option<deadpool::managed::Object<AsyncDieselConnectionManager<AsyncPgConnection>>>,
+    clean: bool,
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        if !self.clean
+            && let Some(conn) = self.conn.take()
+        {
+            // Detached from the pool and dropped: the connection closes.
+            drop(deadpool::managed::Object::take(conn));
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no pooled connection")]
+struct NoConnection;
 
 /// Begins with `begin` (which also sets the search path), runs `f`, commits, or rolls back.
 async fn in_transaction<'a, T, F>(
@@ -295,13 +363,27 @@ pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+enum ErrorClass {
+    NotFound,
+    Conflict,
+    Unavailable,
+}
+
+fn store_error_ref(error: &DieselError) -> ErrorClass {
+    match error {
+        DieselError::NotFound => ErrorClass::NotFound,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ErrorClass::Conflict,
+        _ => ErrorClass::Unavailable,
+    }
+}
+
 /// The port error for a diesel error: `NotFound` and unique violations keep their meaning,
 /// everything else is the database failing.
 pub(crate) fn store_error(error: DieselError) -> StoreError {
-    match error {
-        DieselError::NotFound => StoreError::NotFound,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict,
-        other => StoreError::Unavailable(Box::new(other)),
+    match store_error_ref(&error) {
+        ErrorClass::NotFound => StoreError::NotFound,
+        ErrorClass::Conflict => StoreError::Conflict,
+        ErrorClass::Unavailable => StoreError::Unavailable(Box::new(error)),
     }
 }
 

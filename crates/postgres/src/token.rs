@@ -178,18 +178,17 @@ impl SecurityTokenStore for PgSecurityTokenStore {
 
     async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError> {
         self.db
-            .in_tenant(org, move |conn| {
-                async move {
+            .read_in_tenant(org, move |mut conn| {
+                Box::pin(async move {
                     security_tokens::table
                         .find(id)
                         .select(TokenRow::as_select())
-                        .first(conn)
+                        .first(&mut conn)
                         .await
                         .optional()?
                         .map(TokenRow::into_domain)
                         .transpose()
-                }
-                .scope_boxed()
+                })
             })
             .await
     }

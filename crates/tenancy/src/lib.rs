@@ -5,6 +5,7 @@
 //! (`Principal`) may do something on an org. Pure domain: no I/O, no framework; storage comes in
 //! through the `TenantDirectory` and `ClientRegistry` ports.
 
+mod cache;
 mod client;
 mod error;
 mod ports;
@@ -13,6 +14,7 @@ mod scope;
 mod service;
 mod tenant;
 
+pub use cache::CachedTenantDirectory;
 pub use client::{ApiClient, ClientId, ClientName, ClientSecret, NewClient};
 pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};

@@ -413,3 +413,45 @@ async fn bootstrap_keeps_an_unchanged_client_and_replaces_a_changed_one() {
             .is_none()
     );
 }
+
+/// The cache answers from its snapshot until the time to live has passed; a `put` through it is
+/// seen at once.
+#[tokio::test]
+async fn cached_directory_serves_a_snapshot_for_its_time_to_live() {
+    let inner = Arc::new(FakeTenants::default());
+    inner
+        .0
+        .lock()
+        .unwrap()
+        .insert(org("masmovil"), tenant("masmovil", true));
+    let clock = Arc::new(FixedClock(Mutex::new(T0)));
+    let cache =
+        crate::CachedTenantDirectory::new(inner.clone(), clock.clone(), time::Duration::seconds(1));
+    assert!(cache.get(&org("masmovil")).await.unwrap().unwrap().enabled);
+
+    // A change behind the cache's back (another server instance) is not seen yet...
+    inner
+        .0
+        .lock()
+        .unwrap()
+        .insert(org("masmovil"), tenant("masmovil", false));
+    assert!(cache.get(&org("masmovil")).await.unwrap().unwrap().enabled);
+    // ...until the snapshot is a time to live old.
+    *clock.0.lock().unwrap() = T0 + time::Duration::seconds(1);
+    assert!(!cache.get(&org("masmovil")).await.unwrap().unwrap().enabled);
+
+    // A change through the cache is seen at once, and so is a new tenant.
+    cache.put(tenant("masmovil", true)).await.unwrap();
+    cache.put(tenant("yoigo", true)).await.unwrap();
+    assert!(cache.get(&org("masmovil")).await.unwrap().unwrap().enabled);
+    assert!(cache.get(&org("yoigo")).await.unwrap().is_some());
+    assert!(cache.get(&org("lebara")).await.unwrap().is_none());
+    let ids: Vec<_> = cache
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id.to_string())
+        .collect();
+    assert_eq!(ids, ["masmovil", "yoigo"]);
+}
