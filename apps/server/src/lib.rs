@@ -158,6 +158,15 @@ async fn provision_bootstrap_client(
     let (secret, generated) = match &config.bootstrap_client_secret {
         Some(secret) if secret.len() >= 16 => (SecretString::from(secret.as_str()), false),
         Some(_) => anyhow::bail!("LATCHKEY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters"),
+        // On shared storage the client may exist from an earlier start (or another instance):
+        // keep it, and the secret shown when it was made, rather than replace it.
+        None if state.clients.get(&id).await?.is_some() => {
+            tracing::info!(
+                client_id = %id.as_str(),
+                "bootstrap client kept: its secret was shown when it was created"
+            );
+            return Ok(None);
+        }
         None => {
             let bytes = infra::ThreadRandom.secret_bytes();
             (
