@@ -48,9 +48,21 @@ pub(crate) async fn migrate_all(db: &PgDatabase) -> Result<Migrated, StoreError>
     .await
 }
 
+/// Prepares one tenant's schema within twice the operation deadline (it may wait for a
+/// migration run of another server to finish first).
 pub(crate) async fn prepare_tenant(db: &PgDatabase, org: &OrgId) -> Result<(), StoreError> {
     let org = org.clone();
-    with_wrapper(db, move |conn| run_tenant(conn, &org).map(|_| ())).await
+    let deadline = db.config().statement_timeout.saturating_mul(2);
+    tokio::time::timeout(
+        deadline,
+        with_wrapper(db, move |conn| run_tenant(conn, &org).map(|_| ())),
+    )
+    .await
+    .map_err(|_| {
+        unavailable(format!(
+            "preparing the tenant's schema took over {deadline:?}"
+        ))
+    })?
 }
 
 /// Runs `work` on a dedicated connection, on a blocking thread, holding the migration lock.

@@ -57,6 +57,15 @@ impl ScratchDatabase {
     }
 }
 
+/// Runs `sql` (one or more statements, no results) on the database at `url`: for tests that set
+/// up a failure the API cannot cause, such as a trigger that fails half way through a move.
+pub async fn execute(url: &str, sql: &str) -> Result<(), StoreError> {
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .map_err(unavailable)?;
+    conn.batch_execute(sql).await.map_err(unavailable)
+}
+
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
