@@ -5,7 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
 domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential"
 # Adapter crates: may do I/O, never name the web framework.
-adapters := "latchkey-memory"
+adapters := "latchkey-memory latchkey-postgres"
 # What a domain crate must never depend on (directly or not).
 forbidden_in_domain := "diesel deadpool redis lettre actix-web actix-rt actix-http awc reqwest hyper anyhow tokio sqlx argon2 jsonwebtoken aws-lc-rs"
 forbidden_in_adapters := "actix-web actix-http actix-rt awc"
@@ -17,15 +17,43 @@ default:
 run *ARGS:
     cargo run -p latchkey-server -- {{ARGS}}
 
-# Runs every test: unit, contract and black-box (with cargo-nextest when installed).
+# Starts PostgreSQL first (installs it when missing: .ci/postgres). The black-box suite runs
+# twice: on in-memory storage with the whole workspace, then with every server on PostgreSQL.
+#
+# Runs every test: unit, contract and black-box, on memory and PostgreSQL (nextest when installed).
 test:
     #!/usr/bin/env bash
     set -euo pipefail
+    bash .ci/postgres
+    # A test on PostgreSQL holds a few connections (a test server's pool has 4): at most 8 tests
+    # at once stay far below PostgreSQL's max_connections (100).
+    jobs=$(nproc 2>/dev/null || echo 2)
+    [ "$jobs" -le 8 ] || jobs=8
+    # Modules of the black-box suite that run on PostgreSQL whatever the backend: the first run
+    # covers them, the second skips them.
+    own_db="database storage"
+    filter=$(printf 'test(/^%s::/) | ' $own_db); filter="not (${filter% | })"
+    skips=$(printf -- '--skip %s:: ' $own_db)
+    status=0
     if cargo nextest --version >/dev/null 2>&1; then
-        cargo nextest run --workspace --locked --no-fail-fast
+        echo "== every test (black-box suite on in-memory storage)"
+        LATCHKEY_TEST_BACKEND=memory cargo nextest run --workspace --locked --no-fail-fast \
+            --test-threads "$jobs" || status=1
+        echo
+        echo "== black-box suite on PostgreSQL (LATCHKEY_TEST_BACKEND=postgres; modules $own_db: first run only)"
+        LATCHKEY_TEST_BACKEND=postgres cargo nextest run -p latchkey-tests --locked --no-fail-fast \
+            --test-threads "$jobs" -E "$filter" || status=1
     else
-        cargo test --workspace --locked --no-fail-fast
+        echo "== every test (black-box suite on in-memory storage)"
+        LATCHKEY_TEST_BACKEND=memory cargo test --workspace --locked --no-fail-fast \
+            -- --test-threads "$jobs" || status=1
+        echo
+        echo "== black-box suite on PostgreSQL (LATCHKEY_TEST_BACKEND=postgres; modules $own_db: first run only)"
+        # shellcheck disable=SC2086 # one word per --skip and name
+        LATCHKEY_TEST_BACKEND=postgres cargo test -p latchkey-tests --locked --no-fail-fast \
+            -- --test-threads "$jobs" $skips || status=1
     fi
+    exit "$status"
 
 # Format check, clippy with warnings as errors, and the dependency rule.
 lint: deps-check
@@ -108,3 +136,54 @@ bench rounds="3" duration="10s":
     echo
     echo "GET as a share of the same round's hello: $(sort -n "$work/ratio" | awk '{r[NR]=$1} END {m=int((NR+1)/2); printf "median %.0f%% (%.0f%%-%.0f%%)", r[m], r[1], r[NR]}')"
     echo "Peak server RSS (VmHWM) after the runs: $((rss_kib / 1024)) MiB"
+
+# Release-build load test on PostgreSQL (LATCHKEY_BENCH_DATABASE_URL names the server, default the
+# local one): GET credential and discover over 10 tenants, wrk -t2 -c32; medians of the rounds.
+bench-pg rounds="3" duration="10s" pool="16":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null || { echo "bench-pg needs wrk (Debian package 'wrk')"; exit 1; }
+    command -v psql >/dev/null || { echo "bench-pg needs psql (Debian package 'postgresql-client')"; exit 1; }
+    .ci/postgres
+    admin=${LATCHKEY_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    url=${admin%/*}/latchkey_bench
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench WITH (FORCE)" -c "CREATE DATABASE latchkey_bench"
+    cargo build --release --locked -p latchkey-server --bin latchkey
+    work=$(mktemp -d); pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench WITH (FORCE)" || true' EXIT
+    secret=bench-secret-0123456789abcdef
+    LATCHKEY_DATABASE_URL=$url LATCHKEY_DATABASE_POOL_SIZE={{pool}} LATCHKEY_LISTEN=127.0.0.1:18082 \
+        LATCHKEY_LOG=warn LATCHKEY_BOOTSTRAP_CLIENT_SECRET=$secret \
+        ./target/release/latchkey > "$work/server.log" 2>&1 & server=$!; pids+=($server)
+    base=http://127.0.0.1:18082
+    for _ in $(seq 100); do curl -fs $base/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+    curl -fs $base/readyz >/dev/null || { echo "the server did not come up:"; cat "$work/server.log"; exit 1; }
+    jwt=$(curl -fs -u "latchkey-admin:$secret" -d grant_type=client_credentials $base/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+    auth="Authorization: Bearer $jwt"
+    # 10 enabled tenants (masmovil and yoigo exist), the username in every one of them.
+    for i in $(seq 1 8); do
+        curl -fs -X PUT -H "$auth" -H 'Content-Type: application/json' -d "{\"name\":\"Brand $i\"}" $base/v1/orgs/brand$i >/dev/null
+    done
+    for org in masmovil yoigo $(seq -f 'brand%g' 1 8); do
+        curl -fs -X POST -H "$auth" $base/v1/orgs/$org/credentials/bench@example.com >/dev/null
+    done
+    found=$(curl -fs -H "$auth" $base/v1/orgs/masmovil/credentials/discover/bench@example.com | grep -o '"org"' | wc -l)
+    [ "$found" = 10 ] || { echo "discover found $found credentials, not 10"; exit 1; }
+    measure() { local out=$1; shift
+        wrk -t2 -c32 -d{{duration}} --latency "$@" > "$work/wrk.txt"
+        grep -q "Non-2xx" "$work/wrk.txt" && { echo "errors during the run:"; cat "$work/wrk.txt"; exit 1; }
+        awk '/^Requests\/sec/ {r=$2} $1=="99%" {p=$2} END {print r, p}' "$work/wrk.txt" >> "$work/$out"; }
+    summary() { sort -n "$work/$1" | awk '{r[NR]=$1; p[NR]=$2} END {m=int((NR+1)/2); printf "%.0f (%.0f-%.0f) | %s", r[m], r[1], r[NR], p[m]}'; }
+    for round in $(seq {{rounds}}); do
+        echo "round $round/{{rounds}}" >&2
+        measure get -H "$auth" $base/v1/orgs/masmovil/credentials/bench@example.com
+        measure discover -H "$auth" $base/v1/orgs/masmovil/credentials/discover/bench@example.com
+    done
+    echo
+    echo "{{rounds}} rounds of {{duration}}, wrk -t2 -c32, pool {{pool}}, PostgreSQL $(psql -Atq "$admin" -c 'SHOW server_version'), median (min-max); p99 is the median round's:"
+    echo
+    echo "| what (on PostgreSQL) | req/s | p99 |"
+    echo "|---|---:|---:|"
+    echo "| GET /v1/orgs/{org}/credentials/{username} | $(summary get) |"
+    echo "| GET .../credentials/discover/{username} (10 tenants) | $(summary discover) |"
+    echo "Peak server RSS (VmHWM): $(( $(awk '/VmHWM/ {print $2}' /proc/$server/status) / 1024 )) MiB"

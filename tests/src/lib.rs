@@ -7,23 +7,146 @@
     reason = "a test harness fails by panicking, like any test"
 )]
 
+pub mod proxy;
+
 use awc::http::StatusCode;
 use awc::http::header::HeaderMap;
 use clap::Parser as _;
+use latchkey_postgres::testing::ScratchDatabase;
 use latchkey_server::cli::Cli;
 use latchkey_server::config::ServerConfig;
 use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// The bootstrap client every test server has (every scope, every org).
 pub const ADMIN_ID: &str = "test-admin";
 pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
 
-/// A server running for one test, on its own port, with its own in-memory data.
+/// The environment variable that picks the storage of [`TestServer::start_with`].
+pub const BACKEND_VAR: &str = "LATCHKEY_TEST_BACKEND";
+
+/// PostgreSQL connections of one test server: few, so that parallel tests stay far below
+/// PostgreSQL's `max_connections`.
+pub const TEST_POOL_SIZE: u32 = 4;
+
+/// The storage a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// In-memory storage (dev mode): the default.
+    Memory,
+    /// A fresh PostgreSQL database per server, on the server of
+    /// [`latchkey_postgres::testing::admin_url`].
+    Postgres,
+}
+
+impl Backend {
+    /// The backend named by `LATCHKEY_TEST_BACKEND` (`memory` when unset or empty). Any other
+    /// value panics: a typo must never run the suite on the wrong storage unnoticed.
+    pub fn from_env() -> Self {
+        match std::env::var(BACKEND_VAR) {
+            Err(std::env::VarError::NotPresent) => Self::Memory,
+            Ok(value) => match value.trim() {
+                "" | "memory" => Self::Memory,
+                "postgres" => Self::Postgres,
+                other => panic!(
+                    "{BACKEND_VAR}={other:?} is not a test backend: use `memory` (the default) or `postgres`"
+                ),
+            },
+            Err(e) => panic!("{BACKEND_VAR} is not valid unicode: {e}"),
+        }
+    }
+}
+
+/// Creates a fresh, empty PostgreSQL database for one test (dropped with the value), or panics
+/// saying where PostgreSQL was expected.
+pub async fn scratch_database() -> ScratchDatabase {
+    ScratchDatabase::create().await.unwrap_or_else(|e| {
+        let mut cause = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(inner) = source {
+            cause.push_str(": ");
+            cause.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        panic!(
+            "cannot create a scratch database on {} ({cause}); is PostgreSQL running? \
+             `just test` starts it (.ci/postgres); LATCHKEY_TEST_DATABASE_URL names another server",
+            latchkey_postgres::redact_url(&latchkey_postgres::testing::admin_url())
+        )
+    })
+}
+
+/// A server running for one test, on its own port, with its own data: in memory, or in a
+/// PostgreSQL database of its own (see [`Backend`]).
+///
+/// The server runs on a thread of its own, so that it can be stopped, and waited for, even from
+/// `Drop`: it is always stopped before its scratch database is dropped.
 pub struct TestServer {
     pub base: String,
     pub config: ServerConfig,
     pub http: awc::Client,
+    running: Option<Running>,
+    /// The scratch database this server owns (PostgreSQL backend); dropped after the server
+    /// has stopped.
+    database: Option<ScratchDatabase>,
+}
+
+/// The thread a test server runs on.
+struct Running {
     handle: actix_web::dev::ServerHandle,
+    /// Says (by closing) that the server's thread has finished.
+    finished: mpsc::Receiver<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Running {
+    /// Starts the server on a thread with an actix system of its own; answers its address.
+    async fn spawn(config: ServerConfig) -> (Self, SocketAddr) {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (finished_tx, finished) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("latchkey-test-server".to_owned())
+            .spawn(move || {
+                let _finished = finished_tx;
+                actix_rt::System::new().block_on(async move {
+                    match latchkey_server::start(&config).await {
+                        Ok(started) => {
+                            let handle = started.server.handle();
+                            if started_tx.send(Ok((handle, started.addr))).is_ok() {
+                                let _ = started.server.await;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = started_tx.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .expect("spawning the server thread");
+        let (handle, addr) = match started_rx.await {
+            Ok(Ok(started)) => started,
+            Ok(Err(e)) => panic!("server starts: {e:#}"),
+            Err(_) => panic!("the server thread died while starting (see its panic above)"),
+        };
+        let running = Self {
+            handle,
+            finished,
+            thread,
+        };
+        (running, addr)
+    }
+
+    /// Blocks until the server's thread has finished (at most `limit`).
+    fn join(self, limit: Duration) {
+        match self.finished.recv_timeout(limit) {
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = self.thread.join();
+            }
+            _ => eprintln!("a test server did not stop within {limit:?}; leaving it behind"),
+        }
+    }
 }
 
 impl std::fmt::Debug for TestServer {
@@ -154,36 +277,83 @@ pub fn test_config() -> ServerConfig {
     config
 }
 
+/// The test configuration on the PostgreSQL database at `url`, with a small pool.
+pub fn postgres_config(url: &str) -> ServerConfig {
+    let mut config = test_config();
+    config.database_url = Some(url.to_owned());
+    config.database_pool_size = TEST_POOL_SIZE;
+    config
+}
+
 impl TestServer {
     /// Starts a server with the test configuration.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a server after `adjust` has changed the test configuration. When the public URL is
-    /// not set, it becomes the server's real address.
+    /// Starts a server after `adjust` has changed the test configuration, on the backend of
+    /// `LATCHKEY_TEST_BACKEND` (see [`Backend::from_env`]). On PostgreSQL the server gets a
+    /// fresh database of its own, dropped after the server. When the public URL is not set, it
+    /// becomes the server's real address.
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
-        let mut config = test_config();
+        match Backend::from_env() {
+            Backend::Memory => {
+                let mut config = test_config();
+                adjust(&mut config);
+                Self::launch(config, None).await
+            }
+            Backend::Postgres => {
+                let database = scratch_database().await;
+                let mut config = postgres_config(database.url());
+                adjust(&mut config);
+                Self::launch(config, Some(database)).await
+            }
+        }
+    }
+
+    /// Starts a server on the PostgreSQL database at `url` (whatever `LATCHKEY_TEST_BACKEND`
+    /// says), after `adjust` has changed the test configuration. The database is not the
+    /// server's: it outlives it, so another server may start on it.
+    pub async fn start_on(url: &str, adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        let mut config = postgres_config(url);
         adjust(&mut config);
+        Self::launch(config, None).await
+    }
+
+    async fn launch(mut config: ServerConfig, database: Option<ScratchDatabase>) -> Self {
         // Bind first to learn the port, so the issuer URL can name it.
         let probe = std::net::TcpListener::bind(config.listen).unwrap();
         config.listen = probe.local_addr().unwrap();
         drop(probe);
-        let started = latchkey_server::start(&config)
-            .await
-            .expect("server starts");
-        let base = format!("http://{}", started.addr);
-        let handle = started.server.handle();
-        actix_rt::spawn(started.server);
+        let (running, addr) = Running::spawn(config.clone()).await;
         let http = awc::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(Duration::from_secs(30))
             .finish();
         Self {
-            base,
+            base: format!("http://{addr}"),
             config,
             http,
-            handle,
+            running: Some(running),
+            database,
         }
+    }
+
+    /// Stops the server: it stops accepting, finishes what it was doing, and its thread ends;
+    /// then its scratch database, if it owns one, is dropped.
+    pub async fn stop(mut self) {
+        // Idle keep-alive connections would hold a graceful stop until its timeout.
+        self.http = awc::Client::default();
+        if let Some(running) = self.running.take() {
+            running.handle.stop(true).await;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(running.finished.try_recv(), Err(mpsc::TryRecvError::Empty))
+                && Instant::now() < deadline
+            {
+                actix_rt::time::sleep(Duration::from_millis(10)).await;
+            }
+            running.join(Duration::from_secs(1));
+        }
+        drop(self.database.take());
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -341,7 +511,12 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        actix_rt::spawn(async move { handle.stop(false).await });
+        if let Some(running) = self.running.take() {
+            // Asks for a forced stop (the command is sent at once; the answer is not awaited),
+            // then waits for the server's thread: its connections end before its database.
+            drop(running.handle.stop(false));
+            running.join(Duration::from_secs(10));
+        }
+        drop(self.database.take());
     }
 }

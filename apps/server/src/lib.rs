@@ -53,7 +53,7 @@ pub async fn open_database(config: PgConfig) -> anyhow::Result<PgDatabase> {
 }
 
 /// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -65,7 +65,8 @@ impl fmt::Debug for PgConfig {
     }
 }
 
-/// The URL with any password replaced by `***`, for logs.
+/// The URL with any password replaced by `***` and without its query (which may hold one too),
+/// for logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "***".to_owned();
@@ -73,9 +74,11 @@ pub fn redact_url(url: &str) -> String {
     let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
             let tail = tail.split('?').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}{tail}")
+            match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+                None => format!("{scheme}://{userinfo}@{host}{tail}"),
+            }
         }
         None => {
             let tail = tail.split('?').next().unwrap_or_default();
@@ -436,6 +439,10 @@ mod tests {
         assert_eq!(
             redact_url("postgres://127.0.0.1/latchkey"),
             "postgres://127.0.0.1/latchkey"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1:5432/latchkey"),
+            "postgres://postgres@127.0.0.1:5432/latchkey"
         );
         assert_eq!(redact_url("nonsense"), "***");
     }

@@ -34,8 +34,18 @@ pub async fn healthz() -> HttpResponse {
         (status = 200, description = "Every dependency is reachable", body = Health),
         (status = 503, description = "A dependency is unreachable", body = Health)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.tenants.enabled_orgs().await {
-        Ok(_) => HttpResponse::Ok().json(Health { status: "ready" }),
+    // The database itself, not the tenant list (which may come from a cache).
+    let checked = match &state.database {
+        Some(db) => db.ping().await.map_err(|e| crate::error_chain(&e)),
+        None => state
+            .tenants
+            .enabled_orgs()
+            .await
+            .map(drop)
+            .map_err(|e| crate::error_chain(&e)),
+    };
+    match checked {
+        Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             HttpResponse::ServiceUnavailable().json(Health {
