@@ -139,7 +139,7 @@ bench rounds="3" duration="10s":
 
 # Release-build load test on PostgreSQL (LATCHKEY_BENCH_DATABASE_URL names the server, default the
 # local one): GET credential and discover over 10 tenants, wrk -t2 -c32; medians of the rounds.
-bench-pg rounds="3" duration="10s" pool="16":
+bench-pg rounds="3" duration="10s" pool="":
     #!/usr/bin/env bash
     set -euo pipefail
     command -v wrk >/dev/null || { echo "bench-pg needs wrk (Debian package 'wrk')"; exit 1; }
@@ -152,7 +152,8 @@ bench-pg rounds="3" duration="10s" pool="16":
     work=$(mktemp -d); pids=()
     trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench WITH (FORCE)" || true' EXIT
     secret=bench-secret-0123456789abcdef
-    LATCHKEY_DATABASE_URL=$url LATCHKEY_DATABASE_POOL_SIZE={{pool}} LATCHKEY_LISTEN=127.0.0.1:18082 \
+    pool="{{pool}}"; [ -n "$pool" ] && export LATCHKEY_DATABASE_POOL_SIZE=$pool
+    LATCHKEY_DATABASE_URL=$url LATCHKEY_LISTEN=127.0.0.1:18082 \
         LATCHKEY_LOG=warn LATCHKEY_BOOTSTRAP_CLIENT_SECRET=$secret \
         ./target/release/latchkey > "$work/server.log" 2>&1 & server=$!; pids+=($server)
     base=http://127.0.0.1:18082
@@ -180,7 +181,7 @@ bench-pg rounds="3" duration="10s" pool="16":
         measure discover -H "$auth" $base/v1/orgs/masmovil/credentials/discover/bench@example.com
     done
     echo
-    echo "{{rounds}} rounds of {{duration}}, wrk -t2 -c32, pool {{pool}}, PostgreSQL $(psql -Atq "$admin" -c 'SHOW server_version'), median (min-max); p99 is the median round's:"
+    echo "{{rounds}} rounds of {{duration}}, wrk -t2 -c32, pool ${pool:-default}, PostgreSQL $(psql -Atq "$admin" -c 'SHOW server_version'), median (min-max); p99 is the median round's:"
     echo
     echo "| what (on PostgreSQL) | req/s | p99 |"
     echo "|---|---:|---:|"

@@ -13,6 +13,7 @@ fn pool(url: &str) -> PgDatabase {
     PgDatabase::new(PgConfig {
         url: url.to_owned(),
         pool_size: 2,
+        threads: 1,
         connect_timeout: Duration::from_secs(5),
         statement_timeout: Duration::from_secs(10),
     })

@@ -281,7 +281,7 @@ pub fn test_config() -> ServerConfig {
 pub fn postgres_config(url: &str) -> ServerConfig {
     let mut config = test_config();
     config.database_url = Some(url.to_owned());
-    config.database_pool_size = TEST_POOL_SIZE;
+    config.database_pool_size = Some(TEST_POOL_SIZE);
     config
 }
 

@@ -74,10 +74,13 @@ pub struct ServerConfig {
     #[arg(long, env = "LATCHKEY_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Most PostgreSQL connections this server opens.
-    #[arg(long, env = "LATCHKEY_DATABASE_POOL_SIZE", default_value_t = 16,
+    /// Most PostgreSQL connections this server's workers open, split evenly among them (each
+    /// worker thread drives its own); start-up and background work use one or two more.
+    /// Default: two per worker. More connections than the database has cores only queue up
+    /// inside PostgreSQL, where they contend on its locks.
+    #[arg(long, env = "LATCHKEY_DATABASE_POOL_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub database_pool_size: u32,
+    pub database_pool_size: Option<u32>,
 
     /// Longest time opening one PostgreSQL connection may take, in milliseconds.
     #[arg(long, env = "LATCHKEY_DATABASE_CONNECT_TIMEOUT_MS", default_value_t = 5_000,
@@ -129,6 +132,14 @@ impl ServerConfig {
 
     pub fn workers(&self) -> usize {
         self.workers.unwrap_or_else(Self::cores).max(1)
+    }
+
+    /// `LATCHKEY_DATABASE_POOL_SIZE`, or two connections per worker.
+    pub fn database_pool_size(&self) -> usize {
+        self.database_pool_size
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_else(|| 2 * self.workers())
+            .max(1)
     }
 
     pub fn hash_concurrency(&self) -> usize {

@@ -90,7 +90,8 @@ pub const TENANT_CACHE_TTL: time::Duration = time::Duration::seconds(1);
 pub fn pg_config(config: &ServerConfig) -> Option<PgConfig> {
     config.database_url.as_ref().map(|url| PgConfig {
         url: url.clone(),
-        pool_size: usize::try_from(config.database_pool_size).unwrap_or(usize::MAX),
+        pool_size: config.database_pool_size(),
+        threads: config.workers(),
         connect_timeout: Duration::from_millis(config.database_connect_timeout_ms),
         statement_timeout: Duration::from_millis(config.database_statement_timeout_ms),
     })

@@ -123,20 +123,21 @@ impl CredentialStore for PgCredentialStore {
         org: &OrgId,
         username: &Username,
     ) -> Result<Option<Credential>, StoreError> {
-        let username = username.as_str().to_owned();
+        let username = username.as_str();
         self.db
-            .read_in_tenant(org, move |mut conn| {
-                Box::pin(async move {
+            .in_tenant(org, move |conn| {
+                async move {
                     credentials::table
                         .filter(credentials::username.eq(username))
                         .filter(credentials::deleted_at.is_null())
                         .select(CredentialRow::as_select())
-                        .first(&mut conn)
+                        .first(conn)
                         .await
                         .optional()?
                         .map(CredentialRow::into_domain)
                         .transpose()
-                })
+                }
+                .scope_boxed()
             })
             .await
     }

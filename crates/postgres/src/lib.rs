@@ -33,11 +33,13 @@ use diesel_async::{
     AnsiTransactionManager, AsyncConnection, AsyncPgConnection, SimpleAsyncConnection,
     TransactionManager,
 };
-use futures_util::future::BoxFuture;
 use latchkey_core::{BoxError, OrgId, StoreError};
 use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// How to reach the database.
@@ -45,8 +47,10 @@ use std::time::Duration;
 pub struct PgConfig {
     /// A `postgres://` URL (it may carry a password: never printed).
     pub url: String,
-    /// The most connections this server opens.
+    /// The most connections this server opens, split evenly among `threads`.
     pub pool_size: usize,
+    /// How many threads use the database (the server's workers); each gets its own pool.
+    pub threads: usize,
     /// How long opening one connection may take.
     pub connect_timeout: Duration,
     /// The deadline of one operation: waiting for a connection, connecting, and running its
@@ -59,6 +63,7 @@ impl fmt::Debug for PgConfig {
         f.debug_struct("PgConfig")
             .field("url", &redact_url(&self.url))
             .field("pool_size", &self.pool_size)
+            .field("threads", &self.threads)
             .field("connect_timeout", &self.connect_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .finish()
@@ -87,15 +92,21 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// A pool of connections to one database, shared by every adapter built from it.
+/// Connections to one database, shared by every adapter built from it.
+///
+/// Each thread that uses the database gets a pool of its own (`pool_size / threads`
+/// connections): a connection's I/O is driven by the runtime of the thread that opened it, so a
+/// connection shared between worker threads would cost two cross-thread wake-ups per query.
+/// With per-thread pools every query stays on its worker's thread.
 #[derive(Clone)]
 pub struct PgDatabase {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    pool: Pool<AsyncPgConnection>,
     config: PgConfig,
+    per_thread: usize,
+    pools: Mutex<HashMap<ThreadId, Pool<AsyncPgConnection>>>,
 }
 
 impl fmt::Debug for PgDatabase {
@@ -110,9 +121,41 @@ impl fmt::Debug for PgDatabase {
 pub(crate) type QueryResult<T> = Result<T, DieselError>;
 
 impl PgDatabase {
-    /// Builds the pool. No connection is opened yet: they are made on demand, so a server can
-    /// start its HTTP side before the database answers.
+    /// Prepares the pools. No connection is opened yet: they are made on demand, so a server
+    /// can start its HTTP side before the database answers. `threads` is how many threads will
+    /// share `pool_size` connections (the server's workers).
     pub fn new(config: PgConfig) -> Result<Self, StoreError> {
+        let per_thread = config.pool_size.div_ceil(config.threads.max(1)).max(1);
+        let db = Self {
+            inner: Arc::new(Inner {
+                config,
+                per_thread,
+                pools: Mutex::new(HashMap::new()),
+            }),
+        };
+        // Builds (and so checks) one pool now, so a bad setting fails at start.
+        db.pool()?;
+        Ok(db)
+    }
+
+    /// The pool of the current thread, made on its first use.
+    fn pool(&self) -> Result<Pool<AsyncPgConnection>, StoreError> {
+        let thread = std::thread::current().id();
+        let mut pools = self
+            .inner
+            .pools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(pool) = pools.get(&thread) {
+            return Ok(pool.clone());
+        }
+        let pool = self.build_pool()?;
+        pools.insert(thread, pool.clone());
+        Ok(pool)
+    }
+
+    fn build_pool(&self) -> Result<Pool<AsyncPgConnection>, StoreError> {
+        let config = &self.inner.config;
         let setup_config = config.clone();
         let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
         // `Fast`: a connection is checked for a dangling transaction when it goes back to the pool,
@@ -125,17 +168,14 @@ impl PgDatabase {
         });
         let manager =
             AsyncDieselConnectionManager::new_with_config(config.url.clone(), manager_config);
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_size.max(1))
+        Pool::builder(manager)
+            .max_size(self.inner.per_thread)
             .wait_timeout(Some(config.statement_timeout))
             .create_timeout(Some(config.connect_timeout))
             .recycle_timeout(Some(config.connect_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-        Ok(Self {
-            inner: Arc::new(Inner { pool, config }),
-        })
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))
     }
 
     pub fn config(&self) -> &PgConfig {
@@ -191,12 +231,13 @@ impl PgDatabase {
             + 'a,
     {
         let deadline = self.inner.config.statement_timeout;
+        // Where the deadline struck, for the log: 0 waiting for a connection, 1 running.
+        let phase = AtomicU8::new(0);
         let work = async {
+            let pool = self.pool()?;
             let mut guard = ConnGuard {
                 conn: Some(
-                    self.inner
-                        .pool
-                        .get()
+                    pool.get()
                         .await
                         .map_err(|e| StoreError::Unavailable(Box::new(e)))?,
                 ),
@@ -206,6 +247,7 @@ impl PgDatabase {
                 .conn
                 .as_mut()
                 .ok_or_else(|| unavailable(NoConnection))?;
+            phase.store(1, Ordering::Relaxed);
             let result = f(conn).await;
             guard.clean = match &result {
                 Ok(_) => true,
@@ -215,40 +257,14 @@ impl PgDatabase {
         };
         match tokio::time::timeout(deadline, work).await {
             Ok(result) => result,
-            Err(_) => Err(StoreError::Unavailable(Box::new(DeadlineExceeded(
+            Err(_) => Err(StoreError::Unavailable(Box::new(DeadlineExceeded {
                 deadline,
-            )))),
+                phase: match phase.load(Ordering::Relaxed) {
+                    0 => "waiting for a connection",
+                    _ => "running its statements",
+                },
+            }))),
         }
-    }
-
-    /// One read in the schema of `org`, in two round trips: `BEGIN; SET LOCAL search_path` is
-    /// pipelined with the read (sent before it on the same connection, so the read runs inside
-    /// the transaction), then `COMMIT`.
-    pub(crate) async fn read_in_tenant<T, F>(&self, org: &OrgId, read: F) -> Result<T, StoreError>
-    where
-        T: Send,
-        F: for<'r> FnOnce(&'r AsyncPgConnection) -> BoxFuture<'r, QueryResult<T>> + Send,
-    {
-        let begin = format!("BEGIN; SET LOCAL search_path TO {}", schema_ident(org));
-        self.run(move |conn| {
-            async move {
-                let shared: &AsyncPgConnection = conn;
-                let mut opener = shared;
-                // `join` polls the `BEGIN` first; its message is written on that first poll.
-                let (begun, value) =
-                    futures_util::future::join(opener.batch_execute(&begin), read(shared)).await;
-                let mut closer = shared;
-                match begun.and(value) {
-                    Ok(value) => closer.batch_execute("COMMIT").await.map(|()| value),
-                    Err(error) => {
-                        closer.batch_execute("ROLLBACK").await?;
-                        Err(error)
-                    }
-                }
-            }
-            .scope_boxed()
-        })
-        .await
     }
 
     /// Runs `f` in a transaction whose `search_path` is the schema of `org`. Deadlocks and
@@ -405,8 +421,11 @@ fn is_retryable(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the database did not answer within {} ms", .0.as_millis())]
-struct DeadlineExceeded(Duration);
+#[error("the database did not answer within {} ms ({phase})", .deadline.as_millis())]
+struct DeadlineExceeded {
+    deadline: Duration,
+    phase: &'static str,
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("a stored {0} is not valid")]

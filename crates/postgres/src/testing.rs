@@ -51,6 +51,7 @@ impl ScratchDatabase {
         PgDatabase::new(PgConfig {
             url: self.url.clone(),
             pool_size: 4,
+            threads: 1,
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
         })

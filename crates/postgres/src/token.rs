@@ -178,17 +178,18 @@ impl SecurityTokenStore for PgSecurityTokenStore {
 
     async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError> {
         self.db
-            .read_in_tenant(org, move |mut conn| {
-                Box::pin(async move {
+            .in_tenant(org, move |conn| {
+                async move {
                     security_tokens::table
                         .find(id)
                         .select(TokenRow::as_select())
-                        .first(&mut conn)
+                        .first(conn)
                         .await
                         .optional()?
                         .map(TokenRow::into_domain)
                         .transpose()
-                })
+                }
+                .scope_boxed()
             })
             .await
     }
