@@ -1,7 +1,7 @@
 //! Credentials, in the `credentials` table of each tenant's schema.
 
 use crate::schema::credentials;
-use crate::{PgDatabase, QueryResult, corrupt, schema_ident};
+use crate::{PgDatabase, QueryResult, corrupt, schema_ident, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
@@ -109,11 +109,7 @@ async fn replace_live(
     .set(row)
     .execute(conn)
     .await?;
-    if updated == 0 {
-        Err(diesel::result::Error::NotFound)
-    } else {
-        Ok(())
-    }
+    some_row(updated)
 }
 
 #[async_trait]

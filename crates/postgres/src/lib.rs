@@ -406,6 +406,16 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
     }
 }
 
+/// `Ok` when a statement touched a row, diesel's `NotFound` when it touched none (so that inside
+/// a transaction it also rolls back).
+pub(crate) fn some_row(count: usize) -> QueryResult<()> {
+    if count == 0 {
+        Err(DieselError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// A row that does not decode into a domain value: the database holds something the domain
 /// never writes.
 pub(crate) fn corrupt(what: &'static str) -> DieselError {

@@ -1,7 +1,7 @@
 //! Tenants and API clients, in `public`.
 
 use crate::schema::{api_clients, tenants};
-use crate::{PgDatabase, QueryResult, corrupt};
+use crate::{PgDatabase, QueryResult, corrupt, some_row};
 use async_trait::async_trait;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -277,21 +277,16 @@ impl ClientRegistry for PgClientRegistry {
 
     async fn delete(&self, id: &ClientId) -> Result<(), StoreError> {
         let id = id.as_str().to_owned();
-        let deleted = self
-            .db
+        self.db
             .run(move |conn| {
                 async move {
                     diesel::delete(api_clients::table.find(id))
                         .execute(conn)
                         .await
+                        .and_then(some_row)
                 }
                 .scope_boxed()
             })
-            .await?;
-        if deleted == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+            .await
     }
 }

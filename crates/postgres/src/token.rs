@@ -1,7 +1,7 @@
 //! Signing keys (in `public`) and security tokens (in each tenant's schema).
 
 use crate::schema::{security_tokens, signing_keys};
-use crate::{PgDatabase, QueryResult, corrupt};
+use crate::{PgDatabase, QueryResult, corrupt, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -88,22 +88,17 @@ impl SigningKeyStore for PgSigningKeyStore {
 
     async fn remove(&self, kid: &str) -> Result<(), StoreError> {
         let kid = kid.to_owned();
-        let removed = self
-            .db
+        self.db
             .run(move |conn| {
                 async move {
                     diesel::delete(signing_keys::table.find(kid))
                         .execute(conn)
                         .await
+                        .and_then(some_row)
                 }
                 .scope_boxed()
             })
-            .await?;
-        if removed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+            .await
     }
 }
 
