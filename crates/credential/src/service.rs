@@ -12,6 +12,10 @@ use latchkey_tenancy::{Principal, Scope, TenantService};
 use latchkey_token::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
 use std::sync::Arc;
 
+/// How far the clocks of two server instances may disagree when a token's age is compared with
+/// its credential's.
+const TOKEN_CLOCK_SKEW: time::Duration = time::Duration::minutes(1);
+
 /// Whether a transfer between orgs removes the credential from its origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transfer {
@@ -109,7 +113,11 @@ impl CredentialService {
             .tokens
             .find(org, &token, &TokenPurpose::PASSWORD)
             .await?;
-        if record.subject != username.as_str() {
+        // A token older than the credential was issued for an earlier credential with the same
+        // username (deleted, with its tokens' revocation cut short by a storage failure). The
+        // margin allows for clocks of server instances that disagree a little.
+        let stale = record.created_at + TOKEN_CLOCK_SKEW < credential.created_at;
+        if record.subject != username.as_str() || stale {
             return Err(CredentialError::InvalidToken(
                 latchkey_token::TokenError::Invalid,
             ));

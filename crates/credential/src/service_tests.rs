@@ -369,3 +369,28 @@ async fn discover_returns_only_enabled_orgs_the_caller_covers() {
     let orgs: Vec<&str> = found.iter().map(|(o, _)| o.as_str()).collect();
     assert_eq!(orgs, ["masmovil", "yoigo"]);
 }
+
+/// A set-password token left over from an earlier credential with the same username (its
+/// revocation failed when that one was deleted) cannot set the password of the new one.
+#[tokio::test]
+async fn a_token_older_than_the_credential_is_refused() {
+    let f = fixture();
+    let stale = f
+        .security
+        .issue(&org("masmovil"), "alice", TokenPurpose::SetPassword)
+        .await
+        .unwrap();
+    *f.clock.0.lock().unwrap() = T0 + Duration::minutes(2);
+    let fresh = f.create("alice").await;
+    let refused = f.set_password("alice", stale.expose(), GOOD_PASSWORD).await;
+    assert!(
+        matches!(
+            refused,
+            Err(CredentialError::InvalidToken(TokenError::Invalid))
+        ),
+        "{refused:?}"
+    );
+    f.set_password("alice", &fresh, GOOD_PASSWORD)
+        .await
+        .unwrap();
+}
