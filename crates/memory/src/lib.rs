@@ -6,10 +6,12 @@
 //! `.await`.
 
 mod credential;
+mod notify;
 mod tenancy;
 mod token;
 
 pub use credential::MemCredentialStore;
+pub use notify::MemNotifier;
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
 pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
 

@@ -1,0 +1,201 @@
+//! Messages: which template, in which language, to whom, through which channel.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The languages messages are written in. Spanish is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Es,
+    En,
+}
+
+impl Language {
+    /// Every language there are templates for.
+    pub const ALL: [Language; 2] = [Language::Es, Language::En];
+
+    /// The language of a request's `language` field or an `Accept-Language`-style tag
+    /// (`en`, `en-GB`, `ES`): English for `en...`, Spanish for anything else or nothing.
+    pub fn from_tag(tag: Option<&str>) -> Self {
+        let primary = tag
+            .unwrap_or_default()
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default();
+        if primary.eq_ignore_ascii_case("en") {
+            Language::En
+        } else {
+            Language::Es
+        }
+    }
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Es => "es",
+            Language::En => "en",
+        }
+    }
+}
+
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// E-mail: a subject, a plain-text body and an HTML body.
+    Email,
+    /// SMS: one short plain-text body.
+    Sms,
+}
+
+/// The messages Latchkey sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TemplateId {
+    /// Account activation: a link to set the first password. Parameters: `username`, `link`.
+    SetPassword,
+    /// A link to choose a new password. Parameters: `username`, `link`.
+    ResetPassword,
+    /// The password has changed. Parameters: `username`.
+    PasswordChanged,
+    /// A one-time code. Parameters: `code`, `minutes`.
+    OtpCode,
+    /// A link that signs in without a password. Parameters: `link`, `minutes`.
+    MagicLink,
+    /// A sign-in from a new device. Parameters: `username`, `device`.
+    NewDevice,
+}
+
+impl TemplateId {
+    /// Every template.
+    pub const ALL: [TemplateId; 6] = [
+        TemplateId::SetPassword,
+        TemplateId::ResetPassword,
+        TemplateId::PasswordChanged,
+        TemplateId::OtpCode,
+        TemplateId::MagicLink,
+        TemplateId::NewDevice,
+    ];
+
+    /// The template's file name stem under `templates/{language}/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TemplateId::SetPassword => "set_password",
+            TemplateId::ResetPassword => "reset_password",
+            TemplateId::PasswordChanged => "password_changed",
+            TemplateId::OtpCode => "otp_code",
+            TemplateId::MagicLink => "magic_link",
+            TemplateId::NewDevice => "new_device",
+        }
+    }
+
+    /// The parameters the template needs.
+    pub fn parameters(self) -> &'static [&'static str] {
+        match self {
+            TemplateId::SetPassword | TemplateId::ResetPassword => &["username", "link"],
+            TemplateId::PasswordChanged => &["username"],
+            TemplateId::OtpCode => &["code", "minutes"],
+            TemplateId::MagicLink => &["link", "minutes"],
+            TemplateId::NewDevice => &["username", "device"],
+        }
+    }
+}
+
+/// One message to one recipient. Its `Debug` form hides the parameters and the recipient: they
+/// carry links with tokens, codes and contact details.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    pub template: TemplateId,
+    pub language: Language,
+    pub channel: Channel,
+    /// An e-mail address or an E.164 number, as the channel needs.
+    pub recipient: String,
+    /// The tenant's display name (the brand the customer knows).
+    pub tenant: String,
+    pub params: BTreeMap<&'static str, String>,
+}
+
+impl Message {
+    /// A message without parameters yet; add them with [`Message::with`].
+    pub fn new(
+        template: TemplateId,
+        language: Language,
+        channel: Channel,
+        recipient: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> Self {
+        Self {
+            template,
+            language,
+            channel,
+            recipient: recipient.into(),
+            tenant: tenant.into(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// Sets one parameter.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.insert(name, value.into());
+        self
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("template", &self.template)
+            .field("language", &self.language)
+            .field("channel", &self.channel)
+            .field("tenant", &self.tenant)
+            .field("recipient", &"[REDACTED]")
+            .field("params", &self.params.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_fall_back_to_spanish() {
+        for (tag, expected) in [
+            (Some("en"), Language::En),
+            (Some("EN"), Language::En),
+            (Some("en-GB"), Language::En),
+            (Some(" en_US "), Language::En),
+            (Some("es"), Language::Es),
+            (Some("es-ES"), Language::Es),
+            (Some("fr"), Language::Es),
+            (Some("english"), Language::Es),
+            (Some(""), Language::Es),
+            (None, Language::Es),
+        ] {
+            assert_eq!(Language::from_tag(tag), expected, "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_recipient_and_parameter_values() {
+        let message = Message::new(
+            TemplateId::OtpCode,
+            Language::Es,
+            Channel::Sms,
+            "+34600111222",
+            "Yoigo",
+        )
+        .with("code", "280597")
+        .with("minutes", "5");
+        let shown = format!("{message:?}");
+        assert!(
+            !shown.contains("280597") && !shown.contains("+34600111222"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("code") && shown.contains("OtpCode"),
+            "{shown}"
+        );
+    }
+}
