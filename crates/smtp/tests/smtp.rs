@@ -1,0 +1,201 @@
+//! The SMTP adapter against a real SMTP server: aiosmtpd (Python), started per test on a free
+//! port with its maildir handler, so each delivered message is a file the test reads back and
+//! parses as MIME. `just test` and `.ci/run` install aiosmtpd (`.ci/smtp`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
+use latchkey_smtp::{SmtpConfig, SmtpNotifier};
+use mail_parser::MessageParser;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// An aiosmtpd server writing what it receives into a maildir; killed when dropped.
+struct SmtpSink {
+    _child: tokio::process::Child,
+    maildir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpSink {
+    async fn start(port: u16) -> Self {
+        let maildir =
+            std::env::temp_dir().join(format!("latchkey-smtp-{port}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&maildir);
+        let child = tokio::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run python3 -m aiosmtpd ({e}); `.ci/smtp` installs it")
+            });
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "aiosmtpd did not listen on {port}; is it installed? (`pip install aiosmtpd`, or `.ci/smtp`)"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            _child: child,
+            maildir,
+        }
+    }
+
+    /// The raw messages delivered so far.
+    fn delivered(&self) -> Vec<Vec<u8>> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+fn config(port: u16, attempts: usize) -> SmtpConfig {
+    SmtpConfig {
+        url: format!("smtp://127.0.0.1:{port}"),
+        from: "Yoigo <no-reply@yoigo.example>".to_owned(),
+        timeout: Duration::from_secs(5),
+        attempts,
+        first_retry_delay: Duration::from_millis(100),
+    }
+}
+
+fn otp(language: Language) -> Message {
+    Message::new(
+        TemplateId::OtpCode,
+        language,
+        Channel::Email,
+        "Ana <ana@example.com>",
+        "Yoigo",
+    )
+    .with("code", "280597")
+    .with("minutes", "5")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivers_a_multipart_message_with_subject_text_and_html() {
+    let port = free_port();
+    let sink = SmtpSink::start(port).await;
+    let notifier = SmtpNotifier::new(&config(port, 1)).unwrap();
+    notifier.send(&otp(Language::Es)).await.unwrap();
+    notifier.send(&otp(Language::En)).await.unwrap();
+
+    let delivered = sink.delivered();
+    assert_eq!(delivered.len(), 2);
+    let mut subjects = Vec::new();
+    for raw in &delivered {
+        let email = MessageParser::default().parse(raw).unwrap();
+        assert_eq!(
+            email.from().unwrap().first().unwrap().address(),
+            Some("no-reply@yoigo.example")
+        );
+        assert_eq!(
+            email.to().unwrap().first().unwrap().address(),
+            Some("ana@example.com")
+        );
+        let text = email.body_text(0).unwrap();
+        let html = email.body_html(0).unwrap();
+        assert!(
+            text.contains("280597") && html.contains("280597"),
+            "{text}\n{html}"
+        );
+        assert!(html.contains("<html"), "{html}");
+        subjects.push(email.subject().unwrap().to_owned());
+    }
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        ["Tu código de Yoigo: 280597", "Your Yoigo code: 280597"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_is_down_is_retried_then_reported_as_transient() {
+    let port = free_port();
+    let notifier = SmtpNotifier::new(&config(port, 3)).unwrap();
+    let started = Instant::now();
+    match notifier.send(&otp(Language::Es)).await {
+        Err(NotifyError::Transient(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    // Two retries after 100 ms and 200 ms (and some jitter).
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_comes_back_during_the_retries_gets_the_message() {
+    let port = free_port();
+    let notifier = SmtpNotifier::new(&config(port, 6)).unwrap();
+    let sending = tokio::spawn(async move { notifier.send(&otp(Language::En)).await });
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let sink = SmtpSink::start(port).await;
+    sending.await.unwrap().unwrap();
+    assert_eq!(sink.delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn sms_and_malformed_recipients_are_permanent_failures() {
+    let notifier = SmtpNotifier::new(&config(free_port(), 3)).unwrap();
+    let mut sms = otp(Language::Es);
+    sms.channel = Channel::Sms;
+    let mut malformed = otp(Language::Es);
+    malformed.recipient = "not an address".to_owned();
+    for message in [sms, malformed] {
+        let started = Instant::now();
+        match notifier.send(&message).await {
+            Err(NotifyError::Permanent(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "no retry for a permanent failure"
+        );
+    }
+}
+
+/// Built inside a Tokio runtime: the connection pool runs a clean-up task on it.
+#[tokio::test]
+async fn bad_urls_and_senders_are_refused_at_start() {
+    let mut bad_url = config(25, 1);
+    bad_url.url = "http://127.0.0.1".to_owned();
+    assert!(SmtpNotifier::new(&bad_url).is_err());
+    let mut bad_from = config(25, 1);
+    bad_from.from = "nobody".to_owned();
+    assert!(SmtpNotifier::new(&bad_from).is_err());
+    let mut tls = config(465, 1);
+    tls.url = "smtps://user:secret@smtp.example.com:465".to_owned();
+    assert!(SmtpNotifier::new(&tls).is_ok());
+    let shown = format!("{tls:?}");
+    assert!(!shown.contains("secret"), "{shown}");
+}
