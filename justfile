@@ -5,7 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
 domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify"
 # Adapter crates: may do I/O, never name the web framework.
-adapters := "latchkey-memory latchkey-postgres latchkey-smtp"
+adapters := "latchkey-memory latchkey-postgres latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).
 forbidden_in_domain := "diesel deadpool redis lettre actix-web actix-rt actix-http awc reqwest hyper anyhow tokio sqlx argon2 jsonwebtoken aws-lc-rs"
 forbidden_in_adapters := "actix-web actix-http actix-rt awc"
