@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
-domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify"
+domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify latchkey-flows"
 # Adapter crates: may do I/O, never name the web framework.
 adapters := "latchkey-memory latchkey-postgres latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).

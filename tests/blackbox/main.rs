@@ -11,6 +11,7 @@ mod cli;
 mod clients;
 mod credentials;
 mod database;
+mod flows;
 mod input;
 mod keys;
 mod oauth;

@@ -2,7 +2,7 @@
 //! plain server-side HTML, no JavaScript and nothing fetched from elsewhere.
 
 use crate::http::{error, oauth};
-use crate::routes::{clients, credentials, keys, orgs, system, token, tokens};
+use crate::routes::{clients, credentials, flows, keys, orgs, system, token, tokens};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -53,7 +53,7 @@ impl Modify for SecuritySchemes {
         keys::list, keys::rotate, keys::remove,
         credentials::get, credentials::create, credentials::set_password, credentials::patch,
         credentials::delete, credentials::move_credential, credentials::copy_credential,
-        credentials::discover, credentials::change_password,
+        credentials::discover, credentials::change_password, flows::create_username,
         tokens::get, tokens::delete,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
@@ -62,6 +62,7 @@ impl Modify for SecuritySchemes {
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),
         (name = "Credentials", description = "API for managing credentials CRUD"),
+        (name = "Flows", description = "Simplified multi-step operations"),
         (name = "Tokens", description = "API for managing tokens"),
         (name = "Tenants", description = "Tenants (brands)"),
         (name = "Clients", description = "API clients that obtain service tokens"),

@@ -6,6 +6,7 @@ use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, SystemClock, ThreadRa
 use latchkey_core::{Clock, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
+use latchkey_flows::FlowService;
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemSecurityTokenStore, MemSigningKeyStore,
     MemTenantDirectory,
@@ -28,6 +29,7 @@ pub struct AppState {
     pub tenants: TenantService,
     pub clients: ClientService,
     pub credentials: CredentialService,
+    pub flows: FlowService,
     pub issuer: ServiceTokenIssuer,
     pub verifier: AccessTokenVerifier,
     pub keys: KeyService,
@@ -131,6 +133,7 @@ impl AppState {
             clock.clone(),
             random.clone(),
         );
+        let flows = FlowService::new(credentials.clone());
         let issuer = ServiceTokenIssuer::new(
             clients.clone(),
             codec.clone(),
@@ -153,6 +156,7 @@ impl AppState {
             tenants,
             clients,
             credentials,
+            flows,
             issuer,
             verifier,
             keys,

@@ -18,6 +18,8 @@ pub enum CredentialError {
     InvalidMsisdn,
     #[error("the field '{0}' is too long or contains control characters")]
     InvalidAttribute(&'static str),
+    #[error("the field '{0}' is required")]
+    Required(&'static str),
     #[error("no credential with that username")]
     NotFound,
     #[error("a credential with that username already exists")]

@@ -287,7 +287,7 @@ impl From<CredentialError> for ApiError {
             CredentialError::InvalidMsisdn => {
                 ApiError::bad_request("credential.invalid_msisdn", e.to_string())
             }
-            CredentialError::InvalidAttribute(_) => {
+            CredentialError::InvalidAttribute(_) | CredentialError::Required(_) => {
                 ApiError::bad_request("request.invalid_field", e.to_string())
             }
             CredentialError::NotFound => ApiError::not_found("credential.not_found", e.to_string()),

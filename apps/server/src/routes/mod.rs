@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod credentials;
+pub mod flows;
 pub mod keys;
 pub mod orgs;
 pub mod system;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
     credentials::configure(cfg);
+    flows::configure(cfg);
     tokens::configure(cfg);
     orgs::configure(cfg);
     clients::configure(cfg);
