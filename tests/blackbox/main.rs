@@ -14,6 +14,7 @@ mod database;
 mod flows;
 mod input;
 mod keys;
+mod magiclinks;
 mod oauth;
 mod ops;
 mod orgs;

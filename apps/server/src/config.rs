@@ -39,6 +39,11 @@ pub struct ServerConfig {
           value_parser = clap::value_parser!(u32).range(1..=2_592_000))]
     pub security_token_ttl: u32,
 
+    /// Magic-link token lifetime, in seconds.
+    #[arg(long, env = "LATCHKEY_MAGIC_LINK_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(60..=86_400))]
+    pub magic_link_ttl: u32,
+
     /// Tenants to create at start, comma-separated, each `id` or `id=Display Name`
     /// (e.g. `masmovil=MásMóvil,yoigo=Yoigo`). Existing tenants are left as they are.
     #[arg(long, env = "LATCHKEY_TENANTS", default_value = "masmovil,yoigo")]

@@ -2,7 +2,7 @@
 //! plain server-side HTML, no JavaScript and nothing fetched from elsewhere.
 
 use crate::http::{error, oauth};
-use crate::routes::{clients, credentials, flows, keys, orgs, system, token, tokens};
+use crate::routes::{clients, credentials, flows, keys, magiclinks, orgs, system, token, tokens};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -54,7 +54,7 @@ impl Modify for SecuritySchemes {
         credentials::get, credentials::create, credentials::set_password, credentials::patch,
         credentials::delete, credentials::move_credential, credentials::copy_credential,
         credentials::discover, credentials::change_password, flows::create_username,
-        tokens::get, tokens::delete,
+        tokens::get, tokens::delete, magiclinks::get,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
@@ -64,6 +64,7 @@ impl Modify for SecuritySchemes {
         (name = "Credentials", description = "API for managing credentials CRUD"),
         (name = "Flows", description = "Simplified multi-step operations"),
         (name = "Tokens", description = "API for managing tokens"),
+        (name = "Magic links", description = "Sign-in without a password"),
         (name = "Tenants", description = "Tenants (brands)"),
         (name = "Clients", description = "API clients that obtain service tokens"),
         (name = "Keys", description = "Signing-key rotation"),

@@ -122,7 +122,8 @@ impl AppState {
             clock.clone(),
             random.clone(),
             time::Duration::seconds(i64::from(config.security_token_ttl)),
-        );
+        )
+        .with_magic_link_ttl(time::Duration::seconds(i64::from(config.magic_link_ttl)));
         let hasher = Argon2Hasher::new(config.hash_concurrency(), random.clone())
             .map_err(anyhow::Error::from_boxed)?;
         let credentials = CredentialService::new(

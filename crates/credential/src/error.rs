@@ -24,6 +24,8 @@ pub enum CredentialError {
     NotFound,
     #[error("a credential with that username already exists")]
     AlreadyExists,
+    #[error("the credential is disabled")]
+    Disabled,
     #[error(transparent)]
     Policy(#[from] PolicyViolation),
     /// A security token presented to set a password is not acceptable.

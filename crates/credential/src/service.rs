@@ -277,6 +277,25 @@ impl CredentialService {
         Ok(self.tokens.issue(org, username.as_str(), purpose).await?)
     }
 
+    /// Endpoint 15: a magic-link token (it signs the customer in without a password, once) for a
+    /// live, enabled credential. A service token names the credential; `Disabled` otherwise.
+    pub async fn magic_link(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<IssuedToken, CredentialError> {
+        let username = self.enter(caller, Scope::Tokens, org, username).await?;
+        let credential = self.live(org, &username).await?;
+        if !credential.enabled {
+            return Err(CredentialError::Disabled);
+        }
+        Ok(self
+            .tokens
+            .issue(org, username.as_str(), TokenPurpose::MagicLink)
+            .await?)
+    }
+
     /// Endpoint 13: the username a live set- or change-password token was issued for.
     pub async fn token_username(
         &self,

@@ -15,4 +15,6 @@ pub use access::{AccessClaims, AccessTokenVerifier, IssuedAccessToken, ServiceTo
 pub use error::{AuthError, GrantError, KeyError, TokenError, VerifyError};
 pub use keys::{KeyService, SigningAlgorithm, SigningKey};
 pub use ports::{AccessTokenCodec, KeyGenerator, SecurityTokenStore, SigningKeyStore};
-pub use security::{IssuedToken, SecurityToken, SecurityTokens, TokenPurpose, TokenString};
+pub use security::{
+    DEFAULT_MAGIC_LINK_TTL, IssuedToken, SecurityToken, SecurityTokens, TokenPurpose, TokenString,
+};

@@ -126,7 +126,11 @@ pub struct SecurityTokens {
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
     ttl: Duration,
+    magic_link_ttl: Duration,
 }
+
+/// How long a magic-link token lives unless configured otherwise.
+pub const DEFAULT_MAGIC_LINK_TTL: Duration = Duration::minutes(15);
 
 impl SecurityTokens {
     pub fn new(
@@ -140,10 +144,18 @@ impl SecurityTokens {
             clock,
             random,
             ttl,
+            magic_link_ttl: DEFAULT_MAGIC_LINK_TTL,
         }
     }
 
-    /// Issues a token for `subject` in `org`, valid for the configured lifetime.
+    /// Sets the lifetime of magic-link tokens (the others live `ttl`).
+    #[must_use]
+    pub fn with_magic_link_ttl(mut self, ttl: Duration) -> Self {
+        self.magic_link_ttl = ttl;
+        self
+    }
+
+    /// Issues a token for `subject` in `org`, valid for the configured lifetime of its purpose.
     pub async fn issue(
         &self,
         org: &OrgId,
@@ -159,7 +171,11 @@ impl SecurityTokens {
             purpose,
             secret_hash: SecretHash::of(secret.as_bytes()),
             created_at: now,
-            expires_at: now + self.ttl,
+            expires_at: now
+                + match purpose {
+                    TokenPurpose::MagicLink => self.magic_link_ttl,
+                    TokenPurpose::SetPassword | TokenPurpose::ChangePassword => self.ttl,
+                },
         };
         let expires_at = record.expires_at;
         self.store

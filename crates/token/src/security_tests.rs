@@ -243,3 +243,25 @@ async fn consume_succeeds_once_then_the_token_is_invalid() {
     let result = find(&f, "masmovil", &token).await;
     assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
 }
+
+#[tokio::test]
+async fn magic_link_tokens_live_their_own_shorter_lifetime() {
+    let f = fixture();
+    let (issued, _) = issue(&f, TokenPurpose::MagicLink).await;
+    assert_eq!(issued.expires_at, T0 + crate::DEFAULT_MAGIC_LINK_TTL);
+    let f = Fixture {
+        tokens: f
+            .tokens
+            .clone()
+            .with_magic_link_ttl(time::Duration::minutes(5)),
+        ..f
+    };
+    let (issued, _) = issue(&f, TokenPurpose::MagicLink).await;
+    assert_eq!(issued.expires_at, T0 + time::Duration::minutes(5));
+    let (issued, _) = issue(&f, TokenPurpose::ChangePassword).await;
+    assert_eq!(
+        issued.expires_at,
+        T0 + TTL,
+        "other purposes keep the general lifetime"
+    );
+}

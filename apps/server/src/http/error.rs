@@ -292,6 +292,7 @@ impl From<CredentialError> for ApiError {
             }
             CredentialError::NotFound => ApiError::not_found("credential.not_found", e.to_string()),
             CredentialError::AlreadyExists => conflict("credential.already_exists", &e),
+            CredentialError::Disabled => conflict("credential.disabled", &e),
             CredentialError::Policy(violation) => {
                 ApiError::bad_request(violation.code(), violation.to_string())
             }

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod credentials;
 pub mod flows;
 pub mod keys;
+pub mod magiclinks;
 pub mod orgs;
 pub mod system;
 pub mod token;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     credentials::configure(cfg);
     flows::configure(cfg);
     tokens::configure(cfg);
+    magiclinks::configure(cfg);
     orgs::configure(cfg);
     clients::configure(cfg);
     keys::configure(cfg);
