@@ -194,7 +194,8 @@ impl CredentialStore for PgCredentialStore {
     }
 
     /// One statement per [`DISCOVER_BATCH`] tenants: a `UNION ALL` of one indexed lookup per
-    /// schema, each schema named explicitly and quoted.
+    /// schema, each schema named explicitly and quoted, ordered by the org's position in `orgs`
+    /// (batches follow one another, so the whole answer is in that order).
     async fn discover(
         &self,
         orgs: &[OrgId],
@@ -226,7 +227,6 @@ impl CredentialStore for PgCredentialStore {
                 found.push((org.clone(), credential));
             }
         }
-        found.sort_by_key(|(org, _)| orgs.iter().position(|o| o == org));
         Ok(found)
     }
 }
@@ -248,6 +248,7 @@ fn discover_statement(batch: &[OrgId], offset: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ")
+        + " ORDER BY position"
 }
 
 #[cfg(test)]
@@ -268,5 +269,6 @@ mod tests {
         assert!(sql.contains("FROM \"tenant_pepe-phone\".credentials"));
         assert_eq!(sql.matches("$1").count(), 2);
         assert_eq!(sql.matches(" UNION ALL ").count(), 1);
+        assert!(sql.ends_with(" ORDER BY position"), "{sql}");
     }
 }
