@@ -178,12 +178,14 @@ impl CredentialService {
             .enter(caller, Scope::CredentialsAdmin, org, username)
             .await?;
         let credential = self.live(org, &username).await?;
+        // Tokens first: if storage fails between the two steps, the credential is still there
+        // (the delete can be retried) rather than gone with live tokens naming its username.
+        self.revoke_everything(org, &username).await?;
         let now = self.clock.now();
         self.store
             .update(org, credential.deleted(now))
             .await
-            .map_err(missing_as_not_found)?;
-        self.revoke_everything(org, &username).await
+            .map_err(missing_as_not_found)
     }
 
     /// Endpoints 6 and 7: moves or copies the credential (same password hash) to `destination`,
