@@ -7,11 +7,13 @@
 
 mod credential;
 mod notify;
+mod rate;
 mod tenancy;
 mod token;
 
 pub use credential::MemCredentialStore;
 pub use notify::MemNotifier;
+pub use rate::MemRateLimiter;
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
 pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
 

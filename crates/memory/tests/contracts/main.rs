@@ -2,8 +2,8 @@
 //! each check on a fresh, empty store.
 
 use latchkey_memory::{
-    MemClientRegistry, MemCredentialStore, MemSecurityTokenStore, MemSigningKeyStore,
-    MemTenantDirectory,
+    MemClientRegistry, MemCredentialStore, MemRateLimiter, MemSecurityTokenStore,
+    MemSigningKeyStore, MemTenantDirectory,
 };
 use latchkey_testkit::contracts;
 
@@ -31,4 +31,10 @@ async fn mem_signing_key_store_honours_the_signing_key_store_contract() {
 #[tokio::test]
 async fn mem_credential_store_honours_the_credential_store_contract() {
     contracts::credential_store::run(|| async { MemCredentialStore::default() }).await;
+}
+
+/// Multi-thread: the concurrent-hits check must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_rate_limiter_honours_the_rate_limiter_contract() {
+    contracts::rate_limiter::run(|| async { MemRateLimiter::default() }).await;
 }
