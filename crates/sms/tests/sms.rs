@@ -1,4 +1,4 @@
-//! The SMS adapter against a local HTTP listener that records each request (method, path,
+//! The SMS adapter against a local HTTP listener (`latchkey_testkit::http_recorder`) that records each request (method, path,
 //! headers, JSON body) and answers the statuses the test scripts.
 #![allow(
     clippy::unwrap_used,
@@ -10,93 +10,9 @@
 use latchkey_core::SecretString;
 use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_sms::{SmsConfig, SmsNotifier};
-use serde_json::{Value, json};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use latchkey_testkit::http_recorder::HttpRecorder;
+use serde_json::json;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-
-#[derive(Debug, Clone)]
-struct Recorded {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Answers each request with the next scripted status (200 once the script is used up).
-struct Gateway {
-    url: String,
-    recorded: Arc<Mutex<Vec<Recorded>>>,
-}
-
-impl Gateway {
-    async fn start(statuses: &[u16]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/sms/send", listener.local_addr().unwrap());
-        let recorded = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(
-            statuses.iter().copied().collect::<VecDeque<_>>(),
-        ));
-        let (log, script_) = (recorded.clone(), script.clone());
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let (log, script) = (log.clone(), script_.clone());
-                tokio::spawn(async move {
-                    let mut reader = BufReader::new(stream);
-                    loop {
-                        let mut request_line = String::new();
-                        if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut headers = Vec::new();
-                        loop {
-                            let mut line = String::new();
-                            reader.read_line(&mut line).await.unwrap();
-                            let line = line.trim_end();
-                            if line.is_empty() {
-                                break;
-                            }
-                            let (k, v) = line.split_once(':').unwrap();
-                            headers.push((k.trim().to_owned(), v.trim().to_owned()));
-                        }
-                        let length: usize = headers
-                            .iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                            .map_or(0, |(_, v)| v.parse().unwrap());
-                        let mut body = vec![0; length];
-                        reader.read_exact(&mut body).await.unwrap();
-                        log.lock().unwrap().push(Recorded {
-                            request_line: request_line.trim_end().to_owned(),
-                            headers,
-                            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-                        });
-                        let status = script.lock().unwrap().pop_front().unwrap_or(200);
-                        let answer = format!(
-                            "HTTP/1.1 {status} Scripted\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{{}}"
-                        );
-                        reader.get_mut().write_all(answer.as_bytes()).await.unwrap();
-                    }
-                });
-            }
-        });
-        Self { url, recorded }
-    }
-
-    fn recorded(&self) -> Vec<Recorded> {
-        self.recorded.lock().unwrap().clone()
-    }
-}
 
 fn config(url: &str, attempts: usize) -> SmsConfig {
     SmsConfig {
@@ -123,7 +39,7 @@ fn otp() -> Message {
 
 #[tokio::test]
 async fn posts_to_from_and_text_as_json_with_the_bearer_token() {
-    let gateway = Gateway::start(&[]).await;
+    let gateway = HttpRecorder::start(&[]);
     SmsNotifier::new(config(&gateway.url, 1))
         .unwrap()
         .send(&otp())
@@ -139,7 +55,7 @@ async fn posts_to_from_and_text_as_json_with_the_bearer_token() {
     );
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(
-        request.body,
+        request.json(),
         json!({"to": "+34600111222", "from": "Yoigo",
                "text": "Yoigo: your code is 280597. It expires in 5 min. Do not share it."})
     );
@@ -147,7 +63,7 @@ async fn posts_to_from_and_text_as_json_with_the_bearer_token() {
 
 #[tokio::test]
 async fn server_errors_and_429_are_retried_until_accepted() {
-    let gateway = Gateway::start(&[503, 429, 500]).await;
+    let gateway = HttpRecorder::start(&[503, 429, 500]);
     let started = Instant::now();
     SmsNotifier::new(config(&gateway.url, 5))
         .unwrap()
@@ -167,7 +83,7 @@ async fn server_errors_and_429_are_retried_until_accepted() {
 
 #[tokio::test]
 async fn a_4xx_is_permanent_and_not_retried() {
-    let gateway = Gateway::start(&[400]).await;
+    let gateway = HttpRecorder::start(&[400]);
     match SmsNotifier::new(config(&gateway.url, 5))
         .unwrap()
         .send(&otp())
@@ -201,7 +117,7 @@ async fn an_unreachable_gateway_is_transient_after_the_retries() {
 
 #[tokio::test]
 async fn e_mail_messages_and_bad_urls_are_refused() {
-    let gateway = Gateway::start(&[]).await;
+    let gateway = HttpRecorder::start(&[]);
     let mut email = otp();
     email.channel = Channel::Email;
     match SmsNotifier::new(config(&gateway.url, 3))

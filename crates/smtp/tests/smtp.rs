@@ -1,6 +1,6 @@
-//! The SMTP adapter against a real SMTP server: aiosmtpd (Python), started per test on a free
-//! port with its maildir handler, so each delivered message is a file the test reads back and
-//! parses as MIME. `just test` and `.ci/run` install aiosmtpd (`.ci/smtp`).
+//! The SMTP adapter against a real SMTP server: aiosmtpd (Python, `latchkey_testkit::smtp_sink`),
+//! started per test on a free port with its maildir handler, so each delivered message is a file
+//! the test reads back and parses as MIME. `just test` and `.ci/run` install aiosmtpd (`.ci/smtp`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,72 +10,9 @@
 
 use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_smtp::{SmtpConfig, SmtpNotifier};
+use latchkey_testkit::smtp_sink::{SmtpSink, free_port};
 use mail_parser::MessageParser;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// An aiosmtpd server writing what it receives into a maildir; killed when dropped.
-struct SmtpSink {
-    _child: tokio::process::Child,
-    maildir: PathBuf,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl SmtpSink {
-    async fn start(port: u16) -> Self {
-        let maildir =
-            std::env::temp_dir().join(format!("latchkey-smtp-{port}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&maildir);
-        let child = tokio::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run python3 -m aiosmtpd ({e}); `.ci/smtp` installs it")
-            });
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "aiosmtpd did not listen on {port}; is it installed? (`pip install aiosmtpd`, or `.ci/smtp`)"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self {
-            _child: child,
-            maildir,
-        }
-    }
-
-    /// The raw messages delivered so far.
-    fn delivered(&self) -> Vec<Vec<u8>> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        entries
-            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
 
 fn config(port: u16, attempts: usize) -> SmtpConfig {
     SmtpConfig {
@@ -102,7 +39,7 @@ fn otp(language: Language) -> Message {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivers_a_multipart_message_with_subject_text_and_html() {
     let port = free_port();
-    let sink = SmtpSink::start(port).await;
+    let sink = SmtpSink::start_on(port);
     let notifier = SmtpNotifier::new(&config(port, 1)).unwrap();
     notifier.send(&otp(Language::Es)).await.unwrap();
     notifier.send(&otp(Language::En)).await.unwrap();
@@ -159,7 +96,7 @@ async fn a_server_that_comes_back_during_the_retries_gets_the_message() {
     let notifier = SmtpNotifier::new(&config(port, 6)).unwrap();
     let sending = tokio::spawn(async move { notifier.send(&otp(Language::En)).await });
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let sink = SmtpSink::start(port).await;
+    let sink = SmtpSink::start_on(port);
     sending.await.unwrap().unwrap();
     assert_eq!(sink.delivered().len(), 1);
 }

@@ -6,6 +6,9 @@
 //! adapter of a port runs the same suite, so the in-memory adapters cannot drift from the
 //! PostgreSQL ones. A suite takes a factory and gives every check a fresh, empty store.
 //!
+//! It also starts the real servers that adapter and black-box tests talk to: an SMTP server
+//! (aiosmtpd, [`smtp_sink`]) and a recording HTTP gateway ([`http_recorder`]).
+//!
 //! Used only by tests: it must never be a dependency of production code, and it may depend on
 //! the domain crates and the async runtime only, never on an adapter.
 #![allow(
@@ -18,7 +21,9 @@
 mod clock;
 pub mod contracts;
 pub mod fixtures;
+pub mod http_recorder;
 mod random;
+pub mod smtp_sink;
 
 pub use clock::FixedClock;
 pub use random::SeededRandom;
