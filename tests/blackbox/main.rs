@@ -15,6 +15,7 @@ mod flows;
 mod input;
 mod keys;
 mod magiclinks;
+mod messages;
 mod oauth;
 mod ops;
 mod orgs;

@@ -4,7 +4,7 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 17] = [
+const DOCUMENTED: [(&str, &[&str]); 21] = [
     ("/token", &["post"]),
     ("/jwks.json", &["get"]),
     ("/v1/orgs", &["get"]),
@@ -24,7 +24,11 @@ const DOCUMENTED: [(&str, &[&str]); 17] = [
         "/v1/orgs/{org}/credentials/{username}/change_password",
         &["post"],
     ),
+    ("/v1/orgs/{org}/flows/change_password", &["post"]),
+    ("/v1/orgs/{org}/flows/create_username", &["post"]),
+    ("/v1/orgs/{org}/flows/reset_password", &["post"]),
     ("/v1/orgs/{org}/tokens/{token}", &["get", "delete"]),
+    ("/v1/orgs/{org}/magiclinks", &["get"]),
     ("/healthz", &["get"]),
     ("/readyz", &["get"]),
     ("/openapi.json", &["get"]),

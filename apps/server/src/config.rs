@@ -2,6 +2,7 @@
 //! `latchkey --help` documents them all.
 
 use clap::{Args, ValueEnum};
+use latchkey_core::Rate;
 use std::net::SocketAddr;
 
 /// How log lines are written.
@@ -98,6 +99,61 @@ pub struct ServerConfig {
     #[arg(long, env = "LATCHKEY_DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub database_statement_timeout_ms: u64,
+
+    /// SMTP server for e-mail: `smtp://host:25` (no TLS: a local relay),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS, refused if the server cannot) or
+    /// `smtps://user:password@host:465` (TLS from the start). Absent: in dev mode e-mails are
+    /// printed on standard output; on a database, flows that send e-mail answer 503.
+    #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of e-mails (`Name <address>` or `address`).
+    #[arg(
+        long,
+        env = "LATCHKEY_SMTP_FROM",
+        default_value = "Latchkey <no-reply@localhost>"
+    )]
+    pub smtp_from: String,
+
+    /// SMS gateway URL (http:// or https://); each SMS is POSTed to it as JSON
+    /// `{"to", "from", "text"}`, and any non-2xx answer is a failure. Absent: in dev mode SMS are
+    /// printed on standard output; on a database, flows that send SMS answer 503.
+    #[arg(long, env = "LATCHKEY_SMS_URL")]
+    pub sms_url: Option<String>,
+
+    /// Bearer token sent to the SMS gateway (`Authorization: Bearer ...`), when it needs one.
+    #[arg(long, env = "LATCHKEY_SMS_TOKEN", hide_env_values = true)]
+    pub sms_token: Option<String>,
+
+    /// The `from` of every SMS (a sender id or number).
+    #[arg(long, env = "LATCHKEY_SMS_FROM", default_value = "Latchkey")]
+    pub sms_from: String,
+
+    /// Limit of one exchange with the SMTP server or the SMS gateway, in milliseconds.
+    #[arg(long, env = "LATCHKEY_NOTIFY_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub notify_timeout_ms: u64,
+
+    /// Tries per message (the first included) when delivery fails in a way that may pass;
+    /// retries wait 200 ms, then twice as long each time.
+    #[arg(long, env = "LATCHKEY_NOTIFY_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub notify_attempts: u32,
+
+    /// Most requests of one message-sending flow (reset_password, change_password) for one
+    /// credential, as `N/PERIOD` (`s`, `m`, `h`, `d`): a burst of N, then one every PERIOD/N.
+    /// Over it: 429 with Retry-After.
+    #[arg(
+        long,
+        env = "LATCHKEY_FLOW_RATE_PER_CREDENTIAL",
+        default_value = "5/15m"
+    )]
+    pub flow_rate_per_credential: Rate,
+
+    /// Most requests of one message-sending flow in one tenant, all credentials together,
+    /// as `N/PERIOD`. Over it: 429 with Retry-After.
+    #[arg(long, env = "LATCHKEY_FLOW_RATE_PER_TENANT", default_value = "600/1m")]
+    pub flow_rate_per_tenant: Rate,
 
     /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `warn,latchkey_server=debug`).
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]

@@ -9,6 +9,7 @@ pub mod config;
 mod docs;
 pub mod http;
 mod infra;
+mod notifier;
 mod routes;
 pub mod state;
 

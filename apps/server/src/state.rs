@@ -3,13 +3,13 @@
 use crate::config::ServerConfig;
 use crate::http::auth::{AuthCache, KeyRefresh};
 use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, SystemClock, ThreadRandom};
-use latchkey_core::{Clock, SecureRandom};
+use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
-use latchkey_flows::FlowService;
+use latchkey_flows::{FlowLimits, FlowService};
 use latchkey_memory::{
-    MemClientRegistry, MemCredentialStore, MemSecurityTokenStore, MemSigningKeyStore,
-    MemTenantDirectory,
+    MemClientRegistry, MemCredentialStore, MemRateLimiter, MemSecurityTokenStore,
+    MemSigningKeyStore, MemTenantDirectory,
 };
 use latchkey_postgres::{PgConfig, PgDatabase};
 use latchkey_tenancy::{
@@ -49,6 +49,8 @@ pub struct Stores {
     pub signing_keys: Arc<dyn SigningKeyStore>,
     pub credentials: Arc<dyn CredentialStore>,
     pub security_tokens: Arc<dyn SecurityTokenStore>,
+    /// Rate-limit state: in this process for now (per instance), on either storage.
+    pub rate_limits: Arc<dyn RateLimiter>,
     /// The database behind them, when there is one (readiness checks it).
     pub database: Option<PgDatabase>,
 }
@@ -62,6 +64,7 @@ impl Stores {
             signing_keys: Arc::new(MemSigningKeyStore::default()),
             credentials: Arc::new(MemCredentialStore::default()),
             security_tokens: Arc::new(MemSecurityTokenStore::default()),
+            rate_limits: Arc::new(MemRateLimiter::default()),
             database: None,
         }
     }
@@ -78,6 +81,7 @@ impl Stores {
             signing_keys: Arc::new(db.signing_keys()),
             credentials: Arc::new(db.credentials()),
             security_tokens: Arc::new(db.security_tokens()),
+            rate_limits: Arc::new(MemRateLimiter::default()),
             database: Some(db),
         }
     }
@@ -134,7 +138,19 @@ impl AppState {
             clock.clone(),
             random.clone(),
         );
-        let flows = FlowService::new(credentials.clone());
+        let notifier = crate::notifier::build(config, stores.database.is_none())?;
+        let flows = FlowService::new(
+            credentials.clone(),
+            tenants.clone(),
+            notifier,
+            stores.rate_limits.clone(),
+            clock.clone(),
+            FlowLimits {
+                per_credential: config.flow_rate_per_credential,
+                per_tenant: config.flow_rate_per_tenant,
+            },
+            public_url.clone(),
+        );
         let issuer = ServiceTokenIssuer::new(
             clients.clone(),
             codec.clone(),

@@ -26,6 +26,9 @@ pub enum CredentialError {
     AlreadyExists,
     #[error("the credential is disabled")]
     Disabled,
+    /// The password given as the current one is not (or there is none yet).
+    #[error("the current password is not correct")]
+    WrongPassword,
     #[error(transparent)]
     Policy(#[from] PolicyViolation),
     /// A security token presented to set a password is not acceptable.

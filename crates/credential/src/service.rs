@@ -4,13 +4,13 @@
 //! and is enabled (404), the input (400), then the state (404/409).
 
 use crate::{
-    Credential, CredentialAttrs, CredentialError, CredentialStore, Password, PasswordHasher,
-    Username,
+    Credential, CredentialAttrs, CredentialError, CredentialStore, Password, PasswordHash,
+    PasswordHasher, Username,
 };
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError};
 use latchkey_tenancy::{Principal, Scope, TenantService};
 use latchkey_token::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How far the clocks of two server instances may disagree when a token's age is compared with
 /// its credential's.
@@ -32,6 +32,8 @@ pub struct CredentialService {
     tokens: SecurityTokens,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    /// The hash an unknown username's password is verified against (see `service_passwords`).
+    dummy: Arc<OnceLock<PasswordHash>>,
 }
 
 impl CredentialService {
@@ -50,6 +52,7 @@ impl CredentialService {
             tokens,
             clock,
             random,
+            dummy: Arc::default(),
         }
     }
 
@@ -404,6 +407,9 @@ fn token_lookup(e: latchkey_token::TokenError) -> CredentialError {
         _ => CredentialError::TokenNotFound,
     }
 }
+
+#[path = "service_passwords.rs"]
+mod passwords;
 
 #[cfg(test)]
 #[path = "service_tests.rs"]

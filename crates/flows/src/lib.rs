@@ -1,45 +1,14 @@
-//! Flows: the Credentials API's multi-step operations (`/v1/orgs/{org}/flows/...`), composed
-//! from the credential use cases. Pure domain, like the crates it builds on.
+//! Flows: the Credentials API's multi-step operations (`/v1/orgs/{org}/flows/...`): create a
+//! username, change a password knowing the old one, reset a password through a link sent to one
+//! of the credential's contacts. They compose the credential use cases with the `Notifier` and
+//! `RateLimiter` ports. Pure domain, like the crates it builds on.
 
-use latchkey_core::OrgId;
-use latchkey_credential::{CredentialAttrs, CredentialError, CredentialService};
-use latchkey_tenancy::Principal;
-use latchkey_token::IssuedToken;
+mod contact;
+mod error;
+mod link;
+mod service;
 
-/// What `POST /flows/create_username` asks for: every field is required.
-#[derive(Debug, Clone)]
-pub struct CreateUsername<'a> {
-    pub username: &'a str,
-    pub customer_id: &'a str,
-    pub msisdn: &'a str,
-}
-
-/// The flows.
-#[derive(Debug, Clone)]
-pub struct FlowService {
-    credentials: CredentialService,
-}
-
-impl FlowService {
-    pub fn new(credentials: CredentialService) -> Self {
-        Self { credentials }
-    }
-
-    /// Endpoint 11: creates the credential (disabled, without a password) linked to the
-    /// customer and the MSISDN, and answers the set-password token. `customer_id` must be
-    /// non-blank and `msisdn` E.164; an existing username is `AlreadyExists`.
-    pub async fn create_username(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        input: CreateUsername<'_>,
-    ) -> Result<IssuedToken, CredentialError> {
-        let attrs = CredentialAttrs::parse(None, Some(input.customer_id), Some(input.msisdn))?;
-        if attrs.customer_id.is_none() {
-            return Err(CredentialError::Required("customer_id"));
-        }
-        self.credentials
-            .create(caller, org, input.username, attrs)
-            .await
-    }
-}
+pub use contact::{Contact, ContactError, choose, contacts};
+pub use error::{FlowError, LimitScope};
+pub use link::{MAGIC_LINK_PATH, SET_PASSWORD_PATH, token_link};
+pub use service::{ChangePassword, CreateUsername, FlowLimits, FlowService, Notice, ResetPassword};

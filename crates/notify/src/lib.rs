@@ -11,9 +11,11 @@
 
 mod message;
 mod render;
+mod route;
 
 pub use message::{Channel, Language, Message, TemplateId};
 pub use render::{RenderError, Rendered};
+pub use route::{ChannelRouter, Unconfigured};
 
 use async_trait::async_trait;
 use latchkey_core::BoxError;
@@ -32,6 +34,9 @@ pub enum NotifyError {
     /// gateway); retrying would not help.
     #[error("delivery refused")]
     Permanent(#[source] BoxError),
+    /// No gateway is configured for the message's channel (the text says which setting).
+    #[error("no gateway for this channel: {0}")]
+    Unconfigured(&'static str),
 }
 
 /// Delivers messages.

@@ -240,6 +240,15 @@ impl SecurityTokens {
         self.consume(org, &record).await
     }
 
+    /// Revokes a token this service issued, whatever its state (a token whose delivery failed).
+    pub async fn withdraw(&self, org: &OrgId, token: &IssuedToken) -> Result<(), TokenError> {
+        self.store
+            .take(org, token.id)
+            .await
+            .map(drop)
+            .map_err(TokenError::Store)
+    }
+
     /// Revokes every token of `subject` with one of `purposes`.
     pub async fn revoke_all(
         &self,

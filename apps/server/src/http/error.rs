@@ -11,6 +11,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use latchkey_core::{BoxError, StoreError};
 use latchkey_credential::{CredentialError, UsernameError};
+use latchkey_flows::FlowError;
+use latchkey_notify::NotifyError;
 use latchkey_tenancy::{AccessDenied, ClientError, TenantError};
 use latchkey_token::{AuthError, KeyError, TokenError, VerifyError};
 use serde::Serialize;
@@ -25,6 +27,8 @@ pub struct ApiError {
     component_msg: Cow<'static, str>,
     source: Option<BoxError>,
     www_authenticate: Option<&'static str>,
+    /// Seconds, for the `Retry-After` header of a 429.
+    retry_after: Option<u64>,
 }
 
 /// The error body of the Credentials API.
@@ -54,6 +58,7 @@ impl ApiError {
             component_msg: Cow::Borrowed(""),
             source: None,
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -160,6 +165,9 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             ));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         response.json(body)
@@ -293,6 +301,11 @@ impl From<CredentialError> for ApiError {
             CredentialError::NotFound => ApiError::not_found("credential.not_found", e.to_string()),
             CredentialError::AlreadyExists => conflict("credential.already_exists", &e),
             CredentialError::Disabled => conflict("credential.disabled", &e),
+            CredentialError::WrongPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "credential.wrong_password",
+                e.to_string(),
+            ),
             CredentialError::Policy(violation) => {
                 ApiError::bad_request(violation.code(), violation.to_string())
             }
@@ -320,6 +333,57 @@ impl From<CredentialError> for ApiError {
                 ApiError::internal("credential: password hashing", source)
             }
             CredentialError::Store(s) => store_error("credential: credential store", s),
+        }
+    }
+}
+
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::Credential(c) => c.into(),
+            FlowError::InvalidHint => ApiError::bad_request("flow.invalid_hint", e.to_string()),
+            FlowError::NoContact => {
+                ApiError::new(StatusCode::CONFLICT, "credential.no_contact", e.to_string())
+            }
+            FlowError::RateLimited { retry_after, .. } => {
+                // Whole seconds, rounded up, at least 1: a client that waits that long is let in.
+                let seconds = u64::try_from(retry_after.whole_seconds()).unwrap_or(0)
+                    + u64::from(retry_after.subsec_nanoseconds() > 0);
+                let seconds = seconds.max(1);
+                let mut error = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "request.rate_limited",
+                    format!("Too many requests; try again in {seconds} seconds."),
+                )
+                .component(format!("flows: {e}"));
+                error.retry_after = Some(seconds);
+                error
+            }
+            FlowError::Delivery(NotifyError::Render(r)) => {
+                ApiError::internal("notify: rendering", r)
+            }
+            FlowError::Delivery(NotifyError::Unconfigured(setting)) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "notification.unavailable",
+                "Messages cannot be sent through this channel now; try again later.",
+            )
+            .component(format!("notify: {setting} is not set")),
+            FlowError::Delivery(
+                cause @ (NotifyError::Transient(_) | NotifyError::Permanent(_)),
+            ) => {
+                let detail = match cause {
+                    NotifyError::Permanent(_) => "notify: the gateway refused the message",
+                    _ => "notify: the gateway did not accept the message in time",
+                };
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "notification.failed",
+                    "The message could not be delivered; nothing was changed. Try again later.",
+                )
+                .component(detail)
+                .caused_by(cause)
+            }
+            FlowError::RateLimiter(s) => store_error("flows: rate limiter", s),
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_flows::{MAGIC_LINK_PATH, token_link};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,10 +67,8 @@ pub async fn get(
         .credentials
         .magic_link(&caller, &org, &username)
         .await?;
+    let link = token_link(&state.public_url, MAGIC_LINK_PATH, token.expose());
     let token = token.expose().to_owned();
-    let query = serde_urlencoded::to_string([("token", token.as_str())])
-        .map_err(|e| ApiError::internal("magic link: encoding", e))?;
-    let link = format!("{}/magiclink?{query}", state.public_url);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(MagicLinkDto { token, link }))

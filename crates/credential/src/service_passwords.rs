@@ -1,0 +1,128 @@
+//! The credential use cases behind the password flows (endpoints 10 and 12): change a password
+//! knowing the old one, and issue a reset token. The flows crate adds delivery and rate limits.
+
+use super::{CredentialService, missing_as_not_found};
+use crate::{Credential, CredentialError, Password, PasswordHash};
+use latchkey_core::OrgId;
+use latchkey_tenancy::{Principal, Scope};
+use latchkey_token::{IssuedToken, TokenPurpose};
+
+/// What a dummy verification hashes: never a customer's password, and well within the policy.
+const DUMMY_PASSWORD: &str = "latchkey dummy password for timing";
+
+impl CredentialService {
+    /// Endpoint 10's rule: replaces the password of the live credential when `old` is its
+    /// current password, then revokes its set- and change-password tokens. Returns the updated
+    /// credential.
+    ///
+    /// An unknown username costs one password verification too (against a dummy hash), so the
+    /// answer time does not tell whether it exists. The order of refusals: `NotFound` (unknown
+    /// or deleted), `WrongPassword` (also for a credential that has no password yet),
+    /// `Disabled`, then the policy for `new`.
+    pub async fn change_password(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        old: &Password,
+        new: &Password,
+    ) -> Result<Credential, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let found = self
+            .store
+            .find(org, &username)
+            .await
+            .map_err(CredentialError::Store)?;
+        let hash = match found.as_ref().and_then(|c| c.password_hash.as_ref()) {
+            Some(hash) => hash.clone(),
+            None => self.dummy_hash().await?,
+        };
+        let matches = self
+            .hasher
+            .verify(old, &hash)
+            .await
+            .map_err(CredentialError::Hashing)?;
+        let mut credential = found.ok_or(CredentialError::NotFound)?;
+        if !matches || credential.password_hash.is_none() {
+            return Err(CredentialError::WrongPassword);
+        }
+        if !credential.enabled {
+            return Err(CredentialError::Disabled);
+        }
+        new.check_policy(&username)?;
+        let hash = self
+            .hasher
+            .hash(new)
+            .await
+            .map_err(CredentialError::Hashing)?;
+        credential.password_hash = Some(hash);
+        credential.updated_at = self.clock.now();
+        self.store
+            .update(org, credential.clone())
+            .await
+            .map_err(missing_as_not_found)?;
+        self.tokens
+            .revoke_all(org, username.as_str(), &TokenPurpose::PASSWORD)
+            .await?;
+        Ok(credential)
+    }
+
+    /// Endpoint 12's rule, first half: the live credential whose password is to be reset. A
+    /// credential an operator disabled after it had a password is `Disabled`: a reset must not
+    /// re-enable it. One never activated (no password yet) may be: its reset is its activation.
+    pub async fn reset_target(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Credential, CredentialError> {
+        let username = self
+            .enter(caller, Scope::CredentialsWrite, org, username)
+            .await?;
+        let credential = self.live(org, &username).await?;
+        if !credential.enabled && credential.password_hash.is_some() {
+            return Err(CredentialError::Disabled);
+        }
+        Ok(credential)
+    }
+
+    /// Endpoint 12's rule, second half: a set-password token (for endpoint 3) for a credential
+    /// that [`CredentialService::reset_target`] answered.
+    pub async fn reset_token(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+    ) -> Result<IssuedToken, CredentialError> {
+        Ok(self
+            .tokens
+            .issue(org, credential.username.as_str(), TokenPurpose::SetPassword)
+            .await?)
+    }
+
+    /// Makes a token issued by this service unusable (a reset whose message was not delivered).
+    pub async fn withdraw_token(
+        &self,
+        org: &OrgId,
+        token: &IssuedToken,
+    ) -> Result<(), CredentialError> {
+        self.tokens.withdraw(org, token).await?;
+        Ok(())
+    }
+
+    /// A hash of a fixed password, made once with the real hasher (so verifying against it costs
+    /// what verifying a customer's hash costs).
+    async fn dummy_hash(&self) -> Result<PasswordHash, CredentialError> {
+        if let Some(hash) = self.dummy.get() {
+            return Ok(hash.clone());
+        }
+        let hash = self
+            .hasher
+            .hash(&Password::new(DUMMY_PASSWORD))
+            .await
+            .map_err(CredentialError::Hashing)?;
+        // Two first callers may both hash; either result serves.
+        Ok(self.dummy.get_or_init(|| hash).clone())
+    }
+}
