@@ -3,9 +3,9 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
-domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify latchkey-flows"
+domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify latchkey-otp latchkey-flows"
 # Adapter crates: may do I/O, never name the web framework.
-adapters := "latchkey-memory latchkey-postgres latchkey-smtp latchkey-sms"
+adapters := "latchkey-memory latchkey-postgres latchkey-redis latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).
 forbidden_in_domain := "diesel deadpool redis lettre actix-web actix-rt actix-http awc reqwest hyper anyhow tokio sqlx argon2 jsonwebtoken aws-lc-rs"
 forbidden_in_adapters := "actix-web actix-http actix-rt awc"
@@ -17,8 +17,8 @@ default:
 run *ARGS:
     cargo run -p latchkey-server -- {{ARGS}}
 
-# Starts PostgreSQL first (installs it when missing: .ci/postgres), and makes sure the SMTP
-# test server (aiosmtpd) is there (.ci/smtp). The black-box suite runs
+# Starts PostgreSQL and Redis first (installs them when missing: .ci/postgres, .ci/redis), and
+# makes sure the SMTP test server (aiosmtpd) is there (.ci/smtp). The black-box suite runs
 # twice: on in-memory storage with the whole workspace, then with every server on PostgreSQL.
 #
 # Runs every test: unit, contract and black-box, on memory and PostgreSQL (nextest when installed).
@@ -26,6 +26,7 @@ test:
     #!/usr/bin/env bash
     set -euo pipefail
     bash .ci/postgres
+    bash .ci/redis
     bash .ci/smtp
     # A test on PostgreSQL holds a few connections (a test server's pool has 4): at most 8 tests
     # at once stay far below PostgreSQL's max_connections (100).

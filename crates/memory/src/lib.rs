@@ -7,12 +7,14 @@
 
 mod credential;
 mod notify;
+mod otp;
 mod rate;
 mod tenancy;
 mod token;
 
 pub use credential::MemCredentialStore;
 pub use notify::MemNotifier;
+pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
 pub use token::{MemSecurityTokenStore, MemSigningKeyStore};

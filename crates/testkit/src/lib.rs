@@ -24,6 +24,8 @@ pub mod fixtures;
 pub mod http_recorder;
 mod random;
 pub mod smtp_sink;
+mod wall_clock;
 
 pub use clock::FixedClock;
 pub use random::SeededRandom;
+pub use wall_clock::WallClock;

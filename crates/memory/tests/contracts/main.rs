@@ -38,3 +38,17 @@ async fn mem_credential_store_honours_the_credential_store_contract() {
 async fn mem_rate_limiter_honours_the_rate_limiter_contract() {
     contracts::rate_limiter::run(|| async { MemRateLimiter::default() }).await;
 }
+
+/// Multi-thread: the redeem and step races must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_otp_store_honours_the_otp_store_contract() {
+    contracts::otp_store::run(|| async {
+        latchkey_memory::MemOtpStore::new(std::sync::Arc::new(latchkey_testkit::WallClock))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mem_totp_store_honours_the_totp_store_contract() {
+    contracts::totp_store::run(|| async { latchkey_memory::MemTotpStore::default() }).await;
+}

@@ -18,10 +18,12 @@
 
 pub mod client_registry;
 pub mod credential_store;
+pub mod otp_store;
 pub mod rate_limiter;
 pub mod security_token_store;
 pub mod signing_key_store;
 pub mod tenant_directory;
+pub mod totp_store;
 
 use latchkey_core::StoreError;
 use std::fmt::Debug;

@@ -1,0 +1,156 @@
+//! Second-factor state in process memory: one-time codes, resend throttles and TOTP replay
+//! markers (the dev-mode default; Redis shares them between instances), and TOTP enrollments.
+
+use crate::{read, write};
+use async_trait::async_trait;
+use latchkey_core::{Clock, OrgId, SecretHash, StoreError, Timestamp};
+use latchkey_otp::{Issue, OtpStore, Redeem, SealedSecret, TotpRecord, TotpStore};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use time::Duration;
+
+#[derive(Debug)]
+struct Code {
+    hash: SecretHash,
+    wrong: u32,
+    expires: Timestamp,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    codes: HashMap<String, Code>,
+    /// Key → end of its resend interval.
+    throttles: HashMap<String, Timestamp>,
+    /// Key → (last accepted step, forgotten at).
+    steps: HashMap<String, (u64, Timestamp)>,
+}
+
+/// Every entry expires on `clock`, as Redis keys expire on their TTL.
+#[derive(Debug)]
+pub struct MemOtpStore {
+    clock: Arc<dyn Clock>,
+    state: RwLock<State>,
+}
+
+impl MemOtpStore {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            state: RwLock::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl OtpStore for MemOtpStore {
+    async fn issue(
+        &self,
+        key: &str,
+        hash: &SecretHash,
+        ttl: Duration,
+        resend_after: Duration,
+    ) -> Result<Issue, StoreError> {
+        let now = self.clock.now();
+        let mut state = write(&self.state);
+        state.codes.retain(|_, c| c.expires > now);
+        state.throttles.retain(|_, until| *until > now);
+        if let Some(until) = state.throttles.get(key) {
+            return Ok(Issue::TooSoon {
+                retry_after: *until - now,
+            });
+        }
+        state.codes.insert(
+            key.to_owned(),
+            Code {
+                hash: hash.clone(),
+                wrong: 0,
+                expires: now + ttl,
+            },
+        );
+        state.throttles.insert(key.to_owned(), now + resend_after);
+        Ok(Issue::Issued)
+    }
+
+    async fn redeem(
+        &self,
+        key: &str,
+        candidate: &SecretHash,
+        max_attempts: u32,
+    ) -> Result<Redeem, StoreError> {
+        let now = self.clock.now();
+        let mut state = write(&self.state);
+        let Some(code) = state.codes.get_mut(key).filter(|c| c.expires > now) else {
+            state.codes.remove(key);
+            return Ok(Redeem::Missing);
+        };
+        if code.hash == *candidate {
+            state.codes.remove(key);
+            return Ok(Redeem::Accepted);
+        }
+        code.wrong += 1;
+        if code.wrong >= max_attempts {
+            state.codes.remove(key);
+            return Ok(Redeem::Burnt);
+        }
+        Ok(Redeem::Mismatch {
+            tries_left: max_attempts - code.wrong,
+        })
+    }
+
+    async fn accept_step(&self, key: &str, step: u64, ttl: Duration) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut state = write(&self.state);
+        let last = state
+            .steps
+            .get(key)
+            .filter(|(_, forgotten_at)| *forgotten_at > now)
+            .map(|(last, _)| *last);
+        if last.is_some_and(|last| step <= last) {
+            return Ok(false);
+        }
+        state.steps.insert(key.to_owned(), (step, now + ttl));
+        Ok(true)
+    }
+}
+
+/// TOTP enrollments per org and username.
+#[derive(Debug, Default)]
+pub struct MemTotpStore {
+    records: RwLock<HashMap<(OrgId, String), TotpRecord>>,
+}
+
+#[async_trait]
+impl TotpStore for MemTotpStore {
+    async fn get(&self, org: &OrgId, username: &str) -> Result<Option<TotpRecord>, StoreError> {
+        Ok(read(&self.records)
+            .get(&(org.clone(), username.to_owned()))
+            .cloned())
+    }
+
+    async fn put(&self, org: &OrgId, username: &str, record: TotpRecord) -> Result<(), StoreError> {
+        write(&self.records).insert((org.clone(), username.to_owned()), record);
+        Ok(())
+    }
+
+    async fn activate(
+        &self,
+        org: &OrgId,
+        username: &str,
+        secret: &SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut records = write(&self.records);
+        match records.get_mut(&(org.clone(), username.to_owned())) {
+            Some(record) if record.secret == *secret => {
+                record.activated_at = Some(at);
+                Ok(())
+            }
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn delete(&self, org: &OrgId, username: &str) -> Result<(), StoreError> {
+        write(&self.records).remove(&(org.clone(), username.to_owned()));
+        Ok(())
+    }
+}

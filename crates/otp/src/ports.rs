@@ -1,0 +1,117 @@
+//! The ports of the second-factor domain. Every adapter runs the contract suites of
+//! `latchkey-testkit`, which check exactly the sentences below.
+
+use async_trait::async_trait;
+use latchkey_core::{BoxError, OrgId, SecretHash, StoreError, Timestamp};
+use std::fmt;
+use time::Duration;
+
+/// What [`OtpStore::issue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issue {
+    /// The code is stored (replacing any earlier one of the key).
+    Issued,
+    /// A code was issued for the key less than the resend interval ago; nothing changed.
+    TooSoon { retry_after: Duration },
+}
+
+/// What [`OtpStore::redeem`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeem {
+    /// The code matched; it is gone (single use).
+    Accepted,
+    /// Wrong code; `tries_left` more wrong tries burn it.
+    Mismatch { tries_left: u32 },
+    /// Wrong code, and the last try: the code is gone.
+    Burnt,
+    /// No live code for the key (never sent, expired, used or burnt).
+    Missing,
+}
+
+/// Short-lived second-factor state, shared by every server instance (Redis in production).
+/// Keys are opaque strings; adapters may prefix them.
+#[async_trait]
+pub trait OtpStore: Send + Sync + std::fmt::Debug {
+    /// Stores `hash` as the live code of `key` for `ttl`, with no wrong tries yet, replacing any
+    /// earlier code of `key`; unless a code was issued for `key` less than `resend_after` ago:
+    /// then MUST answer `TooSoon` with the time left and change nothing. Atomic: of concurrent
+    /// calls for one key, exactly one is `Issued`.
+    async fn issue(
+        &self,
+        key: &str,
+        hash: &SecretHash,
+        ttl: Duration,
+        resend_after: Duration,
+    ) -> Result<Issue, StoreError>;
+
+    /// Checks `candidate` against the live code of `key`: `Accepted` (and the code is removed)
+    /// when equal; otherwise counts a wrong try and answers `Mismatch` with the tries left, or
+    /// `Burnt` (and removes the code) at the `max_attempts`-th wrong try; `Missing` when there is
+    /// no live code. Atomic: of concurrent calls with the right code exactly one is `Accepted`,
+    /// and no more than `max_attempts` wrong tries are ever counted.
+    async fn redeem(
+        &self,
+        key: &str,
+        candidate: &SecretHash,
+        max_attempts: u32,
+    ) -> Result<Redeem, StoreError>;
+
+    /// Accepts TOTP step `step` for `key` when it is later than every step accepted before
+    /// for `key` (remembered for `ttl` after the last acceptance): `true`, and it becomes the
+    /// last one; `false` otherwise (a replay). Atomic: of concurrent calls with one step,
+    /// exactly one gets `true`.
+    async fn accept_step(&self, key: &str, step: u64, ttl: Duration) -> Result<bool, StoreError>;
+}
+
+/// A TOTP secret encrypted at rest (AEAD ciphertext with its nonce, as the cipher lays it out).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedSecret(pub Vec<u8>);
+
+impl fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealedSecret({} bytes)", self.0.len())
+    }
+}
+
+/// A credential's TOTP enrollment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    pub secret: SealedSecret,
+    pub created_at: Timestamp,
+    /// `None` while pending: the first valid code activates it.
+    pub activated_at: Option<Timestamp>,
+}
+
+/// Where TOTP enrollments live, per tenant, one per username.
+#[async_trait]
+pub trait TotpStore: Send + Sync + std::fmt::Debug {
+    /// The enrollment of `username` in `org`; `Ok(None)` when there is none.
+    async fn get(&self, org: &OrgId, username: &str) -> Result<Option<TotpRecord>, StoreError>;
+
+    /// Stores `record` as the enrollment of `username`, replacing any earlier one.
+    async fn put(&self, org: &OrgId, username: &str, record: TotpRecord) -> Result<(), StoreError>;
+
+    /// Marks the enrollment active at `at`, if its secret is still `secret` (a newer
+    /// enrollment is left alone). MUST fail with `StoreError::NotFound` when `username` has no
+    /// enrollment with that secret.
+    async fn activate(
+        &self,
+        org: &OrgId,
+        username: &str,
+        secret: &SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Removes the enrollment of `username`, if any.
+    async fn delete(&self, org: &OrgId, username: &str) -> Result<(), StoreError>;
+}
+
+/// Encrypts secrets at rest with a key from configuration (AEAD).
+pub trait SecretCipher: Send + Sync + std::fmt::Debug {
+    /// Encrypts `plain`, bound to `context` (e.g. `org/username`: a ciphertext moved to another
+    /// row does not decrypt).
+    fn seal(&self, plain: &[u8], context: &[u8]) -> Result<SealedSecret, BoxError>;
+
+    /// Decrypts what [`SecretCipher::seal`] made with the same `context`; fails on anything else.
+    fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>, BoxError>;
+}
