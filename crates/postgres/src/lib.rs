@@ -17,11 +17,13 @@ mod schema;
 mod tenancy;
 pub mod testing;
 mod token;
+mod totp;
 
 pub use credential::PgCredentialStore;
 pub use migrate::Migrated;
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
 pub use token::{PgSecurityTokenStore, PgSigningKeyStore};
+pub use totp::PgTotpStore;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{ConnectionError, ConnectionResult};
@@ -217,6 +219,10 @@ impl PgDatabase {
 
     pub fn security_tokens(&self) -> PgSecurityTokenStore {
         PgSecurityTokenStore::new(self.clone())
+    }
+
+    pub fn totp_secrets(&self) -> PgTotpStore {
+        PgTotpStore::new(self.clone())
     }
 
     /// Runs `f` on a pooled connection, within the operation deadline. A connection whose work

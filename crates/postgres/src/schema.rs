@@ -59,3 +59,12 @@ diesel::table! {
         expires_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    totp_secrets (username) {
+        username -> Text,
+        sealed_secret -> Bytea,
+        created_at -> Timestamptz,
+        activated_at -> Nullable<Timestamptz>,
+    }
+}

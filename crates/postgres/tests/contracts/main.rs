@@ -73,3 +73,9 @@ async fn pg_credential_store_honours_the_credential_store_contract() {
     let scratch = Scratch::default();
     contracts::credential_store::run(|| async { scratch.database().await.credentials() }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_totp_store_honours_the_totp_store_contract() {
+    let scratch = Scratch::default();
+    contracts::totp_store::run(|| async { scratch.database().await.totp_secrets() }).await;
+}
