@@ -21,6 +21,7 @@ mod ops;
 mod orgs;
 mod passwords;
 mod races;
+mod second_factors;
 mod smoke;
 mod storage;
 mod tokens;

@@ -4,7 +4,7 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 21] = [
+const DOCUMENTED: [(&str, &[&str]); 24] = [
     ("/token", &["post"]),
     ("/jwks.json", &["get"]),
     ("/v1/orgs", &["get"]),
@@ -29,6 +29,18 @@ const DOCUMENTED: [(&str, &[&str]); 21] = [
     ("/v1/orgs/{org}/flows/reset_password", &["post"]),
     ("/v1/orgs/{org}/tokens/{token}", &["get", "delete"]),
     ("/v1/orgs/{org}/magiclinks", &["get"]),
+    (
+        "/v1/orgs/{org}/credentials/{username}/otp",
+        &["post", "put"],
+    ),
+    (
+        "/v1/orgs/{org}/credentials/{username}/totp",
+        &["get", "post", "put"],
+    ),
+    (
+        "/v1/orgs/{org}/credentials/{username}/totp/passcode",
+        &["post"],
+    ),
     ("/healthz", &["get"]),
     ("/readyz", &["get"]),
     ("/openapi.json", &["get"]),

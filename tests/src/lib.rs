@@ -277,13 +277,33 @@ pub fn test_config() -> ServerConfig {
     config
 }
 
-/// The test configuration on the PostgreSQL database at `url`, with a small pool.
+/// The test configuration on the PostgreSQL database at `url`, with a small pool, and on the
+/// Redis of `LATCHKEY_TEST_REDIS_URL` (default the local one) under a key prefix of its own, with
+/// a data key for TOTP secrets.
 pub fn postgres_config(url: &str) -> ServerConfig {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let mut config = test_config();
     config.database_url = Some(url.to_owned());
     config.database_pool_size = Some(TEST_POOL_SIZE);
+    config.redis_url = Some(redis_url());
+    config.redis_prefix = format!(
+        "latchkey-test:{}:{}:{}:",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        uuid::Uuid::new_v4()
+    );
+    config.data_key = Some(TEST_DATA_KEY.to_owned());
     config
 }
+
+/// The Redis the PostgreSQL runs use: `LATCHKEY_TEST_REDIS_URL`, default the local one.
+pub fn redis_url() -> String {
+    std::env::var("LATCHKEY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// The data key of test servers on PostgreSQL (32 bytes, standard base64).
+pub const TEST_DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 impl TestServer {
     /// Starts a server with the test configuration.

@@ -100,6 +100,28 @@ pub struct ServerConfig {
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub database_statement_timeout_ms: u64,
 
+    /// Redis URL (`redis://[:password@]host:6379[/db]`) for one-time codes, resend throttles,
+    /// TOTP replay markers and rate limits, shared by every server instance. Absent: kept in
+    /// this process (enough for one instance). When Redis is down, the second-factor endpoints
+    /// and the rate-limited flows answer 503; the rest of the API keeps working.
+    #[arg(long, env = "LATCHKEY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, so that several deployments can share one Redis.
+    #[arg(long, env = "LATCHKEY_REDIS_PREFIX", default_value = "latchkey:")]
+    pub redis_prefix: String,
+
+    /// Deadline of one Redis operation (connecting included), in milliseconds.
+    #[arg(long, env = "LATCHKEY_REDIS_TIMEOUT_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub redis_timeout_ms: u64,
+
+    /// Key that encrypts TOTP secrets at rest (AES-256-GCM): 32 bytes in standard base64
+    /// (`openssl rand -base64 32`). Absent: dev mode generates one (secrets die with the
+    /// process); on a database the TOTP endpoints answer 503. Malformed: the server does not start.
+    #[arg(long, env = "LATCHKEY_DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
+
     /// SMTP server for e-mail: `smtp://host:25` (no TLS: a local relay),
     /// `smtp://user:password@host:587?tls=required` (STARTTLS, refused if the server cannot) or
     /// `smtps://user:password@host:465` (TLS from the start). Absent: in dev mode e-mails are

@@ -2,7 +2,9 @@
 //! plain server-side HTML, no JavaScript and nothing fetched from elsewhere.
 
 use crate::http::{error, oauth};
-use crate::routes::{clients, credentials, flows, keys, magiclinks, orgs, system, token, tokens};
+use crate::routes::{
+    clients, credentials, flows, keys, magiclinks, orgs, second_factor, system, token, tokens,
+};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -56,6 +58,8 @@ impl Modify for SecuritySchemes {
         credentials::discover, credentials::change_password, flows::change_password,
         flows::create_username, flows::reset_password,
         tokens::get, tokens::delete, magiclinks::get,
+        second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
+        second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
@@ -66,6 +70,8 @@ impl Modify for SecuritySchemes {
         (name = "Flows", description = "Simplified multi-step operations"),
         (name = "Tokens", description = "API for managing tokens"),
         (name = "Magic links", description = "Sign-in without a password"),
+        (name = "OTP", description = "One-time codes by SMS or e-mail"),
+        (name = "TOTP", description = "Authenticator apps (RFC 6238)"),
         (name = "Tenants", description = "Tenants (brands)"),
         (name = "Clients", description = "API clients that obtain service tokens"),
         (name = "Keys", description = "Signing-key rotation"),

@@ -80,6 +80,26 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         }
         None => Stores::in_memory(),
     };
+    let stores = match &config.redis_url {
+        Some(url) => {
+            let redis = latchkey_redis::RedisDatabase::new(&latchkey_redis::RedisConfig {
+                url: url.clone(),
+                timeout: Duration::from_millis(config.redis_timeout_ms),
+                prefix: config.redis_prefix.clone(),
+            })?;
+            if let Err(e) = redis.ping().await {
+                // Not fatal: everything but second factors and rate-limited flows works without
+                // Redis, and the connection recovers by itself.
+                tracing::warn!(
+                    url = %latchkey_redis::redact_url(url),
+                    error = %error_chain(&e),
+                    "Redis does not answer yet"
+                );
+            }
+            stores.with_redis(&redis)
+        }
+        None => stores,
+    };
     let state = AppState::new(config, stores)?;
     state
         .keys

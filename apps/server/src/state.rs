@@ -2,16 +2,20 @@
 
 use crate::config::ServerConfig;
 use crate::http::auth::{AuthCache, KeyRefresh};
-use crate::infra::{Argon2Hasher, EcKeyGenerator, JwtCodec, SystemClock, ThreadRandom};
+use crate::infra::{
+    AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
+};
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
-use latchkey_flows::{FlowLimits, FlowService};
+use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
 use latchkey_memory::{
-    MemClientRegistry, MemCredentialStore, MemRateLimiter, MemSecurityTokenStore,
-    MemSigningKeyStore, MemTenantDirectory,
+    MemClientRegistry, MemCredentialStore, MemOtpStore, MemRateLimiter, MemSecurityTokenStore,
+    MemSigningKeyStore, MemTenantDirectory, MemTotpStore,
 };
+use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
 use latchkey_postgres::{PgConfig, PgDatabase};
+use latchkey_redis::RedisDatabase;
 use latchkey_tenancy::{
     CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory, TenantService,
 };
@@ -30,6 +34,7 @@ pub struct AppState {
     pub clients: ClientService,
     pub credentials: CredentialService,
     pub flows: FlowService,
+    pub second_factors: SecondFactors,
     pub issuer: ServiceTokenIssuer,
     pub verifier: AccessTokenVerifier,
     pub keys: KeyService,
@@ -49,7 +54,10 @@ pub struct Stores {
     pub signing_keys: Arc<dyn SigningKeyStore>,
     pub credentials: Arc<dyn CredentialStore>,
     pub security_tokens: Arc<dyn SecurityTokenStore>,
-    /// Rate-limit state: in this process for now (per instance), on either storage.
+    pub totp_secrets: Arc<dyn TotpStore>,
+    /// One-time codes, resend throttles and TOTP replay markers: Redis, or this process.
+    pub otp_codes: Arc<dyn OtpStore>,
+    /// Rate-limit state: Redis, or this process.
     pub rate_limits: Arc<dyn RateLimiter>,
     /// The database behind them, when there is one (readiness checks it).
     pub database: Option<PgDatabase>,
@@ -64,6 +72,8 @@ impl Stores {
             signing_keys: Arc::new(MemSigningKeyStore::default()),
             credentials: Arc::new(MemCredentialStore::default()),
             security_tokens: Arc::new(MemSecurityTokenStore::default()),
+            totp_secrets: Arc::new(MemTotpStore::default()),
+            otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             database: None,
         }
@@ -81,9 +91,20 @@ impl Stores {
             signing_keys: Arc::new(db.signing_keys()),
             credentials: Arc::new(db.credentials()),
             security_tokens: Arc::new(db.security_tokens()),
+            totp_secrets: Arc::new(db.totp_secrets()),
+            otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             database: Some(db),
         }
+    }
+
+    /// Short-lived state (codes, throttles, replay markers, rate limits) on Redis instead of
+    /// this process.
+    #[must_use]
+    pub fn with_redis(mut self, redis: &RedisDatabase) -> Self {
+        self.otp_codes = Arc::new(redis.otp_store());
+        self.rate_limits = Arc::new(redis.rate_limiter());
+        self
     }
 }
 
@@ -138,18 +159,34 @@ impl AppState {
             clock.clone(),
             random.clone(),
         );
-        let notifier = crate::notifier::build(config, stores.database.is_none())?;
+        let dev_mode = stores.database.is_none();
+        let notifier = crate::notifier::build(config, dev_mode)?;
+        let limits = FlowLimits {
+            per_credential: config.flow_rate_per_credential,
+            per_tenant: config.flow_rate_per_tenant,
+        };
         let flows = FlowService::new(
             credentials.clone(),
             tenants.clone(),
-            notifier,
+            notifier.clone(),
             stores.rate_limits.clone(),
             clock.clone(),
-            FlowLimits {
-                per_credential: config.flow_rate_per_credential,
-                per_tenant: config.flow_rate_per_tenant,
-            },
+            limits,
             public_url.clone(),
+        );
+        let second_factors = SecondFactors::new(
+            credentials.clone(),
+            tenants.clone(),
+            SecondFactorPorts {
+                codes: stores.otp_codes.clone(),
+                totp: stores.totp_secrets.clone(),
+                cipher: data_cipher(config, dev_mode, random.as_ref())?,
+                notifier,
+                limiter: stores.rate_limits.clone(),
+                limits,
+                clock: clock.clone(),
+                random: random.clone(),
+            },
         );
         let issuer = ServiceTokenIssuer::new(
             clients.clone(),
@@ -174,6 +211,7 @@ impl AppState {
             clients,
             credentials,
             flows,
+            second_factors,
             issuer,
             verifier,
             keys,
@@ -184,4 +222,27 @@ impl AppState {
             database: stores.database,
         })
     }
+}
+
+/// The cipher of TOTP secrets: the configured data key; in dev mode a generated one (and a
+/// warning); on a database without a key, none (the TOTP endpoints answer 503).
+fn data_cipher(
+    config: &ServerConfig,
+    dev_mode: bool,
+    random: &dyn SecureRandom,
+) -> anyhow::Result<Arc<dyn SecretCipher>> {
+    Ok(match (&config.data_key, dev_mode) {
+        (Some(key), _) => Arc::new(AesGcmCipher::from_base64(key)?),
+        (None, true) => {
+            tracing::warn!(
+                "LATCHKEY_DATA_KEY is not set: TOTP secrets are encrypted with a key generated \
+                 for this run (dev mode: they die with the process)"
+            );
+            Arc::new(AesGcmCipher::from_bytes(&random.secret_bytes())?)
+        }
+        (None, false) => {
+            tracing::warn!("LATCHKEY_DATA_KEY is not set: the TOTP endpoints answer 503");
+            Arc::new(NoDataKey)
+        }
+    })
 }

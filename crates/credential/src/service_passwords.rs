@@ -101,6 +101,19 @@ impl CredentialService {
             .await?)
     }
 
+    /// The live credential for an operation that needs `scope` (second factors, devices):
+    /// `Denied`, tenant errors, `InvalidUsername` or `NotFound` otherwise.
+    pub async fn live_for(
+        &self,
+        caller: &Principal,
+        scope: Scope,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Credential, CredentialError> {
+        let username = self.enter(caller, scope, org, username).await?;
+        self.live(org, &username).await
+    }
+
     /// Makes a token issued by this service unusable (a reset whose message was not delivered).
     pub async fn withdraw_token(
         &self,

@@ -1,5 +1,6 @@
 //! The errors of the flows.
 
+use crate::CodeRefusal;
 use latchkey_core::StoreError;
 use latchkey_credential::CredentialError;
 use latchkey_notify::NotifyError;
@@ -28,6 +29,18 @@ pub enum FlowError {
     /// The rate limiter's storage failed.
     #[error("rate limit storage failed")]
     RateLimiter(#[source] StoreError),
+    /// A one-time or TOTP code is not 6 digits.
+    #[error("the code must be 6 digits")]
+    MalformedCode,
+    /// A code was refused, or none could be sent now.
+    #[error(transparent)]
+    Code(#[from] CodeRefusal),
+    /// The store of codes and TOTP steps (Redis) failed.
+    #[error("second-factor storage failed")]
+    SecondFactorStore(#[source] StoreError),
+    /// Encrypting or decrypting a TOTP secret failed (no data key, or a wrong one).
+    #[error("TOTP secret encryption failed")]
+    Cipher(#[source] latchkey_core::BoxError),
 }
 
 /// Which limit refused a request.

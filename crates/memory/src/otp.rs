@@ -97,6 +97,13 @@ impl OtpStore for MemOtpStore {
         })
     }
 
+    async fn withdraw(&self, key: &str) -> Result<(), StoreError> {
+        let mut state = write(&self.state);
+        state.codes.remove(key);
+        state.throttles.remove(key);
+        Ok(())
+    }
+
     async fn accept_step(&self, key: &str, step: u64, ttl: Duration) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let mut state = write(&self.state);

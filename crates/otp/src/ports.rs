@@ -56,6 +56,10 @@ pub trait OtpStore: Send + Sync + std::fmt::Debug {
         max_attempts: u32,
     ) -> Result<Redeem, StoreError>;
 
+    /// Removes the code of `key` and its resend interval (a code whose message was not
+    /// delivered): afterwards `redeem` is `Missing` and `issue` is `Issued`.
+    async fn withdraw(&self, key: &str) -> Result<(), StoreError>;
+
     /// Accepts TOTP step `step` for `key` when it is later than every step accepted before
     /// for `key` (remembered for `ttl` after the last acceptance): `true`, and it becomes the
     /// last one; `false` otherwise (a replay). Atomic: of concurrent calls with one step,

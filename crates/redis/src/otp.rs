@@ -126,6 +126,23 @@ impl OtpStore for RedisOtpStore {
         })
     }
 
+    async fn withdraw(&self, key: &str) -> Result<(), StoreError> {
+        let mut connection = self.db.connection.clone();
+        let keys = [
+            self.db.key("otp", key, ":code"),
+            self.db.key("otp", key, ":resend"),
+        ];
+        self.db
+            .run(async move {
+                redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async::<i64>(&mut connection)
+                    .await
+                    .map(drop)
+            })
+            .await
+    }
+
     async fn accept_step(&self, key: &str, step: u64, ttl: Duration) -> Result<bool, StoreError> {
         let mut connection = self.db.connection.clone();
         let mut invocation = ACCEPT_STEP.prepare_invoke();

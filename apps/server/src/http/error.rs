@@ -11,7 +11,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use latchkey_core::{BoxError, StoreError};
 use latchkey_credential::{CredentialError, UsernameError};
-use latchkey_flows::FlowError;
+use latchkey_flows::{CodeRefusal, FlowError};
 use latchkey_notify::NotifyError;
 use latchkey_tenancy::{AccessDenied, ClientError, TenantError};
 use latchkey_token::{AuthError, KeyError, TokenError, VerifyError};
@@ -65,6 +65,12 @@ impl ApiError {
     /// Sets the operator detail.
     pub fn component(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
         self.component_msg = detail.into();
+        self
+    }
+
+    /// Sets `Retry-After` (whole seconds, rounded up).
+    fn retry_after(mut self, after: time::Duration) -> Self {
+        self.retry_after = Some(whole_seconds(after));
         self
     }
 
@@ -345,19 +351,21 @@ impl From<FlowError> for ApiError {
             FlowError::NoContact => {
                 ApiError::new(StatusCode::CONFLICT, "credential.no_contact", e.to_string())
             }
-            FlowError::RateLimited { retry_after, .. } => {
-                // Whole seconds, rounded up, at least 1: a client that waits that long is let in.
-                let seconds = u64::try_from(retry_after.whole_seconds()).unwrap_or(0)
-                    + u64::from(retry_after.subsec_nanoseconds() > 0);
-                let seconds = seconds.max(1);
-                let mut error = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "request.rate_limited",
-                    format!("Too many requests; try again in {seconds} seconds."),
-                )
-                .component(format!("flows: {e}"));
-                error.retry_after = Some(seconds);
-                error
+            FlowError::RateLimited { retry_after, .. } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "request.rate_limited",
+                format!(
+                    "Too many requests; try again in {} seconds.",
+                    whole_seconds(retry_after)
+                ),
+            )
+            .component(format!("flows: {e}"))
+            .retry_after(retry_after),
+            FlowError::MalformedCode => ApiError::bad_request("otp.invalid_code", e.to_string()),
+            FlowError::Code(refusal) => refusal.into(),
+            FlowError::SecondFactorStore(s) => store_error("otp: code store", s),
+            FlowError::Cipher(source) => {
+                ApiError::unavailable("otp: TOTP secret encryption (LATCHKEY_DATA_KEY)", source)
             }
             FlowError::Delivery(NotifyError::Render(r)) => {
                 ApiError::internal("notify: rendering", r)
@@ -386,4 +394,36 @@ impl From<FlowError> for ApiError {
             FlowError::RateLimiter(s) => store_error("flows: rate limiter", s),
         }
     }
+}
+
+impl From<CodeRefusal> for ApiError {
+    fn from(e: CodeRefusal) -> Self {
+        let (status, id) = match e {
+            CodeRefusal::OtpMismatch { .. } => (StatusCode::FORBIDDEN, "otp.mismatch"),
+            CodeRefusal::OtpBurnt => (StatusCode::FORBIDDEN, "otp.burnt"),
+            CodeRefusal::OtpNotPending => (StatusCode::CONFLICT, "otp.not_pending"),
+            CodeRefusal::OtpTooSoon { retry_after } => {
+                return ApiError::new(
+                    StatusCode::CONFLICT,
+                    "otp.already_sent",
+                    format!(
+                        "A code was sent less than 30 seconds ago; try again in {} seconds.",
+                        whole_seconds(retry_after)
+                    ),
+                )
+                .retry_after(retry_after);
+            }
+            CodeRefusal::TotpMismatch => (StatusCode::FORBIDDEN, "totp.mismatch"),
+            CodeRefusal::TotpReplayed => (StatusCode::FORBIDDEN, "totp.replayed"),
+            CodeRefusal::TotpNotEnrolled => (StatusCode::CONFLICT, "totp.not_enrolled"),
+        };
+        ApiError::new(status, id, e.to_string())
+    }
+}
+
+/// Whole seconds, rounded up, at least 1: a client that waits that long is let in.
+fn whole_seconds(d: time::Duration) -> u64 {
+    let seconds =
+        u64::try_from(d.whole_seconds()).unwrap_or(0) + u64::from(d.subsec_nanoseconds() > 0);
+    seconds.max(1)
 }

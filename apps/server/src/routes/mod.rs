@@ -7,6 +7,7 @@ pub mod flows;
 pub mod keys;
 pub mod magiclinks;
 pub mod orgs;
+pub mod second_factor;
 pub mod system;
 pub mod token;
 pub mod tokens;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
     credentials::configure(cfg);
+    second_factor::configure(cfg);
     flows::configure(cfg);
     tokens::configure(cfg);
     magiclinks::configure(cfg);

@@ -32,6 +32,8 @@ where
     wrong_tries_count_down_then_burn_the_code(&make().await).await;
     begin(port, "a_new_code_within_the_resend_interval_is_refused");
     a_new_code_within_the_resend_interval_is_refused(&make().await).await;
+    begin(port, "withdraw_removes_the_code_and_its_resend_interval");
+    withdraw_removes_the_code_and_its_resend_interval(&make().await).await;
     begin(port, "codes_and_throttles_expire");
     codes_and_throttles_expire(&make().await).await;
     begin(port, "keys_are_independent");
@@ -118,6 +120,22 @@ pub async fn a_new_code_within_the_resend_interval_is_refused(store: &impl OtpSt
         redeem(store, "otp:a", "280597").await,
         Redeem::Accepted,
         "the refused issue changed nothing"
+    );
+}
+
+/// "Removes the code of `key` and its resend interval: afterwards `redeem` is `Missing` and
+/// `issue` is `Issued`."
+pub async fn withdraw_removes_the_code_and_its_resend_interval(store: &impl OtpStore) {
+    issue(store, "otp:a", "280597", TTL, RESEND).await;
+    ok(store.withdraw("otp:a").await, "withdraw");
+    assert_eq!(redeem(store, "otp:a", "280597").await, Redeem::Missing);
+    assert_eq!(
+        issue(store, "otp:a", "111111", TTL, RESEND).await,
+        Issue::Issued
+    );
+    ok(
+        store.withdraw("otp:none").await,
+        "withdrawing nothing is fine",
     );
 }
 

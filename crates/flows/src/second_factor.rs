@@ -1,0 +1,348 @@
+//! Second factors (endpoints 16-21): one-time codes sent to one of the credential's contacts,
+//! and TOTP enrollment and validation. The rules are `latchkey-otp`'s; this module adds the
+//! credential, the tenant, delivery, encryption at rest and rate limits.
+
+use crate::contact::{self, ContactError};
+use crate::{FlowError, FlowLimits, LimitScope};
+use latchkey_core::SecretString;
+use latchkey_core::{Clock, OrgId, RateLimiter, SecureRandom, Verdict};
+use latchkey_credential::{Credential, CredentialError, CredentialService};
+use latchkey_notify::{Language, Message, Notifier, TemplateId};
+use latchkey_otp::{
+    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, OtpStore, RESEND_AFTER, Redeem, SecretCipher,
+    TotpRecord, TotpSecret, TotpStore, code_at, code_hash, generate_code, matching_step,
+    otpauth_uri, seconds_left, step_of,
+};
+use latchkey_tenancy::{Principal, Scope, Tenant, TenantService};
+use std::sync::Arc;
+use time::Duration;
+
+/// How long a TOTP replay marker is kept: longer than the three steps a code is valid in.
+const STEP_MEMORY: Duration = Duration::seconds(120);
+
+/// Why a code was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRefusal {
+    #[error("wrong code; {tries_left} tries left")]
+    OtpMismatch { tries_left: u32 },
+    #[error("wrong code; it can no longer be used: request a new one")]
+    OtpBurnt,
+    #[error("no code is pending (expired, used, burnt or never sent): request a new one")]
+    OtpNotPending,
+    #[error("a code was sent less than 30 s ago")]
+    OtpTooSoon { retry_after: Duration },
+    #[error("the TOTP code is not valid now")]
+    TotpMismatch,
+    #[error("this TOTP code (or a later one) has been used already")]
+    TotpReplayed,
+    #[error("the credential has no TOTP enrollment")]
+    TotpNotEnrolled,
+}
+
+/// The current TOTP code (endpoint 21).
+#[derive(Debug)]
+pub struct Passcode {
+    pub code: SecretString,
+    /// Seconds left in its step.
+    pub expires_in: u64,
+}
+
+/// The second-factor use cases.
+#[derive(Debug, Clone)]
+pub struct SecondFactors {
+    credentials: CredentialService,
+    tenants: TenantService,
+    codes: Arc<dyn OtpStore>,
+    totp: Arc<dyn TotpStore>,
+    cipher: Arc<dyn SecretCipher>,
+    notifier: Arc<dyn Notifier>,
+    limiter: Arc<dyn RateLimiter>,
+    limits: FlowLimits,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+}
+
+/// The ports and settings of [`SecondFactors`].
+#[derive(Debug, Clone)]
+pub struct SecondFactorPorts {
+    pub codes: Arc<dyn OtpStore>,
+    pub totp: Arc<dyn TotpStore>,
+    pub cipher: Arc<dyn SecretCipher>,
+    pub notifier: Arc<dyn Notifier>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub limits: FlowLimits,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn SecureRandom>,
+}
+
+impl SecondFactors {
+    pub fn new(
+        credentials: CredentialService,
+        tenants: TenantService,
+        ports: SecondFactorPorts,
+    ) -> Self {
+        Self {
+            credentials,
+            tenants,
+            codes: ports.codes,
+            totp: ports.totp,
+            cipher: ports.cipher,
+            notifier: ports.notifier,
+            limiter: ports.limiter,
+            limits: ports.limits,
+            clock: ports.clock,
+            random: ports.random,
+        }
+    }
+
+    /// Endpoint 16: sends a new 6-digit code to the contact `hint` names (the first contact
+    /// without one), in `language`; answers its lifetime. `OtpTooSoon` within 30 s of the last
+    /// code. When delivery fails the code is withdrawn (and may be requested again at once).
+    pub async fn send_otp(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        language: Option<&str>,
+        hint: Option<&str>,
+    ) -> Result<Duration, FlowError> {
+        let (tenant, credential) = self.enter(caller, Scope::Otp, org, username).await?;
+        if !credential.enabled {
+            return Err(CredentialError::Disabled.into());
+        }
+        let contact = contact::choose(&credential, hint).map_err(|e| match e {
+            ContactError::NotAContact => FlowError::InvalidHint,
+            ContactError::NoContact => FlowError::NoContact,
+        })?;
+        self.throttle("otp_send", org, &credential).await?;
+        let code = generate_code(self.random.as_ref());
+        let name = credential.username.as_str();
+        let key = key(org, name);
+        let hash = code_hash(org, name, &code);
+        match self
+            .codes
+            .issue(&key, &hash, CODE_TTL, RESEND_AFTER)
+            .await
+            .map_err(FlowError::SecondFactorStore)?
+        {
+            Issue::Issued => {}
+            Issue::TooSoon { retry_after } => {
+                return Err(FlowError::Code(CodeRefusal::OtpTooSoon { retry_after }));
+            }
+        }
+        let message = Message::new(
+            TemplateId::OtpCode,
+            Language::from_tag(language),
+            contact.channel,
+            contact.address,
+            tenant.name.as_str(),
+        )
+        .with("code", code.expose())
+        .with("minutes", (CODE_TTL.whole_minutes()).to_string());
+        if let Err(e) = self.notifier.send(&message).await {
+            let _ = self.codes.withdraw(&key).await;
+            return Err(FlowError::Delivery(e));
+        }
+        Ok(CODE_TTL)
+    }
+
+    /// Endpoint 17: checks a code sent by endpoint 16. A right code is used up; each wrong one
+    /// counts, and the fifth burns the code.
+    pub async fn check_otp(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        code: &str,
+    ) -> Result<(), FlowError> {
+        let (_, credential) = self.enter(caller, Scope::Otp, org, username).await?;
+        let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
+        let name = credential.username.as_str();
+        let refusal = match self
+            .codes
+            .redeem(&key(org, name), &code_hash(org, name, &code), MAX_ATTEMPTS)
+            .await
+            .map_err(FlowError::SecondFactorStore)?
+        {
+            Redeem::Accepted => return Ok(()),
+            Redeem::Mismatch { tries_left } => CodeRefusal::OtpMismatch { tries_left },
+            Redeem::Burnt => CodeRefusal::OtpBurnt,
+            Redeem::Missing => CodeRefusal::OtpNotPending,
+        };
+        Err(FlowError::Code(refusal))
+    }
+
+    /// Endpoint 19: a new pending TOTP secret (160 bits, encrypted at rest) replacing any
+    /// earlier enrollment; answers its otpauth URI (for the QR code). The first valid code
+    /// (endpoint 20) activates it.
+    pub async fn enroll_totp(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<SecretString, FlowError> {
+        let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
+        let name = credential.username.as_str();
+        let secret = TotpSecret::generate(self.random.as_ref());
+        let sealed = self
+            .cipher
+            .seal(secret.expose(), &context(org, name))
+            .map_err(FlowError::Cipher)?;
+        let record = TotpRecord {
+            secret: sealed,
+            created_at: self.clock.now(),
+            activated_at: None,
+        };
+        self.totp
+            .put(org, name, record)
+            .await
+            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
+        Ok(otpauth_uri(tenant.name.as_str(), name, &secret))
+    }
+
+    /// Endpoint 18: the otpauth URI of the current enrollment (pending or active).
+    pub async fn totp_uri(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<SecretString, FlowError> {
+        let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
+        let (_, secret) = self.enrollment(org, &credential).await?;
+        Ok(otpauth_uri(
+            tenant.name.as_str(),
+            credential.username.as_str(),
+            &secret,
+        ))
+    }
+
+    /// Endpoint 20: checks a TOTP code (±1 step); a step is accepted once, and never one older
+    /// than the last accepted. The first valid code activates a pending enrollment.
+    pub async fn check_totp(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        code: &str,
+    ) -> Result<(), FlowError> {
+        let (_, credential) = self.enter(caller, Scope::Totp, org, username).await?;
+        let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
+        self.throttle("totp_check", org, &credential).await?;
+        let (record, secret) = self.enrollment(org, &credential).await?;
+        let now = unix_seconds(self.clock.now());
+        let step = matching_step(&secret, code.expose(), now)
+            .ok_or(FlowError::Code(CodeRefusal::TotpMismatch))?;
+        let name = credential.username.as_str();
+        let first = self
+            .codes
+            .accept_step(&key(org, name), step, STEP_MEMORY)
+            .await
+            .map_err(FlowError::SecondFactorStore)?;
+        if !first {
+            return Err(FlowError::Code(CodeRefusal::TotpReplayed));
+        }
+        if record.activated_at.is_none() {
+            self.totp
+                .activate(org, name, &record.secret, self.clock.now())
+                .await
+                .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
+        }
+        Ok(())
+    }
+
+    /// Endpoint 21: the current TOTP code and the seconds it stays valid.
+    pub async fn totp_passcode(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<Passcode, FlowError> {
+        let (_, credential) = self
+            .enter(caller, Scope::TotpPasscode, org, username)
+            .await?;
+        let (_, secret) = self.enrollment(org, &credential).await?;
+        let now = unix_seconds(self.clock.now());
+        Ok(Passcode {
+            code: SecretString::from(code_at(&secret, step_of(now))),
+            expires_in: seconds_left(now),
+        })
+    }
+
+    async fn enter(
+        &self,
+        caller: &Principal,
+        scope: Scope,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<(Tenant, Credential), FlowError> {
+        caller
+            .require_on(scope, org)
+            .map_err(CredentialError::from)?;
+        let tenant = self
+            .tenants
+            .require_enabled(org)
+            .await
+            .map_err(CredentialError::from)?;
+        let credential = self
+            .credentials
+            .live_for(caller, scope, org, username)
+            .await?;
+        Ok((tenant, credential))
+    }
+
+    /// The enrollment and its decrypted secret; `TotpNotEnrolled` when there is none.
+    async fn enrollment(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+    ) -> Result<(TotpRecord, TotpSecret), FlowError> {
+        let name = credential.username.as_str();
+        let record = self
+            .totp
+            .get(org, name)
+            .await
+            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
+            .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
+        let plain = self
+            .cipher
+            .open(&record.secret, &context(org, name))
+            .map_err(FlowError::Cipher)?;
+        let secret = TotpSecret::from_bytes(plain).map_err(|e| FlowError::Cipher(Box::new(e)))?;
+        Ok((record, secret))
+    }
+
+    async fn throttle(
+        &self,
+        action: &str,
+        org: &OrgId,
+        credential: &Credential,
+    ) -> Result<(), FlowError> {
+        let key = format!("{action}:{org}:{}", credential.username.as_str());
+        match self
+            .limiter
+            .hit(&key, self.limits.per_credential, self.clock.now())
+            .await
+            .map_err(FlowError::RateLimiter)?
+        {
+            Verdict::Allowed => Ok(()),
+            Verdict::Limited { retry_after } => Err(FlowError::RateLimited {
+                scope: LimitScope::Credential,
+                retry_after,
+            }),
+        }
+    }
+}
+
+/// The store key of a credential's codes and TOTP steps.
+fn key(org: &OrgId, username: &str) -> String {
+    format!("{org}:{username}")
+}
+
+/// What a sealed secret is bound to: its org and username.
+fn context(org: &OrgId, username: &str) -> Vec<u8> {
+    format!("totp\u{0}{org}\u{0}{username}").into_bytes()
+}
+
+fn unix_seconds(t: latchkey_core::Timestamp) -> u64 {
+    u64::try_from(t.unix_timestamp()).unwrap_or(0)
+}
