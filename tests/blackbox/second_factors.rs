@@ -313,3 +313,35 @@ async fn with_redis_down_second_factors_answer_503_and_the_rest_works() {
     let read = server.get(&credential_path(ORG, ANA), &admin).await;
     assert_eq!(read.code(), 200, "{}", read.text());
 }
+
+#[actix_rt::test]
+async fn a_username_created_again_does_not_inherit_the_old_authenticator() {
+    let (server, admin) = server(None).await;
+    let enrolled = server.call("POST", &path("totp"), Some(&admin), None).await;
+    assert_eq!(enrolled.code(), 201);
+    let deleted = server
+        .call("DELETE", &credential_path(ORG, ANA), Some(&admin), None)
+        .await;
+    assert_eq!(deleted.code(), 204, "{}", deleted.text());
+    server.create_credential(&admin, ORG, ANA).await;
+    let qr = server.call("GET", &path("totp"), Some(&admin), None).await;
+    assert_eq!(qr.expect_error(409), "totp.not_enrolled");
+}
+
+#[actix_rt::test]
+async fn a_malformed_data_key_stops_the_server_with_a_clear_message() {
+    let mut config = latchkey_tests::test_config();
+    config.data_key = Some("not-a-key".to_owned());
+    let error = match latchkey_server::start(&config).await {
+        Ok(_) => panic!("the server started with a malformed LATCHKEY_DATA_KEY"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        error.contains("LATCHKEY_DATA_KEY must be 32 bytes in standard base64"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("not-a-key"),
+        "the key is not echoed: {error}"
+    );
+}

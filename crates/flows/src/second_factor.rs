@@ -186,7 +186,7 @@ impl SecondFactors {
         let secret = TotpSecret::generate(self.random.as_ref());
         let sealed = self
             .cipher
-            .seal(secret.expose(), &context(org, name))
+            .seal(secret.expose(), &context(org, &credential))
             .map_err(FlowError::Cipher)?;
         let record = TotpRecord {
             secret: sealed,
@@ -194,7 +194,7 @@ impl SecondFactors {
             activated_at: None,
         };
         self.totp
-            .put(org, name, record)
+            .put(org, credential.id, record)
             .await
             .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
         Ok(otpauth_uri(tenant.name.as_str(), name, &secret))
@@ -243,7 +243,7 @@ impl SecondFactors {
         }
         if record.activated_at.is_none() {
             self.totp
-                .activate(org, name, &record.secret, self.clock.now())
+                .activate(org, credential.id, &record.secret, self.clock.now())
                 .await
                 .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
         }
@@ -296,16 +296,15 @@ impl SecondFactors {
         org: &OrgId,
         credential: &Credential,
     ) -> Result<(TotpRecord, TotpSecret), FlowError> {
-        let name = credential.username.as_str();
         let record = self
             .totp
-            .get(org, name)
+            .get(org, credential.id)
             .await
             .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
             .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
         let plain = self
             .cipher
-            .open(&record.secret, &context(org, name))
+            .open(&record.secret, &context(org, credential))
             .map_err(FlowError::Cipher)?;
         let secret = TotpSecret::from_bytes(plain).map_err(|e| FlowError::Cipher(Box::new(e)))?;
         Ok((record, secret))
@@ -338,11 +337,15 @@ fn key(org: &OrgId, username: &str) -> String {
     format!("{org}:{username}")
 }
 
-/// What a sealed secret is bound to: its org and username.
-fn context(org: &OrgId, username: &str) -> Vec<u8> {
-    format!("totp\u{0}{org}\u{0}{username}").into_bytes()
+/// What a sealed secret is bound to: its org and credential.
+fn context(org: &OrgId, credential: &Credential) -> Vec<u8> {
+    format!("totp\u{0}{org}\u{0}{}", credential.id).into_bytes()
 }
 
 fn unix_seconds(t: latchkey_core::Timestamp) -> u64 {
     u64::try_from(t.unix_timestamp()).unwrap_or(0)
 }
+
+#[cfg(test)]
+#[path = "second_factor_tests.rs"]
+mod tests;

@@ -8,6 +8,7 @@ use latchkey_otp::{Issue, OtpStore, Redeem, SealedSecret, TotpRecord, TotpStore}
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use time::Duration;
+use uuid::Uuid;
 
 #[derive(Debug)]
 struct Code {
@@ -120,34 +121,37 @@ impl OtpStore for MemOtpStore {
     }
 }
 
-/// TOTP enrollments per org and username.
+/// TOTP enrollments per org and credential id.
 #[derive(Debug, Default)]
 pub struct MemTotpStore {
-    records: RwLock<HashMap<(OrgId, String), TotpRecord>>,
+    records: RwLock<HashMap<(OrgId, Uuid), TotpRecord>>,
 }
 
 #[async_trait]
 impl TotpStore for MemTotpStore {
-    async fn get(&self, org: &OrgId, username: &str) -> Result<Option<TotpRecord>, StoreError> {
-        Ok(read(&self.records)
-            .get(&(org.clone(), username.to_owned()))
-            .cloned())
+    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError> {
+        Ok(read(&self.records).get(&(org.clone(), credential)).cloned())
     }
 
-    async fn put(&self, org: &OrgId, username: &str, record: TotpRecord) -> Result<(), StoreError> {
-        write(&self.records).insert((org.clone(), username.to_owned()), record);
+    async fn put(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        record: TotpRecord,
+    ) -> Result<(), StoreError> {
+        write(&self.records).insert((org.clone(), credential), record);
         Ok(())
     }
 
     async fn activate(
         &self,
         org: &OrgId,
-        username: &str,
+        credential: Uuid,
         secret: &SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut records = write(&self.records);
-        match records.get_mut(&(org.clone(), username.to_owned())) {
+        match records.get_mut(&(org.clone(), credential)) {
             Some(record) if record.secret == *secret => {
                 record.activated_at = Some(at);
                 Ok(())
@@ -156,8 +160,8 @@ impl TotpStore for MemTotpStore {
         }
     }
 
-    async fn delete(&self, org: &OrgId, username: &str) -> Result<(), StoreError> {
-        write(&self.records).remove(&(org.clone(), username.to_owned()));
+    async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError> {
+        write(&self.records).remove(&(org.clone(), credential));
         Ok(())
     }
 }

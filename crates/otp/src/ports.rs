@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use latchkey_core::{BoxError, OrgId, SecretHash, StoreError, Timestamp};
 use std::fmt;
 use time::Duration;
+use uuid::Uuid;
 
 /// What [`OtpStore::issue`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,28 +87,35 @@ pub struct TotpRecord {
     pub activated_at: Option<Timestamp>,
 }
 
-/// Where TOTP enrollments live, per tenant, one per username.
+/// Where TOTP enrollments live, per tenant, one per credential. They are keyed by the
+/// credential's id, not its username: a username deleted and created again is a new credential,
+/// which must not inherit the old one's authenticator.
 #[async_trait]
 pub trait TotpStore: Send + Sync + std::fmt::Debug {
-    /// The enrollment of `username` in `org`; `Ok(None)` when there is none.
-    async fn get(&self, org: &OrgId, username: &str) -> Result<Option<TotpRecord>, StoreError>;
+    /// The enrollment of `credential` in `org`; `Ok(None)` when there is none.
+    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError>;
 
-    /// Stores `record` as the enrollment of `username`, replacing any earlier one.
-    async fn put(&self, org: &OrgId, username: &str, record: TotpRecord) -> Result<(), StoreError>;
+    /// Stores `record` as the enrollment of `credential`, replacing any earlier one.
+    async fn put(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        record: TotpRecord,
+    ) -> Result<(), StoreError>;
 
     /// Marks the enrollment active at `at`, if its secret is still `secret` (a newer
-    /// enrollment is left alone). MUST fail with `StoreError::NotFound` when `username` has no
+    /// enrollment is left alone). MUST fail with `StoreError::NotFound` when `credential` has no
     /// enrollment with that secret.
     async fn activate(
         &self,
         org: &OrgId,
-        username: &str,
+        credential: Uuid,
         secret: &SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Removes the enrollment of `username`, if any.
-    async fn delete(&self, org: &OrgId, username: &str) -> Result<(), StoreError>;
+    /// Removes the enrollment of `credential`, if any.
+    async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError>;
 }
 
 /// Encrypts secrets at rest with a key from configuration (AEAD).

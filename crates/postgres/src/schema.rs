@@ -61,8 +61,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    totp_secrets (username) {
-        username -> Text,
+    totp_secrets (credential_id) {
+        credential_id -> Uuid,
         sealed_secret -> Bytea,
         created_at -> Timestamptz,
         activated_at -> Nullable<Timestamptz>,

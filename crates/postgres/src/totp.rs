@@ -10,11 +10,12 @@ use diesel_async::RunQueryDsl;
 use latchkey_core::{OrgId, StoreError, Timestamp};
 use latchkey_otp::{SealedSecret, TotpRecord, TotpStore};
 use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = totp_secrets, check_for_backend(diesel::pg::Pg))]
 struct TotpRow {
-    username: String,
+    credential_id: Uuid,
     sealed_secret: Vec<u8>,
     created_at: Timestamp,
     activated_at: Option<Timestamp>,
@@ -34,12 +35,12 @@ impl PgTotpStore {
 
 #[async_trait]
 impl TotpStore for PgTotpStore {
-    async fn get(&self, org: &OrgId, username: &str) -> Result<Option<TotpRecord>, StoreError> {
+    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError> {
         self.db
             .in_tenant(org, move |conn| {
                 async move {
                     Ok(totp_secrets::table
-                        .find(username)
+                        .find(credential)
                         .select(TotpRow::as_select())
                         .first(conn)
                         .await
@@ -55,9 +56,14 @@ impl TotpStore for PgTotpStore {
             .await
     }
 
-    async fn put(&self, org: &OrgId, username: &str, record: TotpRecord) -> Result<(), StoreError> {
+    async fn put(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        record: TotpRecord,
+    ) -> Result<(), StoreError> {
         let row = &TotpRow {
-            username: username.to_owned(),
+            credential_id: credential,
             sealed_secret: record.secret.0,
             created_at: record.created_at,
             activated_at: record.activated_at,
@@ -67,7 +73,7 @@ impl TotpStore for PgTotpStore {
                 async move {
                     diesel::insert_into(totp_secrets::table)
                         .values(row)
-                        .on_conflict(totp_secrets::username)
+                        .on_conflict(totp_secrets::credential_id)
                         .do_update()
                         .set((
                             totp_secrets::sealed_secret.eq(excluded(totp_secrets::sealed_secret)),
@@ -86,7 +92,7 @@ impl TotpStore for PgTotpStore {
     async fn activate(
         &self,
         org: &OrgId,
-        username: &str,
+        credential: Uuid,
         secret: &SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
@@ -96,7 +102,7 @@ impl TotpStore for PgTotpStore {
                 async move {
                     diesel::update(
                         totp_secrets::table
-                            .filter(totp_secrets::username.eq(username))
+                            .filter(totp_secrets::credential_id.eq(credential))
                             .filter(totp_secrets::sealed_secret.eq(sealed)),
                     )
                     .set(totp_secrets::activated_at.eq(at))
@@ -109,11 +115,11 @@ impl TotpStore for PgTotpStore {
             .await
     }
 
-    async fn delete(&self, org: &OrgId, username: &str) -> Result<(), StoreError> {
+    async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError> {
         self.db
             .in_tenant(org, move |conn| {
                 async move {
-                    diesel::delete(totp_secrets::table.find(username))
+                    diesel::delete(totp_secrets::table.find(credential))
                         .execute(conn)
                         .await
                         .map(drop)
