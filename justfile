@@ -191,3 +191,13 @@ bench-pg rounds="3" duration="10s" pool="":
     echo "| GET /v1/orgs/{org}/credentials/{username} | $(summary get) |"
     echo "| GET .../credentials/discover/{username} (10 tenants) | $(summary discover) |"
     echo "Peak server RSS (VmHWM): $(( $(awk '/VmHWM/ {print $2}' /proc/$server/status) / 1024 )) MiB"
+
+# Second factors on Redis: OTP issue, OTP validate and TOTP validate, every answer checked
+# (apps/server/examples/bench_second_factors.rs), over CREDENTIALS credentials.
+bench-redis credentials="20000" concurrency="32":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    bash .ci/redis
+    cargo build --release --locked -p latchkey-server --bin latchkey --example bench_second_factors
+    ./target/release/examples/bench_second_factors ./target/release/latchkey \
+        "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{credentials}} {{concurrency}}

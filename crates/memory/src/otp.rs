@@ -10,6 +10,10 @@ use std::sync::{Arc, RwLock};
 use time::Duration;
 use uuid::Uuid;
 
+/// Past this many entries, an issue first forgets the expired ones (expired entries are ignored
+/// anyway), so memory follows the codes in use.
+const PRUNE_ABOVE: usize = 10_000;
+
 #[derive(Debug)]
 struct Code {
     hash: SecretHash,
@@ -53,9 +57,12 @@ impl OtpStore for MemOtpStore {
     ) -> Result<Issue, StoreError> {
         let now = self.clock.now();
         let mut state = write(&self.state);
-        state.codes.retain(|_, c| c.expires > now);
-        state.throttles.retain(|_, until| *until > now);
-        if let Some(until) = state.throttles.get(key) {
+        if state.codes.len() + state.throttles.len() > PRUNE_ABOVE {
+            state.codes.retain(|_, c| c.expires > now);
+            state.throttles.retain(|_, until| *until > now);
+            state.steps.retain(|_, (_, forgotten_at)| *forgotten_at > now);
+        }
+        if let Some(until) = state.throttles.get(key).filter(|until| **until > now) {
             return Ok(Issue::TooSoon {
                 retry_after: *until - now,
             });
