@@ -60,7 +60,9 @@ impl OtpStore for MemOtpStore {
         if state.codes.len() + state.throttles.len() > PRUNE_ABOVE {
             state.codes.retain(|_, c| c.expires > now);
             state.throttles.retain(|_, until| *until > now);
-            state.steps.retain(|_, (_, forgotten_at)| *forgotten_at > now);
+            state
+                .steps
+                .retain(|_, (_, forgotten_at)| *forgotten_at > now);
         }
         if let Some(until) = state.throttles.get(key).filter(|until| **until > now) {
             return Ok(Issue::TooSoon {

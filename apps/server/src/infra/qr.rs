@@ -47,8 +47,9 @@ pub fn png(text: &str) -> Result<Vec<u8>, BoxError> {
 #[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     #[test]
-    fn the_png_is_a_one_bit_grey_square_with_a_quiet_zone() {
-        let png = super::png("otpauth://totp/Yoigo:ana@example.com?secret=GEZDGNBVGY3TQOJQ").unwrap();
+    fn the_png_is_a_square_one_bit_grey_image() {
+        let png =
+            super::png("otpauth://totp/Yoigo:ana@example.com?secret=GEZDGNBVGY3TQOJQ").unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(png));
         let reader = decoder.read_info().unwrap();
         let info = reader.info();
