@@ -117,12 +117,15 @@ bench rounds="3" duration="10s":
     set_token=$(curl -fs -X POST -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com | sed -E 's/.*"token":"([^"]+)".*/\1/')
     curl -fs -X PUT -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
         -d "{\"password\":\"a long bench passphrase\",\"token\":\"$set_token\"}" $base/v1/orgs/masmovil/credentials/bench@example.com
+    printf 'wrk.method = "POST"\nwrk.body = "token=%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "Basic %s"\n' "$jwt" "$basic" > "$work/introspect.lua"
+    curl -fs -u "latchkey-admin:$secret" -d "token=$jwt" $base/introspect | grep -q '"active":true' || { echo "introspection does not answer active"; exit 1; }
 
     for round in $(seq {{rounds}}); do
         echo "round $round/{{rounds}}" >&2
         measure hello http://127.0.0.1:18080/
         measure token -s "$work/token.lua" $base/token
         measure get -H "Authorization: Bearer $jwt" $base/v1/orgs/masmovil/credentials/bench@example.com
+        measure introspect -s "$work/introspect.lua" $base/introspect
         # The same round's GET as a share of its hello.
         paste -d' ' <(tail -1 "$work/get") <(tail -1 "$work/hello") | awk '{print 100*$1/$3}' >> "$work/ratio"
     done
@@ -136,6 +139,7 @@ bench rounds="3" duration="10s":
     echo "| bare actix-web hello (baseline) | $(summary hello) |"
     echo "| POST /token (client credentials, ES256) | $(summary token) |"
     echo "| GET /v1/orgs/{org}/credentials/{username} (in-memory) | $(summary get) |"
+    echo "| POST /introspect (RFC 7662, HTTP Basic, a live token) | $(summary introspect) |"
     echo
     echo "GET as a share of the same round's hello: $(sort -n "$work/ratio" | awk '{r[NR]=$1} END {m=int((NR+1)/2); printf "median %.0f%% (%.0f%%-%.0f%%)", r[m], r[1], r[NR]}')"
     echo "Peak server RSS (VmHWM) after the runs: $((rss_kib / 1024)) MiB"

@@ -13,6 +13,7 @@ mod credentials;
 mod database;
 mod flows;
 mod input;
+mod introspection;
 mod keys;
 mod magiclinks;
 mod messages;

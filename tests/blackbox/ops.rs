@@ -4,8 +4,9 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 24] = [
+const DOCUMENTED: [(&str, &[&str]); 25] = [
     ("/token", &["post"]),
+    ("/introspect", &["post"]),
     ("/jwks.json", &["get"]),
     ("/v1/orgs", &["get"]),
     ("/v1/orgs/{org}", &["get", "put"]),

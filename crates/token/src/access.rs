@@ -133,6 +133,19 @@ impl AccessTokenVerifier {
     /// Checks signature, issuer, audience and expiry (the codec's part), then that the token's
     /// client still exists. Returns the principal and the token's expiry (Unix seconds).
     pub async fn verify(&self, token: &str) -> Result<(Principal, i64), AuthError> {
+        let claims = self.claims(token).await?;
+        let expires_at = claims.expires_at;
+        let principal = Principal {
+            subject: claims.subject,
+            scopes: claims.scopes,
+            orgs: claims.orgs,
+        };
+        Ok((principal, expires_at))
+    }
+
+    /// The claims of a token that [`AccessTokenVerifier::verify`] would accept (RFC 7662
+    /// introspection shows them).
+    pub async fn claims(&self, token: &str) -> Result<AccessClaims, AuthError> {
         let claims = self.codec.verify(token)?;
         self.check_expiry(claims.expires_at)?;
         let client_id = ClientId::parse(&claims.client_id)
@@ -144,15 +157,9 @@ impl AccessTokenVerifier {
             .map_err(AuthError::Unavailable)?;
         // A token outlives neither its client nor a client re-created under the same id.
         match client {
-            Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => {}
-            _ => return Err(AuthError::Revoked),
+            Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => Ok(claims),
+            _ => Err(AuthError::Revoked),
         }
-        let principal = Principal {
-            subject: claims.subject,
-            scopes: claims.scopes,
-            orgs: claims.orgs,
-        };
-        Ok((principal, claims.expires_at))
     }
 
     /// Fails with `Expired` when `expires_at` (Unix seconds) is not in the future.

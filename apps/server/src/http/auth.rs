@@ -11,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use latchkey_tenancy::Principal;
-use latchkey_token::{AuthError, VerifyError};
+use latchkey_token::{AccessClaims, AuthError, VerifyError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
@@ -27,6 +27,8 @@ const MAX_ENTRIES: usize = 100_000;
 #[derive(Clone)]
 struct Entry {
     principal: Arc<Principal>,
+    /// The token's claims, for introspection (RFC 7662).
+    claims: Arc<AccessClaims>,
     expires_at: i64,
     trusted_until: i64,
 }
@@ -64,12 +66,12 @@ impl std::fmt::Debug for AuthCache {
 }
 
 impl AuthCache {
-    fn get(&self, key: &[u8; 32], now: i64) -> Option<Arc<Principal>> {
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<Entry> {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(key)
             .filter(|e| e.expires_at > now && e.trusted_until > now)
-            .map(|e| e.principal.clone())
+            .cloned()
     }
 
     fn put(&self, key: [u8; 32], entry: Entry) {
@@ -121,29 +123,45 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
     Ok(token.to_owned())
 }
 
-async fn authenticate(state: web::Data<AppState>, token: String) -> Result<Caller, ApiError> {
+/// A token's principal and claims, verified now or within [`RECHECK_SECONDS`] (cached by the
+/// token's hash). Bearer authentication and introspection share it.
+pub async fn verified(
+    state: &AppState,
+    token: &str,
+) -> Result<(Arc<Principal>, Arc<AccessClaims>), AuthError> {
     let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
     let now = state.clock.now().unix_timestamp();
-    if let Some(principal) = state.auth_cache.get(&key, now) {
-        return Ok(Caller(principal));
+    if let Some(entry) = state.auth_cache.get(&key, now) {
+        return Ok((entry.principal, entry.claims));
     }
-    let (principal, expires_at) = match state.verifier.verify(&token).await {
+    let claims = match state.verifier.claims(token).await {
         // Another server instance may have rotated the keys since this one loaded them.
         Err(AuthError::Invalid(VerifyError::UnknownKey)) if state.key_refresh.try_begin(now) => {
             if let Err(e) = state.keys.reload().await {
                 tracing::warn!(error = %e, "reloading the signing keys failed");
             }
-            state.verifier.verify(&token).await?
+            state.verifier.claims(token).await?
         }
         other => other?,
     };
-    let principal = Arc::new(principal);
+    let principal = Arc::new(Principal {
+        subject: claims.subject.clone(),
+        scopes: claims.scopes,
+        orgs: claims.orgs.clone(),
+    });
+    let claims = Arc::new(claims);
     let entry = Entry {
         principal: principal.clone(),
-        expires_at,
+        claims: claims.clone(),
+        expires_at: claims.expires_at,
         trusted_until: now + RECHECK_SECONDS,
     };
     state.auth_cache.put(key, entry);
+    Ok((principal, claims))
+}
+
+async fn authenticate(state: web::Data<AppState>, token: String) -> Result<Caller, ApiError> {
+    let (principal, _) = verified(&state, &token).await?;
     Ok(Caller(principal))
 }
 

@@ -49,6 +49,15 @@ impl OAuthError {
         }
     }
 
+    /// A backing service failed (RFC 6749 §4.1.2.1's `temporarily_unavailable`), 503.
+    pub fn temporarily_unavailable() -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error: "temporarily_unavailable",
+            description: "the service is temporarily unavailable".to_owned(),
+        }
+    }
+
     fn server_error(status: StatusCode, description: &str) -> Self {
         Self {
             status,
@@ -76,11 +85,7 @@ impl From<GrantError> for OAuthError {
             }
             GrantError::Unavailable(source) => {
                 tracing::error!(error = %source, "client lookup failed");
-                Self {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    error: "temporarily_unavailable",
-                    description: "the service is temporarily unavailable".to_owned(),
-                }
+                Self::temporarily_unavailable()
             }
         }
     }

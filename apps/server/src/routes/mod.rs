@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod credentials;
 pub mod flows;
+pub mod introspect;
 pub mod keys;
 pub mod magiclinks;
 pub mod orgs;
@@ -25,6 +26,7 @@ use latchkey_core::{OrgId, Timestamp};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
+    introspect::configure(cfg);
     credentials::configure(cfg);
     second_factor::configure(cfg);
     flows::configure(cfg);

@@ -102,7 +102,7 @@ pub async fn token(
 
 /// Reads an `application/x-www-form-urlencoded` body; a repeated parameter is an error
 /// (RFC 6749 §3.2).
-async fn read_form(
+pub(crate) async fn read_form(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<HashMap<String, String>, OAuthError> {
@@ -137,7 +137,7 @@ async fn read_form(
 ///
 /// RFC 6749 §2.3.1 has clients form-urlencode id and secret inside HTTP Basic, but many (curl's
 /// `-u`, most HTTP libraries) do not: when decoding changes them, the raw pair is the second try.
-fn client_credentials(
+pub(crate) fn client_credentials(
     req: &HttpRequest,
     form: &HashMap<String, String>,
 ) -> Result<Vec<(String, String)>, OAuthError> {

@@ -1,0 +1,134 @@
+//! `POST /introspect`: token introspection (RFC 7662) for the access tokens Latchkey signs.
+
+use crate::http::auth::verified;
+use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::routes::token::{client_credentials, read_form};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_token::AuthError;
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/introspect")
+            .route(web::post().to(introspect))
+            .default_service(web::to(|| async {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header(("Allow", "POST"))
+                    .json(OAuthErrorBody {
+                        error: "invalid_request".into(),
+                        error_description: "the introspection endpoint accepts POST only".into(),
+                    })
+            })),
+    );
+}
+
+/// What introspection says about a token (RFC 7662 §2.2). An inactive token (unknown, badly
+/// signed, expired, of another audience, or of a deleted client) is `{"active": false}` and
+/// nothing else.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Introspection {
+    pub active: bool,
+    /// Space-delimited scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// `Bearer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// The orgs the token covers (`["*"]` for all): Latchkey's own claim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orgs: Option<Vec<String>>,
+}
+
+/// The form of an introspection request.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the form for OpenAPI; the handler parses it by hand"
+)]
+pub struct IntrospectionForm {
+    /// The token to look at.
+    token: String,
+    /// `access_token` (the only kind Latchkey introspects); ignored otherwise (RFC 7662 §2.1).
+    token_type_hint: Option<String>,
+}
+
+/// Tells a registered client whether an access token is active, and its claims (RFC 7662).
+/// The caller authenticates as at `/token` (HTTP Basic, or `client_id` and `client_secret` in
+/// the form).
+#[utoipa::path(post, operation_id = "oauth_introspect", path = "/introspect", tag = "OAuth",
+    request_body(content = IntrospectionForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`{\"active\": false}`, or `active: true` with the token's claims", body = Introspection),
+        (status = 400, description = "`invalid_request`: no `token`, or not a form", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
+    security(("clientBasic" = [])))]
+pub async fn introspect(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, OAuthError> {
+    let form = read_form(&req, payload).await?;
+    let mut authenticated = false;
+    for (id, secret) in client_credentials(&req, &form)? {
+        match state.clients.authenticate(&id, secret.as_bytes()).await {
+            Ok(Some(_)) => {
+                authenticated = true;
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "client lookup failed");
+                return Err(OAuthError::temporarily_unavailable());
+            }
+        }
+    }
+    if !authenticated {
+        return Err(OAuthError::invalid_client("client authentication failed"));
+    }
+    let token = form
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let answer = match verified(&state, token).await {
+        Ok((_, claims)) => Introspection {
+            active: true,
+            scope: Some(claims.scopes.to_string()),
+            client_id: Some(claims.client_id.clone()),
+            token_type: Some("Bearer"),
+            exp: Some(claims.expires_at),
+            iat: Some(claims.issued_at),
+            sub: Some(claims.subject.clone()),
+            aud: Some(claims.audience.clone()),
+            iss: Some(claims.issuer.clone()),
+            jti: Some(claims.jwt_id.to_string()),
+            orgs: Some(claims.orgs.to_strings()),
+        },
+        Err(AuthError::Unavailable(e)) => {
+            tracing::error!(error = %e, "introspection: client lookup failed");
+            return Err(OAuthError::temporarily_unavailable());
+        }
+        Err(_) => Introspection::default(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(answer))
+}
