@@ -347,3 +347,42 @@ async fn a_malformed_data_key_stops_the_server_with_a_clear_message() {
         "the key is not echoed: {error}"
     );
 }
+
+#[actix_rt::test]
+async fn enrolling_again_keeps_the_old_app_working_until_the_new_one_proves_itself() {
+    let (server, admin) = server(None).await;
+    // Keep clear of a step boundary: the test uses the steps around "now".
+    if now() % 30 > 25 {
+        actix_rt::time::sleep(std::time::Duration::from_secs(31 - now() % 30)).await;
+    }
+    let step_time = |offset: i64| (now() as i64 + offset * 30) as u64;
+    let first = server.call("POST", &path("totp"), Some(&admin), None).await;
+    let old = secret_of(&decode_qr(&first.body));
+    // Activated with the previous step's code (the window accepts it).
+    let activated = put_code(&server, &admin, "totp", &totp(&old, step_time(-1))).await;
+    assert_eq!(activated.code(), 204, "{}", activated.text());
+
+    let second = server.call("POST", &path("totp"), Some(&admin), None).await;
+    let new = secret_of(&decode_qr(&second.body));
+    assert_ne!(new, old);
+    let shown = server.call("GET", &path("totp"), Some(&admin), None).await;
+    assert_eq!(
+        secret_of(&decode_qr(&shown.body)),
+        new,
+        "GET shows the secret being set up"
+    );
+    let still = put_code(&server, &admin, "totp", &totp(&old, step_time(0))).await;
+    assert_eq!(
+        still.code(),
+        204,
+        "the old app works until the new one proves itself"
+    );
+    let proved = put_code(&server, &admin, "totp", &totp(&new, step_time(0))).await;
+    assert_eq!(proved.code(), 204, "{}", proved.text());
+    let gone = put_code(&server, &admin, "totp", &totp(&old, step_time(1))).await;
+    assert_eq!(
+        gone.expect_error(403),
+        "totp.mismatch",
+        "the old secret is gone"
+    );
+}

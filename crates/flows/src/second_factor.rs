@@ -5,12 +5,12 @@
 use crate::contact::{self, ContactError};
 use crate::{FlowError, FlowLimits, LimitScope};
 use latchkey_core::SecretString;
-use latchkey_core::{Clock, OrgId, RateLimiter, SecureRandom, Verdict};
+use latchkey_core::{Clock, OrgId, RateLimiter, SecretHash, SecureRandom, StoreError, Verdict};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
 use latchkey_notify::{Language, Message, Notifier, TemplateId};
 use latchkey_otp::{
-    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, OtpStore, RESEND_AFTER, Redeem, SecretCipher,
-    TotpRecord, TotpSecret, TotpStore, code_at, code_hash, generate_code, matching_step,
+    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, OtpStore, RESEND_AFTER, Redeem, SealedSecret,
+    SecretCipher, TotpSecret, TotpStore, code_at, code_hash, generate_code, matching_step,
     otpauth_uri, seconds_left, step_of,
 };
 use latchkey_tenancy::{Principal, Scope, Tenant, TenantService};
@@ -172,9 +172,10 @@ impl SecondFactors {
         Err(FlowError::Code(refusal))
     }
 
-    /// Endpoint 19: a new pending TOTP secret (160 bits, encrypted at rest) replacing any
-    /// earlier enrollment; answers its otpauth URI (for the QR code). The first valid code
-    /// (endpoint 20) activates it.
+    /// Endpoint 19: a new pending TOTP secret (160 bits, encrypted at rest), replacing any
+    /// earlier pending one; answers its otpauth URI (for the QR code). The first valid code of
+    /// the new secret (endpoint 20) makes it the active one; until then an active secret keeps
+    /// working, so enrolling a new phone never locks the customer out half-way.
     pub async fn enroll_totp(
         &self,
         caller: &Principal,
@@ -182,33 +183,15 @@ impl SecondFactors {
         username: &str,
     ) -> Result<SecretString, FlowError> {
         let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
-        let name = credential.username.as_str();
         let secret = TotpSecret::generate(self.random.as_ref());
         let sealed = self
             .cipher
             .seal(secret.expose(), &context(org, &credential))
             .map_err(FlowError::Cipher)?;
-        let record = TotpRecord {
-            secret: sealed,
-            created_at: self.clock.now(),
-            activated_at: None,
-        };
         self.totp
-            .put(org, credential.id, record)
+            .put_pending(org, credential.id, sealed, self.clock.now())
             .await
             .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
-        Ok(otpauth_uri(tenant.name.as_str(), name, &secret))
-    }
-
-    /// Endpoint 18: the otpauth URI of the current enrollment (pending or active).
-    pub async fn totp_uri(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        username: &str,
-    ) -> Result<SecretString, FlowError> {
-        let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
-        let (_, secret) = self.enrollment(org, &credential).await?;
         Ok(otpauth_uri(
             tenant.name.as_str(),
             credential.username.as_str(),
@@ -216,8 +199,31 @@ impl SecondFactors {
         ))
     }
 
-    /// Endpoint 20: checks a TOTP code (±1 step); a step is accepted once, and never one older
-    /// than the last accepted. The first valid code activates a pending enrollment.
+    /// Endpoint 18: the otpauth URI of the current enrollment: the pending secret while one is
+    /// being set up (so its QR code can be shown again), else the active one.
+    pub async fn totp_uri(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+    ) -> Result<SecretString, FlowError> {
+        let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
+        let secrets = self.enrollment(org, &credential).await?;
+        let shown = secrets
+            .iter()
+            .find(|s| s.pending)
+            .or(secrets.first())
+            .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
+        Ok(otpauth_uri(
+            tenant.name.as_str(),
+            credential.username.as_str(),
+            &shown.secret,
+        ))
+    }
+
+    /// Endpoint 20: checks a TOTP code (±1 step) against the active secret, then the pending
+    /// one. A step of a secret is accepted once, and never one older than its last accepted.
+    /// The first valid code of a pending secret makes it the active one.
     pub async fn check_totp(
         &self,
         caller: &Principal,
@@ -228,29 +234,41 @@ impl SecondFactors {
         let (_, credential) = self.enter(caller, Scope::Totp, org, username).await?;
         let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
         self.throttle("totp_check", org, &credential).await?;
-        let (record, secret) = self.enrollment(org, &credential).await?;
+        let secrets = self.enrollment(org, &credential).await?;
         let now = unix_seconds(self.clock.now());
-        let step = matching_step(&secret, code.expose(), now)
+        let (matched, step) = secrets
+            .iter()
+            .find_map(|s| matching_step(&s.secret, code.expose(), now).map(|step| (s, step)))
             .ok_or(FlowError::Code(CodeRefusal::TotpMismatch))?;
-        let name = credential.username.as_str();
         let first = self
             .codes
-            .accept_step(&key(org, name), step, STEP_MEMORY)
+            .accept_step(
+                &step_key(org, &credential, &matched.sealed),
+                step,
+                STEP_MEMORY,
+            )
             .await
             .map_err(FlowError::SecondFactorStore)?;
         if !first {
             return Err(FlowError::Code(CodeRefusal::TotpReplayed));
         }
-        if record.activated_at.is_none() {
-            self.totp
-                .activate(org, credential.id, &record.secret, self.clock.now())
+        if matched.pending {
+            match self
+                .totp
+                .activate(org, credential.id, &matched.sealed, self.clock.now())
                 .await
-                .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
+            {
+                // A newer enrollment replaced this one meanwhile: the code was right, and
+                // the newer secret stays pending.
+                Ok(()) | Err(StoreError::NotFound) => {}
+                Err(e) => return Err(FlowError::Credential(CredentialError::Store(e))),
+            }
         }
         Ok(())
     }
 
-    /// Endpoint 21: the current TOTP code and the seconds it stays valid.
+    /// Endpoint 21: the current TOTP code (of the active secret, else the pending one) and the
+    /// seconds it stays valid.
     pub async fn totp_passcode(
         &self,
         caller: &Principal,
@@ -260,10 +278,13 @@ impl SecondFactors {
         let (_, credential) = self
             .enter(caller, Scope::TotpPasscode, org, username)
             .await?;
-        let (_, secret) = self.enrollment(org, &credential).await?;
+        let secrets = self.enrollment(org, &credential).await?;
+        let current = secrets
+            .first()
+            .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
         let now = unix_seconds(self.clock.now());
         Ok(Passcode {
-            code: SecretString::from(code_at(&secret, step_of(now))),
+            code: SecretString::from(code_at(&current.secret, step_of(now))),
             expires_in: seconds_left(now),
         })
     }
@@ -290,24 +311,37 @@ impl SecondFactors {
         Ok((tenant, credential))
     }
 
-    /// The enrollment and its decrypted secret; `TotpNotEnrolled` when there is none.
+    /// The credential's TOTP secrets, decrypted: the active one first, then the pending one;
+    /// `TotpNotEnrolled` when it has neither.
     async fn enrollment(
         &self,
         org: &OrgId,
         credential: &Credential,
-    ) -> Result<(TotpRecord, TotpSecret), FlowError> {
-        let record = self
+    ) -> Result<Vec<EnrolledSecret>, FlowError> {
+        let enrollment = self
             .totp
             .get(org, credential.id)
             .await
             .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
             .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
-        let plain = self
-            .cipher
-            .open(&record.secret, &context(org, credential))
-            .map_err(FlowError::Cipher)?;
-        let secret = TotpSecret::from_bytes(plain).map_err(|e| FlowError::Cipher(Box::new(e)))?;
-        Ok((record, secret))
+        let context = context(org, credential);
+        [(enrollment.active, false), (enrollment.pending, true)]
+            .into_iter()
+            .filter_map(|(stored, pending)| stored.map(|s| (s.sealed, pending)))
+            .map(|(sealed, pending)| {
+                let plain = self
+                    .cipher
+                    .open(&sealed, &context)
+                    .map_err(FlowError::Cipher)?;
+                let secret =
+                    TotpSecret::from_bytes(plain).map_err(|e| FlowError::Cipher(Box::new(e)))?;
+                Ok(EnrolledSecret {
+                    sealed,
+                    secret,
+                    pending,
+                })
+            })
+            .collect()
     }
 
     async fn throttle(
@@ -332,7 +366,26 @@ impl SecondFactors {
     }
 }
 
-/// The store key of a credential's codes and TOTP steps.
+/// A decrypted TOTP secret of an enrollment.
+struct EnrolledSecret {
+    sealed: SealedSecret,
+    secret: TotpSecret,
+    pending: bool,
+}
+
+/// The replay key of one TOTP secret: each secret has its own steps (a new phone's first code
+/// may fall in the step the old phone's last code used), and a secret keeps them when it goes
+/// from pending to active.
+fn step_key(org: &OrgId, credential: &Credential, sealed: &SealedSecret) -> String {
+    let fingerprint = SecretHash::of(&sealed.0);
+    let short: String = fingerprint.as_bytes()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{org}:{}:{short}", credential.username.as_str())
+}
+
+/// The store key of a credential's codes.
 fn key(org: &OrgId, username: &str) -> String {
     format!("{org}:{username}")
 }

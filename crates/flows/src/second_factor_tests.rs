@@ -11,7 +11,7 @@ use latchkey_memory::{
     MemTenantDirectory, MemTotpStore,
 };
 use latchkey_notify::{Channel, NotifyError};
-use latchkey_otp::{SealedSecret, TotpRecord};
+use latchkey_otp::{SealedSecret, TotpEnrollment};
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName};
 use latchkey_testkit::{FixedClock, SeededRandom};
 use latchkey_token::SecurityTokens;
@@ -225,12 +225,44 @@ async fn the_first_valid_code_activates_a_pending_enrollment() {
         .await
         .unwrap()
         .id;
-    let pending: Option<TotpRecord> = f.totp.get(&org(), id).await.unwrap();
-    assert_eq!(pending.unwrap().activated_at, None);
+    let pending: TotpEnrollment = f.totp.get(&org(), id).await.unwrap().unwrap();
+    assert!(pending.active.is_none() && pending.pending.is_some());
 
     f.check_totp(&code_at(&secret, f.step())).await.unwrap();
     let active = f.totp.get(&org(), id).await.unwrap().unwrap();
-    assert_eq!(active.activated_at, Some(NOW));
+    assert_eq!(active.active.unwrap().at, NOW);
+    assert!(active.pending.is_none());
+}
+
+#[tokio::test]
+async fn enrolling_again_keeps_the_old_app_working_until_the_new_one_proves_itself() {
+    let f = fixture_with(None).await;
+    f.factors
+        .enroll_totp(&admin(), &org(), "ana@example.com")
+        .await
+        .unwrap();
+    let old = f.secret().await;
+    f.check_totp(&code_at(&old, f.step())).await.unwrap();
+
+    f.factors
+        .enroll_totp(&admin(), &org(), "ana@example.com")
+        .await
+        .unwrap();
+    let new = f.secret().await;
+    assert_ne!(new.expose(), old.expose(), "GET shows the pending secret");
+    f.clock.advance(Duration::seconds(30));
+    f.check_totp(&code_at(&old, f.step()))
+        .await
+        .expect("the old app still works while the new secret is pending");
+    // The new app's first code may use the step the old app just used: each secret has its own.
+    f.check_totp(&code_at(&new, f.step())).await.unwrap();
+    f.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        refusal(f.check_totp(&code_at(&old, f.step())).await),
+        CodeRefusal::TotpMismatch,
+        "once the new secret is active, the old one is gone"
+    );
+    f.check_totp(&code_at(&new, f.step())).await.unwrap();
 }
 
 #[tokio::test]

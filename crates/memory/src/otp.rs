@@ -4,7 +4,9 @@
 use crate::{read, write};
 use async_trait::async_trait;
 use latchkey_core::{Clock, OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_otp::{Issue, OtpStore, Redeem, SealedSecret, TotpRecord, TotpStore};
+use latchkey_otp::{
+    Issue, OtpStore, Redeem, SealedSecret, StoredSecret, TotpEnrollment, TotpStore,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use time::Duration;
@@ -133,22 +135,34 @@ impl OtpStore for MemOtpStore {
 /// TOTP enrollments per org and credential id.
 #[derive(Debug, Default)]
 pub struct MemTotpStore {
-    records: RwLock<HashMap<(OrgId, Uuid), TotpRecord>>,
+    records: RwLock<HashMap<(OrgId, Uuid), TotpEnrollment>>,
 }
 
 #[async_trait]
 impl TotpStore for MemTotpStore {
-    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError> {
-        Ok(read(&self.records).get(&(org.clone(), credential)).cloned())
-    }
-
-    async fn put(
+    async fn get(
         &self,
         org: &OrgId,
         credential: Uuid,
-        record: TotpRecord,
+    ) -> Result<Option<TotpEnrollment>, StoreError> {
+        Ok(read(&self.records).get(&(org.clone(), credential)).cloned())
+    }
+
+    async fn put_pending(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        secret: SealedSecret,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
-        write(&self.records).insert((org.clone(), credential), record);
+        let mut records = write(&self.records);
+        let record = records
+            .entry((org.clone(), credential))
+            .or_insert(TotpEnrollment {
+                active: None,
+                pending: None,
+            });
+        record.pending = Some(StoredSecret { sealed: secret, at });
         Ok(())
     }
 
@@ -161,8 +175,12 @@ impl TotpStore for MemTotpStore {
     ) -> Result<(), StoreError> {
         let mut records = write(&self.records);
         match records.get_mut(&(org.clone(), credential)) {
-            Some(record) if record.secret == *secret => {
-                record.activated_at = Some(at);
+            Some(record) if record.pending.as_ref().is_some_and(|p| p.sealed == *secret) => {
+                record.pending = None;
+                record.active = Some(StoredSecret {
+                    sealed: secret.clone(),
+                    at,
+                });
                 Ok(())
             }
             _ => Err(StoreError::NotFound),

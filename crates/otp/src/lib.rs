@@ -14,7 +14,9 @@ mod totp;
 pub use code::{
     CODE_TTL, MAX_ATTEMPTS, OtpCode, OtpCodeError, RESEND_AFTER, code_hash, generate_code,
 };
-pub use ports::{Issue, OtpStore, Redeem, SealedSecret, SecretCipher, TotpRecord, TotpStore};
+pub use ports::{
+    Issue, OtpStore, Redeem, SealedSecret, SecretCipher, StoredSecret, TotpEnrollment, TotpStore,
+};
 pub use totp::{
     DIGITS, SECRET_BYTES, STEP_SECONDS, TotpSecret, TotpSecretError, code_at, matching_step,
     otpauth_uri, seconds_left, step_of,

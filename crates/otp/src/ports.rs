@@ -78,13 +78,21 @@ impl fmt::Debug for SealedSecret {
     }
 }
 
-/// A credential's TOTP enrollment.
+/// A sealed TOTP secret and when it entered its state (created, for a pending secret;
+/// activated, for the active one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TotpRecord {
-    pub secret: SealedSecret,
-    pub created_at: Timestamp,
-    /// `None` while pending: the first valid code activates it.
-    pub activated_at: Option<Timestamp>,
+pub struct StoredSecret {
+    pub sealed: SealedSecret,
+    pub at: Timestamp,
+}
+
+/// A credential's TOTP enrollment: the secret its authenticator app has proved it holds, and a
+/// newer secret waiting for its first valid code. Enrolling again leaves the active secret
+/// working until the new one is proved, so a customer is never locked out half-way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpEnrollment {
+    pub active: Option<StoredSecret>,
+    pub pending: Option<StoredSecret>,
 }
 
 /// Where TOTP enrollments live, per tenant, one per credential. They are keyed by the
@@ -92,20 +100,27 @@ pub struct TotpRecord {
 /// which must not inherit the old one's authenticator.
 #[async_trait]
 pub trait TotpStore: Send + Sync + std::fmt::Debug {
-    /// The enrollment of `credential` in `org`; `Ok(None)` when there is none.
-    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError>;
-
-    /// Stores `record` as the enrollment of `credential`, replacing any earlier one.
-    async fn put(
+    /// The enrollment of `credential` in `org`; `Ok(None)` when it has neither an active nor a
+    /// pending secret.
+    async fn get(
         &self,
         org: &OrgId,
         credential: Uuid,
-        record: TotpRecord,
+    ) -> Result<Option<TotpEnrollment>, StoreError>;
+
+    /// Makes `secret` the pending secret of `credential` (created at `at`), replacing any
+    /// earlier pending one and leaving the active one as it is.
+    async fn put_pending(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        secret: SealedSecret,
+        at: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Marks the enrollment active at `at`, if its secret is still `secret` (a newer
-    /// enrollment is left alone). MUST fail with `StoreError::NotFound` when `credential` has no
-    /// enrollment with that secret.
+    /// Makes the pending secret the active one (activated at `at`; the old active one is gone),
+    /// if the pending secret is still `secret` (a newer enrollment is left alone). MUST fail with
+    /// `StoreError::NotFound` when `credential` has no pending secret equal to `secret`.
     async fn activate(
         &self,
         org: &OrgId,

@@ -63,8 +63,9 @@ diesel::table! {
 diesel::table! {
     totp_secrets (credential_id) {
         credential_id -> Uuid,
-        sealed_secret -> Bytea,
-        created_at -> Timestamptz,
+        active_secret -> Nullable<Bytea>,
         activated_at -> Nullable<Timestamptz>,
+        pending_secret -> Nullable<Bytea>,
+        pending_at -> Nullable<Timestamptz>,
     }
 }

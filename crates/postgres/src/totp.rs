@@ -1,14 +1,14 @@
 //! TOTP enrollments, in the `totp_secrets` table of each tenant's schema (secrets sealed by the
-//! domain's cipher before they get here).
+//! domain's cipher before they get here): an active and a pending secret per credential.
 
 use crate::schema::totp_secrets;
-use crate::{PgDatabase, some_row};
+use crate::{PgDatabase, QueryResult, corrupt, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use latchkey_core::{OrgId, StoreError, Timestamp};
-use latchkey_otp::{SealedSecret, TotpRecord, TotpStore};
+use latchkey_otp::{SealedSecret, StoredSecret, TotpEnrollment, TotpStore};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
@@ -16,9 +16,26 @@ use uuid::Uuid;
 #[diesel(table_name = totp_secrets, check_for_backend(diesel::pg::Pg))]
 struct TotpRow {
     credential_id: Uuid,
-    sealed_secret: Vec<u8>,
-    created_at: Timestamp,
+    active_secret: Option<Vec<u8>>,
     activated_at: Option<Timestamp>,
+    pending_secret: Option<Vec<u8>>,
+    pending_at: Option<Timestamp>,
+}
+
+impl TotpRow {
+    fn into_domain(self) -> QueryResult<Option<TotpEnrollment>> {
+        let stored = |secret: Option<Vec<u8>>, at: Option<Timestamp>| match (secret, at) {
+            (Some(secret), Some(at)) => Ok(Some(StoredSecret {
+                sealed: SealedSecret(secret),
+                at,
+            })),
+            (None, None) => Ok(None),
+            _ => Err(corrupt("TOTP secret without its time")),
+        };
+        let active = stored(self.active_secret, self.activated_at)?;
+        let pending = stored(self.pending_secret, self.pending_at)?;
+        Ok((active.is_some() || pending.is_some()).then_some(TotpEnrollment { active, pending }))
+    }
 }
 
 /// [`TotpStore`] on PostgreSQL.
@@ -35,7 +52,11 @@ impl PgTotpStore {
 
 #[async_trait]
 impl TotpStore for PgTotpStore {
-    async fn get(&self, org: &OrgId, credential: Uuid) -> Result<Option<TotpRecord>, StoreError> {
+    async fn get(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+    ) -> Result<Option<TotpEnrollment>, StoreError> {
         self.db
             .in_tenant(org, move |conn| {
                 async move {
@@ -45,28 +66,28 @@ impl TotpStore for PgTotpStore {
                         .first(conn)
                         .await
                         .optional()?
-                        .map(|row| TotpRecord {
-                            secret: SealedSecret(row.sealed_secret),
-                            created_at: row.created_at,
-                            activated_at: row.activated_at,
-                        }))
+                        .map(TotpRow::into_domain)
+                        .transpose()?
+                        .flatten())
                 }
                 .scope_boxed()
             })
             .await
     }
 
-    async fn put(
+    async fn put_pending(
         &self,
         org: &OrgId,
         credential: Uuid,
-        record: TotpRecord,
+        secret: SealedSecret,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
         let row = &TotpRow {
             credential_id: credential,
-            sealed_secret: record.secret.0,
-            created_at: record.created_at,
-            activated_at: record.activated_at,
+            active_secret: None,
+            activated_at: None,
+            pending_secret: Some(secret.0),
+            pending_at: Some(at),
         };
         self.db
             .in_tenant(org, move |conn| {
@@ -76,9 +97,8 @@ impl TotpStore for PgTotpStore {
                         .on_conflict(totp_secrets::credential_id)
                         .do_update()
                         .set((
-                            totp_secrets::sealed_secret.eq(excluded(totp_secrets::sealed_secret)),
-                            totp_secrets::created_at.eq(excluded(totp_secrets::created_at)),
-                            totp_secrets::activated_at.eq(excluded(totp_secrets::activated_at)),
+                            totp_secrets::pending_secret.eq(excluded(totp_secrets::pending_secret)),
+                            totp_secrets::pending_at.eq(excluded(totp_secrets::pending_at)),
                         ))
                         .execute(conn)
                         .await
@@ -89,6 +109,8 @@ impl TotpStore for PgTotpStore {
             .await
     }
 
+    /// One `UPDATE ... WHERE pending_secret = $2`: of two concurrent activations, or an
+    /// activation racing a new enrollment, the row lock lets one see the secret.
     async fn activate(
         &self,
         org: &OrgId,
@@ -103,9 +125,14 @@ impl TotpStore for PgTotpStore {
                     diesel::update(
                         totp_secrets::table
                             .filter(totp_secrets::credential_id.eq(credential))
-                            .filter(totp_secrets::sealed_secret.eq(sealed)),
+                            .filter(totp_secrets::pending_secret.eq(sealed)),
                     )
-                    .set(totp_secrets::activated_at.eq(at))
+                    .set((
+                        totp_secrets::active_secret.eq(totp_secrets::pending_secret),
+                        totp_secrets::activated_at.eq(at),
+                        totp_secrets::pending_secret.eq(None::<Vec<u8>>),
+                        totp_secrets::pending_at.eq(None::<Timestamp>),
+                    ))
                     .execute(conn)
                     .await
                     .and_then(some_row)

@@ -143,7 +143,8 @@ pub async fn check_otp(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// 18. The QR code (PNG) of the credential's TOTP enrollment, pending or active.
+/// 18. The QR code (PNG) of the credential's TOTP secret: the pending one being set up, else the
+/// active one.
 #[utoipa::path(get, operation_id = "totp_qr", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
@@ -168,9 +169,9 @@ pub async fn totp_qr(
     png_response(&uri)
 }
 
-/// 19. A new TOTP secret (160 bits, encrypted at rest) replacing any earlier enrollment, as a QR
-/// code; the first valid code (endpoint 20) activates it. `language` and `hint` are accepted and
-/// not used: nothing is sent.
+/// 19. A new pending TOTP secret (160 bits, encrypted at rest), as a QR code; the first valid code
+/// (endpoint 20) makes it the active one, and until then the active one keeps working.
+/// `language` and `hint` are accepted and not used: nothing is sent.
 #[utoipa::path(post, operation_id = "totp_enroll", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     request_body(content = SendBody, description = "Optional"),
@@ -198,8 +199,9 @@ pub async fn enroll_totp(
     png_response(&uri)
 }
 
-/// 20. Checks a TOTP code (±30 s). A code is accepted once, and never one older than the last
-/// accepted; the first valid code activates a pending enrollment.
+/// 20. Checks a TOTP code (±30 s) against the active secret and the pending one. A code is
+/// accepted once, and never one older than the last accepted; the first valid code of the
+/// pending secret makes it the active one.
 #[utoipa::path(put, operation_id = "totp_check", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     request_body = CodeBody,
