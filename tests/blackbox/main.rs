@@ -22,6 +22,7 @@ mod ops;
 mod orgs;
 mod passwords;
 mod races;
+mod revocation;
 mod second_factors;
 mod smoke;
 mod storage;

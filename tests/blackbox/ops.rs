@@ -4,9 +4,10 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 25] = [
+const DOCUMENTED: [(&str, &[&str]); 26] = [
     ("/token", &["post"]),
     ("/introspect", &["post"]),
+    ("/revoke", &["post"]),
     ("/jwks.json", &["get"]),
     ("/v1/orgs", &["get"]),
     ("/v1/orgs/{org}", &["get", "put"]),

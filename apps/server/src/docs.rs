@@ -3,8 +3,8 @@
 
 use crate::http::{error, oauth};
 use crate::routes::{
-    clients, credentials, flows, introspect, keys, magiclinks, orgs, second_factor, system, token,
-    tokens,
+    clients, credentials, flows, introspect, keys, magiclinks, orgs, revoke, second_factor, system,
+    token, tokens,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -50,7 +50,7 @@ impl Modify for SecuritySchemes {
             `X-Request-Id` response header.",
     ),
     paths(
-        token::token, introspect::introspect, system::jwks,
+        token::token, introspect::introspect, revoke::revoke, system::jwks,
         orgs::put, orgs::get, orgs::list,
         clients::create, clients::list, clients::delete,
         keys::list, keys::rotate, keys::remove,

@@ -10,8 +10,8 @@ use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
 use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
 use latchkey_memory::{
-    MemClientRegistry, MemCredentialStore, MemOtpStore, MemRateLimiter, MemSecurityTokenStore,
-    MemSigningKeyStore, MemTenantDirectory, MemTotpStore,
+    MemClientRegistry, MemCredentialStore, MemOtpStore, MemRateLimiter, MemRevokedTokens,
+    MemSecurityTokenStore, MemSigningKeyStore, MemTenantDirectory, MemTotpStore,
 };
 use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
 use latchkey_postgres::{PgConfig, PgDatabase};
@@ -20,8 +20,8 @@ use latchkey_tenancy::{
     CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory, TenantService,
 };
 use latchkey_token::{
-    AccessTokenVerifier, KeyService, SecurityTokenStore, SecurityTokens, ServiceTokenIssuer,
-    SigningKeyStore,
+    AccessTokenVerifier, KeyService, RevokedTokens, SecurityTokenStore, SecurityTokens,
+    ServiceTokenIssuer, SigningKeyStore,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +55,8 @@ pub struct Stores {
     pub credentials: Arc<dyn CredentialStore>,
     pub security_tokens: Arc<dyn SecurityTokenStore>,
     pub totp_secrets: Arc<dyn TotpStore>,
+    /// Access tokens revoked before their expiry (RFC 7009).
+    pub revoked_tokens: Arc<dyn RevokedTokens>,
     /// One-time codes, resend throttles and TOTP replay markers: Redis, or this process.
     pub otp_codes: Arc<dyn OtpStore>,
     /// Rate-limit state: Redis, or this process.
@@ -73,6 +75,7 @@ impl Stores {
             credentials: Arc::new(MemCredentialStore::default()),
             security_tokens: Arc::new(MemSecurityTokenStore::default()),
             totp_secrets: Arc::new(MemTotpStore::default()),
+            revoked_tokens: Arc::new(MemRevokedTokens::default()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             database: None,
@@ -92,6 +95,7 @@ impl Stores {
             credentials: Arc::new(db.credentials()),
             security_tokens: Arc::new(db.security_tokens()),
             totp_secrets: Arc::new(db.totp_secrets()),
+            revoked_tokens: Arc::new(db.revoked_tokens()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             database: Some(db),
@@ -197,7 +201,12 @@ impl AppState {
             config.audience.clone(),
             time::Duration::seconds(i64::from(config.access_token_ttl)),
         );
-        let verifier = AccessTokenVerifier::new(clients.clone(), codec.clone(), clock.clone());
+        let verifier = AccessTokenVerifier::new(
+            clients.clone(),
+            codec.clone(),
+            stores.revoked_tokens.clone(),
+            clock.clone(),
+        );
         let keys = KeyService::new(
             stores.signing_keys.clone(),
             Arc::new(EcKeyGenerator),

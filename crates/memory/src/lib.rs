@@ -17,7 +17,7 @@ pub use notify::MemNotifier;
 pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
-pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
+pub use token::{MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore};
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

@@ -22,7 +22,7 @@ mod totp;
 pub use credential::PgCredentialStore;
 pub use migrate::Migrated;
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
-pub use token::{PgSecurityTokenStore, PgSigningKeyStore};
+pub use token::{PgRevokedTokens, PgSecurityTokenStore, PgSigningKeyStore};
 pub use totp::PgTotpStore;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -219,6 +219,10 @@ impl PgDatabase {
 
     pub fn security_tokens(&self) -> PgSecurityTokenStore {
         PgSecurityTokenStore::new(self.clone())
+    }
+
+    pub fn revoked_tokens(&self) -> PgRevokedTokens {
+        PgRevokedTokens::new(self.clone())
     }
 
     pub fn totp_secrets(&self) -> PgTotpStore {

@@ -69,3 +69,10 @@ diesel::table! {
         pending_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    revoked_access_tokens (jti) {
+        jti -> Uuid,
+        expires_at -> Timestamptz,
+    }
+}

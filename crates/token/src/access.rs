@@ -1,9 +1,9 @@
 //! Access tokens: the client-credentials grant that issues them and the check every API call
 //! makes.
 
-use crate::{AccessTokenCodec, AuthError, GrantError};
-use latchkey_core::{Clock, SecureRandom};
-use latchkey_tenancy::{ClientId, ClientService, OrgAccess, Principal, ScopeSet};
+use crate::{AccessTokenCodec, AuthError, GrantError, RevokeError, RevokedTokens};
+use latchkey_core::{Clock, SecureRandom, StoreError, Timestamp};
+use latchkey_tenancy::{ClientError, ClientId, ClientService, OrgAccess, Principal, ScopeSet};
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -114,6 +114,7 @@ impl ServiceTokenIssuer {
 pub struct AccessTokenVerifier {
     clients: ClientService,
     codec: Arc<dyn AccessTokenCodec>,
+    revoked: Arc<dyn RevokedTokens>,
     clock: Arc<dyn Clock>,
 }
 
@@ -121,13 +122,41 @@ impl AccessTokenVerifier {
     pub fn new(
         clients: ClientService,
         codec: Arc<dyn AccessTokenCodec>,
+        revoked: Arc<dyn RevokedTokens>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             clients,
             codec,
+            revoked,
             clock,
         }
+    }
+
+    /// RFC 7009 for the access tokens this server signs: revokes `token` when it is live and
+    /// was issued to `client`, and answers its claims. `Ok(None)` when there is nothing to
+    /// revoke (malformed, badly signed, expired, already revoked: RFC 7009 §2.2 answers those
+    /// like a success); `NotIssuedToCaller` for a live token of another client.
+    pub async fn revoke(
+        &self,
+        client: &str,
+        token: &str,
+    ) -> Result<Option<AccessClaims>, RevokeError> {
+        let claims = match self.claims(token).await {
+            Ok(claims) => claims,
+            Err(AuthError::Unavailable(e)) => return Err(RevokeError::Unavailable(e)),
+            Err(_) => return Ok(None),
+        };
+        if claims.client_id != client {
+            return Err(RevokeError::NotIssuedToCaller);
+        }
+        let expires_at = Timestamp::from_unix_timestamp(claims.expires_at)
+            .map_err(|_| RevokeError::Unavailable(ClientError::Store(StoreError::NotFound)))?;
+        self.revoked
+            .revoke(claims.jwt_id, expires_at)
+            .await
+            .map_err(|e| RevokeError::Unavailable(ClientError::Store(e)))?;
+        Ok(Some(claims))
     }
 
     /// Checks signature, issuer, audience and expiry (the codec's part), then that the token's
@@ -157,9 +186,20 @@ impl AccessTokenVerifier {
             .map_err(AuthError::Unavailable)?;
         // A token outlives neither its client nor a client re-created under the same id.
         match client {
-            Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => Ok(claims),
-            _ => Err(AuthError::Revoked),
+            Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => {}
+            _ => return Err(AuthError::Revoked),
         }
+        // Nor its revocation (RFC 7009). The store's failure is the registry's kind of failure:
+        // verification could not reach storage.
+        let revoked = self
+            .revoked
+            .is_revoked(claims.jwt_id, self.clock.now())
+            .await
+            .map_err(|e| AuthError::Unavailable(ClientError::Store(e)))?;
+        if revoked {
+            return Err(AuthError::Revoked);
+        }
+        Ok(claims)
     }
 
     /// Fails with `Expired` when `expires_at` (Unix seconds) is not in the future.

@@ -110,6 +110,22 @@ impl AccessTokenCodec for FakeCodec {
     }
 }
 
+/// Revoked ids in a map.
+#[derive(Debug, Default)]
+struct FakeRevoked(Mutex<BTreeMap<Uuid, Timestamp>>);
+
+#[async_trait]
+impl RevokedTokens for FakeRevoked {
+    async fn revoke(&self, jti: Uuid, expires_at: Timestamp) -> Result<(), StoreError> {
+        self.0.lock().unwrap().insert(jti, expires_at);
+        Ok(())
+    }
+
+    async fn is_revoked(&self, jti: Uuid, now: Timestamp) -> Result<bool, StoreError> {
+        Ok(self.0.lock().unwrap().get(&jti).is_some_and(|e| *e > now))
+    }
+}
+
 struct Fixture {
     clients: Arc<FakeClients>,
     codec: Arc<FakeCodec>,
@@ -141,7 +157,12 @@ fn fixture() -> Fixture {
             AUDIENCE.to_owned(),
             TTL,
         ),
-        verifier: AccessTokenVerifier::new(service, codec.clone(), clock),
+        verifier: AccessTokenVerifier::new(
+            service,
+            codec.clone(),
+            Arc::new(FakeRevoked::default()),
+            clock,
+        ),
         clients,
         codec,
     }

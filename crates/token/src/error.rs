@@ -74,3 +74,13 @@ pub enum KeyError {
     #[error("key storage failed")]
     Store(#[source] StoreError),
 }
+
+/// Why a revocation request (RFC 7009) is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// The token is live but was issued to another client (RFC 7009 §2.1).
+    #[error("the token was not issued to this client")]
+    NotIssuedToCaller,
+    #[error("revocation could not reach storage")]
+    Unavailable(#[source] latchkey_tenancy::ClientError),
+}

@@ -12,9 +12,11 @@ mod ports;
 mod security;
 
 pub use access::{AccessClaims, AccessTokenVerifier, IssuedAccessToken, ServiceTokenIssuer};
-pub use error::{AuthError, GrantError, KeyError, TokenError, VerifyError};
+pub use error::{AuthError, GrantError, KeyError, RevokeError, TokenError, VerifyError};
 pub use keys::{KeyService, SigningAlgorithm, SigningKey};
-pub use ports::{AccessTokenCodec, KeyGenerator, SecurityTokenStore, SigningKeyStore};
+pub use ports::{
+    AccessTokenCodec, KeyGenerator, RevokedTokens, SecurityTokenStore, SigningKeyStore,
+};
 pub use security::{
     DEFAULT_MAGIC_LINK_TTL, IssuedToken, SecurityToken, SecurityTokens, TokenPurpose, TokenString,
 };

@@ -2,7 +2,7 @@
 
 use crate::{AccessClaims, SecurityToken, SigningAlgorithm, SigningKey, TokenPurpose, VerifyError};
 use async_trait::async_trait;
-use latchkey_core::{BoxError, OrgId, StoreError};
+use latchkey_core::{BoxError, OrgId, StoreError, Timestamp};
 use uuid::Uuid;
 
 /// Where security tokens live (per tenant). Only hashes of their secrets are stored.
@@ -26,6 +26,18 @@ pub trait SecurityTokenStore: Send + Sync + std::fmt::Debug {
         subject: &str,
         purposes: &[TokenPurpose],
     ) -> Result<u64, StoreError>;
+}
+
+/// Access tokens revoked before their expiry (RFC 7009), by `jti`. Durable and shared by every
+/// server instance (PostgreSQL), like the clients whose deletion also retires tokens.
+#[async_trait]
+pub trait RevokedTokens: Send + Sync + std::fmt::Debug {
+    /// Remembers `jti` as revoked until `expires_at` (the token's own expiry). Revoking a `jti`
+    /// twice is fine (the later expiry is kept).
+    async fn revoke(&self, jti: Uuid, expires_at: Timestamp) -> Result<(), StoreError>;
+
+    /// Whether `jti` was revoked and its `expires_at` is after `now`.
+    async fn is_revoked(&self, jti: Uuid, now: Timestamp) -> Result<bool, StoreError>;
 }
 
 /// Where the JWT signing keys live.

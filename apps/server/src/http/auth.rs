@@ -90,6 +90,15 @@ impl AuthCache {
             .clear();
     }
 
+    /// Forgets one token (after it is revoked).
+    pub fn forget_token(&self, token: &str) {
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        self.entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
+    }
+
     /// Forgets every token of `subject` (after its client is deleted).
     pub fn forget_subject(&self, subject: &str) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);

@@ -49,6 +49,15 @@ impl OAuthError {
         }
     }
 
+    /// RFC 6749 §5.2 `unauthorized_client` (400): the client may not do this with this token.
+    pub fn unauthorized_client(description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error: "unauthorized_client",
+            description: description.into(),
+        }
+    }
+
     /// A backing service failed (RFC 6749 §4.1.2.1's `temporarily_unavailable`), 503.
     pub fn temporarily_unavailable() -> Self {
         Self {

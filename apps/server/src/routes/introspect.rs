@@ -2,7 +2,7 @@
 
 use crate::http::auth::verified;
 use crate::http::oauth::{OAuthError, OAuthErrorBody};
-use crate::routes::token::{client_credentials, read_form};
+use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_token::AuthError;
@@ -86,23 +86,7 @@ pub async fn introspect(
     payload: web::Payload,
 ) -> Result<HttpResponse, OAuthError> {
     let form = read_form(&req, payload).await?;
-    let mut authenticated = false;
-    for (id, secret) in client_credentials(&req, &form)? {
-        match state.clients.authenticate(&id, secret.as_bytes()).await {
-            Ok(Some(_)) => {
-                authenticated = true;
-                break;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "client lookup failed");
-                return Err(OAuthError::temporarily_unavailable());
-            }
-        }
-    }
-    if !authenticated {
-        return Err(OAuthError::invalid_client("client authentication failed"));
-    }
+    authenticate_client(&state, &req, &form).await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())

@@ -8,6 +8,7 @@ pub mod introspect;
 pub mod keys;
 pub mod magiclinks;
 pub mod orgs;
+pub mod revoke;
 pub mod second_factor;
 pub mod system;
 pub mod token;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
     introspect::configure(cfg);
+    revoke::configure(cfg);
     credentials::configure(cfg);
     second_factor::configure(cfg);
     flows::configure(cfg);

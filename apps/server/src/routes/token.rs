@@ -100,6 +100,26 @@ pub async fn token(
         }))
 }
 
+/// Authenticates the calling client of `/introspect` and `/revoke` as `/token` does: HTTP Basic
+/// or `client_secret_post`; `invalid_client` (401) otherwise.
+pub(crate) async fn authenticate_client(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+) -> Result<latchkey_tenancy::ApiClient, OAuthError> {
+    for (id, secret) in client_credentials(req, form)? {
+        match state.clients.authenticate(&id, secret.as_bytes()).await {
+            Ok(Some(client)) => return Ok(client),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "client lookup failed");
+                return Err(OAuthError::temporarily_unavailable());
+            }
+        }
+    }
+    Err(OAuthError::invalid_client("client authentication failed"))
+}
+
 /// Reads an `application/x-www-form-urlencoded` body; a repeated parameter is an error
 /// (RFC 6749 §3.2).
 pub(crate) async fn read_form(
@@ -137,7 +157,7 @@ pub(crate) async fn read_form(
 ///
 /// RFC 6749 §2.3.1 has clients form-urlencode id and secret inside HTTP Basic, but many (curl's
 /// `-u`, most HTTP libraries) do not: when decoding changes them, the raw pair is the second try.
-pub(crate) fn client_credentials(
+fn client_credentials(
     req: &HttpRequest,
     form: &HashMap<String, String>,
 ) -> Result<Vec<(String, String)>, OAuthError> {

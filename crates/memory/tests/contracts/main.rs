@@ -52,3 +52,8 @@ async fn mem_otp_store_honours_the_otp_store_contract() {
 async fn mem_totp_store_honours_the_totp_store_contract() {
     contracts::totp_store::run(|| async { latchkey_memory::MemTotpStore::default() }).await;
 }
+
+#[tokio::test]
+async fn mem_revoked_tokens_honours_the_revoked_tokens_contract() {
+    contracts::revoked_tokens::run(|| async { latchkey_memory::MemRevokedTokens::default() }).await;
+}

@@ -79,3 +79,9 @@ async fn pg_totp_store_honours_the_totp_store_contract() {
     let scratch = Scratch::default();
     contracts::totp_store::run(|| async { scratch.database().await.totp_secrets() }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_revoked_tokens_honours_the_revoked_tokens_contract() {
+    let scratch = Scratch::default();
+    contracts::revoked_tokens::run(|| async { scratch.database().await.revoked_tokens() }).await;
+}

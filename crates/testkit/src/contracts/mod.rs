@@ -20,6 +20,7 @@ pub mod client_registry;
 pub mod credential_store;
 pub mod otp_store;
 pub mod rate_limiter;
+pub mod revoked_tokens;
 pub mod security_token_store;
 pub mod signing_key_store;
 pub mod tenant_directory;

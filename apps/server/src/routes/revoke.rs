@@ -1,0 +1,76 @@
+//! `POST /revoke`: token revocation (RFC 7009) for the access tokens Latchkey signs.
+
+use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::routes::token::{authenticate_client, read_form};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_token::RevokeError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/revoke")
+            .route(web::post().to(revoke))
+            .default_service(web::to(|| async {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header(("Allow", "POST"))
+                    .json(OAuthErrorBody {
+                        error: "invalid_request".into(),
+                        error_description: "the revocation endpoint accepts POST only".into(),
+                    })
+            })),
+    );
+}
+
+/// The form of a revocation request.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documents the form for OpenAPI; the handler parses it by hand"
+)]
+pub struct RevocationForm {
+    /// The access token to revoke.
+    token: String,
+    /// `access_token`; ignored otherwise (RFC 7009 §2.1: the server searches all it supports).
+    token_type_hint: Option<String>,
+}
+
+/// Revokes an access token the calling client obtained (RFC 7009): from then on it is refused
+/// (401 `auth.revoked_token`) and introspects as inactive. An invalid, expired or already
+/// revoked token answers 200 all the same (RFC 7009 §2.2).
+#[utoipa::path(post, operation_id = "oauth_revoke", path = "/revoke", tag = "OAuth",
+    request_body(content = RevocationForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, description = "`invalid_request` (no `token`, not a form), or `unauthorized_client` (a live token of another client)", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
+    security(("clientBasic" = [])))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, OAuthError> {
+    let form = read_form(&req, payload).await?;
+    let client = authenticate_client(&state, &req, &form).await?;
+    let token = form
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    match state.verifier.revoke(client.id.as_str(), token).await {
+        Ok(_) => {}
+        Err(RevokeError::NotIssuedToCaller) => {
+            return Err(OAuthError::unauthorized_client(
+                "the token was not issued to this client",
+            ));
+        }
+        Err(RevokeError::Unavailable(e)) => {
+            tracing::error!(error = %e, "revocation: storage failed");
+            return Err(OAuthError::temporarily_unavailable());
+        }
+    }
+    // This instance stops trusting its cached verification at once; others within 30 s.
+    state.auth_cache.forget_token(token);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .finish())
+}
