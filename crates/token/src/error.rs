@@ -41,7 +41,8 @@ pub enum AuthError {
     Invalid(#[from] VerifyError),
     #[error("the bearer token has expired")]
     Expired,
-    #[error("the bearer token's client no longer exists")]
+    /// Revoked (RFC 7009), or its client was deleted or re-created.
+    #[error("the bearer token was revoked, or its client no longer exists")]
     Revoked,
     #[error("token verification could not reach storage")]
     Unavailable(#[source] latchkey_tenancy::ClientError),
