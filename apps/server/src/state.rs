@@ -180,7 +180,6 @@ impl AppState {
         );
         let second_factors = SecondFactors::new(
             credentials.clone(),
-            tenants.clone(),
             SecondFactorPorts {
                 codes: stores.otp_codes.clone(),
                 totp: stores.totp_secrets.clone(),

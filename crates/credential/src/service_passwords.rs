@@ -2,9 +2,9 @@
 //! knowing the old one, and issue a reset token. The flows crate adds delivery and rate limits.
 
 use super::{CredentialService, missing_as_not_found};
-use crate::{Credential, CredentialError, Password, PasswordHash};
+use crate::{Credential, CredentialError, Password, PasswordHash, Username};
 use latchkey_core::OrgId;
-use latchkey_tenancy::{Principal, Scope};
+use latchkey_tenancy::{Principal, Scope, Tenant};
 use latchkey_token::{IssuedToken, TokenPurpose};
 
 /// What a dummy verification hashes: never a customer's password, and well within the policy.
@@ -101,17 +101,20 @@ impl CredentialService {
             .await?)
     }
 
-    /// The live credential for an operation that needs `scope` (second factors, devices):
-    /// `Denied`, tenant errors, `InvalidUsername` or `NotFound` otherwise.
+    /// The tenant (for its display name) and the live credential, for an operation that needs
+    /// `scope` (second factors, devices): `Denied`, tenant errors, `InvalidUsername` or `NotFound`
+    /// otherwise. One check of each, in the order every credential endpoint uses.
     pub async fn live_for(
         &self,
         caller: &Principal,
         scope: Scope,
         org: &OrgId,
         username: &str,
-    ) -> Result<Credential, CredentialError> {
-        let username = self.enter(caller, scope, org, username).await?;
-        self.live(org, &username).await
+    ) -> Result<(Tenant, Credential), CredentialError> {
+        caller.require_on(scope, org)?;
+        let tenant = self.tenants.require_enabled(org).await?;
+        let username = Username::parse(username)?;
+        Ok((tenant, self.live(org, &username).await?))
     }
 
     /// Makes a token issued by this service unusable (a reset whose message was not delivered).

@@ -13,7 +13,7 @@ use latchkey_otp::{
     SecretCipher, TotpSecret, TotpStore, code_at, code_hash, generate_code, matching_step,
     otpauth_uri, seconds_left, step_of,
 };
-use latchkey_tenancy::{Principal, Scope, Tenant, TenantService};
+use latchkey_tenancy::{Principal, Scope, Tenant};
 use std::sync::Arc;
 use time::Duration;
 
@@ -51,7 +51,6 @@ pub struct Passcode {
 #[derive(Debug, Clone)]
 pub struct SecondFactors {
     credentials: CredentialService,
-    tenants: TenantService,
     codes: Arc<dyn OtpStore>,
     totp: Arc<dyn TotpStore>,
     cipher: Arc<dyn SecretCipher>,
@@ -76,14 +75,9 @@ pub struct SecondFactorPorts {
 }
 
 impl SecondFactors {
-    pub fn new(
-        credentials: CredentialService,
-        tenants: TenantService,
-        ports: SecondFactorPorts,
-    ) -> Self {
+    pub fn new(credentials: CredentialService, ports: SecondFactorPorts) -> Self {
         Self {
             credentials,
-            tenants,
             codes: ports.codes,
             totp: ports.totp,
             cipher: ports.cipher,
@@ -296,19 +290,10 @@ impl SecondFactors {
         org: &OrgId,
         username: &str,
     ) -> Result<(Tenant, Credential), FlowError> {
-        caller
-            .require_on(scope, org)
-            .map_err(CredentialError::from)?;
-        let tenant = self
-            .tenants
-            .require_enabled(org)
-            .await
-            .map_err(CredentialError::from)?;
-        let credential = self
+        Ok(self
             .credentials
             .live_for(caller, scope, org, username)
-            .await?;
-        Ok((tenant, credential))
+            .await?)
     }
 
     /// The credential's TOTP secrets, decrypted: the active one first, then the pending one;

@@ -12,7 +12,7 @@ use latchkey_memory::{
 };
 use latchkey_notify::{Channel, NotifyError};
 use latchkey_otp::{SealedSecret, TotpEnrollment};
-use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName};
+use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName, TenantService};
 use latchkey_testkit::{FixedClock, SeededRandom};
 use latchkey_token::SecurityTokens;
 use time::macros::datetime;
@@ -111,7 +111,6 @@ async fn fixture_with(notifier: Option<Arc<dyn Notifier>>) -> Fixture {
     let totp = Arc::new(MemTotpStore::default());
     let factors = SecondFactors::new(
         credentials.clone(),
-        tenants,
         SecondFactorPorts {
             codes: Arc::new(MemOtpStore::new(clock.clone())),
             totp: totp.clone(),
