@@ -1,7 +1,7 @@
 //! `POST /introspect`: token introspection (RFC 7662) for the access tokens Latchkey signs.
 
 use crate::http::auth::verified;
-use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,18 +9,7 @@ use latchkey_token::AuthError;
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/introspect")
-            .route(web::post().to(introspect))
-            .default_service(web::to(|| async {
-                HttpResponse::MethodNotAllowed()
-                    .insert_header(("Allow", "POST"))
-                    .json(OAuthErrorBody {
-                        error: "invalid_request".into(),
-                        error_description: "the introspection endpoint accepts POST only".into(),
-                    })
-            })),
-    );
+    cfg.service(post_only("/introspect", "introspection").route(web::post().to(introspect)));
 }
 
 /// What introspection says about a token (RFC 7662 §2.2). An inactive token (unknown, badly

@@ -1,24 +1,13 @@
 //! `POST /revoke`: token revocation (RFC 7009) for the access tokens Latchkey signs.
 
-use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_token::RevokeError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/revoke")
-            .route(web::post().to(revoke))
-            .default_service(web::to(|| async {
-                HttpResponse::MethodNotAllowed()
-                    .insert_header(("Allow", "POST"))
-                    .json(OAuthErrorBody {
-                        error: "invalid_request".into(),
-                        error_description: "the revocation endpoint accepts POST only".into(),
-                    })
-            })),
-    );
+    cfg.service(post_only("/revoke", "revocation").route(web::post().to(revoke)));
 }
 
 /// The form of a revocation request.

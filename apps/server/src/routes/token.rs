@@ -1,7 +1,7 @@
 //! `POST /token`: the OAuth 2.0 token endpoint (client-credentials grant, RFC 6749 §4.4).
 
 use crate::http::body;
-use crate::http::oauth::{OAuthError, OAuthErrorBody};
+use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::state::AppState;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,18 +11,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/token")
-            .route(web::post().to(token))
-            .default_service(web::to(|| async {
-                HttpResponse::MethodNotAllowed()
-                    .insert_header(("Allow", "POST"))
-                    .json(OAuthErrorBody {
-                        error: "invalid_request".into(),
-                        error_description: "the token endpoint accepts POST only".into(),
-                    })
-            })),
-    );
+    cfg.service(post_only("/token", "token").route(web::post().to(token)));
 }
 
 /// A successful token response (RFC 6749 §5.1).
