@@ -104,6 +104,20 @@ pub enum ClientAction {
         /// Org ids, comma-separated or repeated, or `*` for all.
         #[arg(long = "org", value_delimiter = ',', required = true)]
         orgs: Vec<String>,
+        /// Grants, comma-separated or repeated (default: `client_credentials`); any other
+        /// (`authorization_code`, `refresh_token`, `ciba`, `implicit`) makes a login client of
+        /// exactly one org.
+        #[arg(long = "grant", value_delimiter = ',')]
+        grants: Vec<String>,
+        /// Redirect URIs of a login client, comma-separated or repeated.
+        #[arg(long = "redirect-uri", value_delimiter = ',')]
+        redirect_uris: Vec<String>,
+        /// A public client: no secret, PKCE with S256 required.
+        #[arg(long)]
+        public: bool,
+        /// The ID tokens' algorithm: RS256 (default) or ES256.
+        #[arg(long)]
+        id_token_alg: Option<String>,
     },
     /// Lists clients.
     List,
@@ -178,12 +192,27 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
                 // A client can only grant scopes its creator holds: ask for those too.
                 let mut scope = "clients:admin".to_owned();
                 let (method, path, body) = match action {
-                    ClientAction::Create { name, scopes, orgs } => {
+                    ClientAction::Create {
+                        name,
+                        scopes,
+                        orgs,
+                        grants,
+                        redirect_uris,
+                        public,
+                        id_token_alg,
+                    } => {
                         for s in &scopes {
                             scope.push(' ');
                             scope.push_str(s);
                         }
-                        let body = json!({"name": name, "scopes": scopes, "orgs": orgs});
+                        let mut body = json!({"name": name, "scopes": scopes, "orgs": orgs,
+                            "redirect_uris": redirect_uris, "public": public});
+                        if !grants.is_empty() {
+                            body["grant_types"] = json!(grants);
+                        }
+                        if let Some(alg) = id_token_alg {
+                            body["id_token_signed_response_alg"] = json!(alg);
+                        }
                         ("POST", "/v1/clients".to_owned(), Some(body))
                     }
                     ClientAction::List => ("GET", "/v1/clients".to_owned(), None),

@@ -4,6 +4,7 @@
 use crate::{Credential, Password, PasswordHash, Username};
 use async_trait::async_trait;
 use latchkey_core::{BoxError, OrgId, StoreError};
+use uuid::Uuid;
 
 /// Where credentials live, per tenant. A credential is *live* until it is soft-deleted
 /// (`deleted_at` set); at most one live credential per username and org.
@@ -15,6 +16,10 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
         org: &OrgId,
         username: &Username,
     ) -> Result<Option<Credential>, StoreError>;
+
+    /// The live credential of `org` with that id; `Ok(None)` when there is none (never, or no
+    /// longer, live).
+    async fn find_by_id(&self, org: &OrgId, id: Uuid) -> Result<Option<Credential>, StoreError>;
 
     /// Adds a credential. MUST fail with `StoreError::Conflict` when `org` already has a live
     /// credential with that username (deleted ones do not count).

@@ -8,7 +8,7 @@ use crate::{
     PasswordHasher, Username,
 };
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError};
-use latchkey_tenancy::{Principal, Scope, TenantService};
+use latchkey_tenancy::{AccessDenied, Principal, Scope, ScopeSet, TenantService};
 use latchkey_token::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
 use std::sync::{Arc, OnceLock};
 
@@ -292,6 +292,7 @@ impl CredentialService {
     ) -> Result<IssuedToken, CredentialError> {
         let username = self.enter(caller, Scope::Tokens, org, username).await?;
         let credential = self.live(org, &username).await?;
+        caller.require_credential(credential.id)?;
         if !credential.enabled {
             return Err(CredentialError::Disabled);
         }
@@ -340,7 +341,13 @@ impl CredentialService {
         org: &OrgId,
         username: &str,
     ) -> Result<Username, CredentialError> {
-        self.enter_tenant(caller, scope, org).await?;
+        // A customer's token may enter a credential operation (its credential is checked once
+        // found) but only with a scope customers may hold.
+        if caller.credential.is_some() && !ScopeSet::CUSTOMER.contains(scope) {
+            return Err(AccessDenied::MissingScope(scope).into());
+        }
+        caller.require_on(scope, org)?;
+        self.tenants.require_enabled(org).await?;
         Ok(Username::parse(username)?)
     }
 
@@ -350,7 +357,7 @@ impl CredentialService {
         scope: Scope,
         org: &OrgId,
     ) -> Result<(), CredentialError> {
-        caller.require_on(scope, org)?;
+        caller.require_tenant_wide(scope, org)?;
         self.tenants.require_enabled(org).await?;
         Ok(())
     }
@@ -407,6 +414,9 @@ fn token_lookup(e: latchkey_token::TokenError) -> CredentialError {
         _ => CredentialError::TokenNotFound,
     }
 }
+
+#[path = "service_login.rs"]
+mod login;
 
 #[path = "service_passwords.rs"]
 mod passwords;

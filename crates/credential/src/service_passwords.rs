@@ -114,7 +114,9 @@ impl CredentialService {
         caller.require_on(scope, org)?;
         let tenant = self.tenants.require_enabled(org).await?;
         let username = Username::parse(username)?;
-        Ok((tenant, self.live(org, &username).await?))
+        let credential = self.live(org, &username).await?;
+        caller.require_credential(credential.id)?;
+        Ok((tenant, credential))
     }
 
     /// Makes a token issued by this service unusable (a reset whose message was not delivered).
@@ -129,7 +131,7 @@ impl CredentialService {
 
     /// A hash of a fixed password, made once with the real hasher (so verifying against it costs
     /// what verifying a customer's hash costs).
-    async fn dummy_hash(&self) -> Result<PasswordHash, CredentialError> {
+    pub(super) async fn dummy_hash(&self) -> Result<PasswordHash, CredentialError> {
         if let Some(hash) = self.dummy.get() {
             return Ok(hash.clone());
         }

@@ -90,6 +90,7 @@ fn caller(orgs: &[&str]) -> Principal {
         subject: "crm".to_owned(),
         scopes,
         orgs: OrgAccess::parse(orgs).unwrap(),
+        credential: None,
     }
 }
 

@@ -6,12 +6,19 @@
 
 mod contact;
 mod error;
+mod grants;
 mod link;
+mod login;
 mod second_factor;
 mod service;
 
 pub use contact::{Contact, ContactError, choose, contacts};
 pub use error::{FlowError, LimitScope};
+pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};
 pub use link::{MAGIC_LINK_PATH, SET_PASSWORD_PATH, token_link};
+pub use login::{
+    Agent, Completion, ContactChoice, Factor, LOGIN_TTL, LoginError, LoginPorts, LoginService,
+    LoginTx, NewSession, Stage, Started, Step,
+};
 pub use second_factor::{CodeRefusal, Passcode, SecondFactorPorts, SecondFactors};
 pub use service::{ChangePassword, CreateUsername, FlowLimits, FlowService, Notice, ResetPassword};

@@ -296,6 +296,20 @@ impl SecondFactors {
             .await?)
     }
 
+    /// Whether the credential has an active TOTP secret (an authenticator that proved itself).
+    pub async fn totp_enrolled(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+    ) -> Result<bool, FlowError> {
+        Ok(self
+            .totp
+            .get(org, credential.id)
+            .await
+            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
+            .is_some_and(|e| e.active.is_some()))
+    }
+
     /// The credential's TOTP secrets, decrypted: the active one first, then the pending one;
     /// `TotpNotEnrolled` when it has neither.
     async fn enrollment(

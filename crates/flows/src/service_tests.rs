@@ -87,6 +87,7 @@ fn admin() -> Principal {
             .into_iter()
             .collect::<ScopeSet>(),
         orgs: OrgAccess::parse(&["*"]).unwrap(),
+        credential: None,
     }
 }
 

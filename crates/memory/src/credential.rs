@@ -4,6 +4,7 @@ use latchkey_core::{OrgId, StoreError};
 use latchkey_credential::{Credential, CredentialStore, Username};
 use std::collections::HashMap;
 use std::sync::RwLock;
+use uuid::Uuid;
 
 /// One tenant's credentials: the live ones by username, and the soft-deleted ones kept aside.
 #[derive(Debug, Default)]
@@ -46,6 +47,13 @@ impl CredentialStore for MemCredentialStore {
         Ok(read(&self.tenants)
             .get(org)
             .and_then(|t| t.live.get(username))
+            .cloned())
+    }
+
+    async fn find_by_id(&self, org: &OrgId, id: Uuid) -> Result<Option<Credential>, StoreError> {
+        Ok(read(&self.tenants)
+            .get(org)
+            .and_then(|t| t.live.values().find(|c| c.id == id))
             .cloned())
     }
 

@@ -5,14 +5,18 @@
 //! Locks are `std` locks held only for the few instructions of each operation, never across an
 //! `.await`.
 
+mod authn;
 mod credential;
+mod device;
 mod notify;
 mod otp;
 mod rate;
 mod tenancy;
 mod token;
 
+pub use authn::MemEphemeralStore;
 pub use credential::MemCredentialStore;
+pub use device::MemDeviceStore;
 pub use notify::MemNotifier;
 pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;

@@ -138,6 +138,25 @@ impl CredentialStore for PgCredentialStore {
             .await
     }
 
+    async fn find_by_id(&self, org: &OrgId, id: Uuid) -> Result<Option<Credential>, StoreError> {
+        self.db
+            .in_tenant(org, move |conn| {
+                async move {
+                    credentials::table
+                        .filter(credentials::id.eq(id))
+                        .filter(credentials::deleted_at.is_null())
+                        .select(CredentialRow::as_select())
+                        .first(conn)
+                        .await
+                        .optional()?
+                        .map(CredentialRow::into_domain)
+                        .transpose()
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
     async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
         let row = &CredentialRow::from_domain(&credential);
         self.db

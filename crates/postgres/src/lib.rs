@@ -12,6 +12,7 @@
 //! database is back (broken connections are dropped, new ones are made on demand).
 
 mod credential;
+mod device;
 mod migrate;
 mod schema;
 mod tenancy;
@@ -20,6 +21,7 @@ mod token;
 mod totp;
 
 pub use credential::PgCredentialStore;
+pub use device::PgDeviceStore;
 pub use migrate::Migrated;
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
 pub use token::{PgRevokedTokens, PgSecurityTokenStore, PgSigningKeyStore};
@@ -223,6 +225,10 @@ impl PgDatabase {
 
     pub fn revoked_tokens(&self) -> PgRevokedTokens {
         PgRevokedTokens::new(self.clone())
+    }
+
+    pub fn devices(&self) -> PgDeviceStore {
+        PgDeviceStore::new(self.clone())
     }
 
     pub fn totp_secrets(&self) -> PgTotpStore {

@@ -20,6 +20,10 @@ diesel::table! {
         all_orgs -> Bool,
         orgs -> Array<Text>,
         created_at -> Timestamptz,
+        grants -> Array<Text>,
+        public -> Bool,
+        redirect_uris -> Array<Text>,
+        id_token_alg -> Text,
     }
 }
 
@@ -74,5 +78,31 @@ diesel::table! {
     revoked_access_tokens (jti) {
         jti -> Uuid,
         expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Uuid,
+        credential_id -> Uuid,
+        user_agent -> Text,
+        alias -> Text,
+        secret_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        device_id -> Uuid,
+        client_id -> Text,
+        secret_hash -> Bytea,
+        scope -> Text,
+        auth_time -> BigInt,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }

@@ -10,8 +10,8 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
 use latchkey_tenancy::{
-    ApiClient, ClientId, ClientName, ClientRegistry, OrgAccess, Scope, ScopeSet, Tenant,
-    TenantDirectory, TenantName,
+    ApiClient, ClientId, ClientName, ClientRegistry, Grant, GrantSet, IdTokenAlg, LoginSettings,
+    OrgAccess, RedirectUri, Scope, ScopeSet, Tenant, TenantDirectory, TenantName,
 };
 use scoped_futures::ScopedFutureExt;
 
@@ -138,6 +138,10 @@ struct ClientRow {
     all_orgs: bool,
     orgs: Vec<String>,
     created_at: Timestamp,
+    grants: Vec<String>,
+    public: bool,
+    redirect_uris: Vec<String>,
+    id_token_alg: String,
 }
 
 impl ClientRow {
@@ -159,6 +163,20 @@ impl ClientRow {
             all_orgs,
             orgs,
             created_at: client.created_at,
+            grants: client
+                .grants
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            public: client.login.public,
+            redirect_uris: client
+                .login
+                .redirect_uris
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            id_token_alg: client.login.id_token_alg.as_str().to_owned(),
         }
     }
 
@@ -185,6 +203,23 @@ impl ClientRow {
             scopes,
             orgs,
             created_at: self.created_at,
+            grants: self
+                .grants
+                .iter()
+                .map(|g| Grant::parse(g))
+                .collect::<Result<GrantSet, _>>()
+                .map_err(|_| corrupt("client grant"))?,
+            login: LoginSettings {
+                public: self.public,
+                redirect_uris: self
+                    .redirect_uris
+                    .iter()
+                    .map(|r| RedirectUri::parse(r))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| corrupt("client redirect URI"))?,
+                id_token_alg: IdTokenAlg::parse(&self.id_token_alg)
+                    .map_err(|_| corrupt("client ID token algorithm"))?,
+            },
         })
     }
 }

@@ -8,9 +8,11 @@
 //! Cluster. Every operation has a deadline; a failure or a timeout is `StoreError::Unavailable`
 //! (503), never a hang. The connection is multiplexed and reconnects by itself.
 
+mod ephemeral;
 mod otp;
 mod rate;
 
+pub use ephemeral::RedisEphemeralStore;
 pub use otp::RedisOtpStore;
 pub use rate::RedisRateLimiter;
 
@@ -93,6 +95,10 @@ impl RedisDatabase {
                 .map(drop)
         })
         .await
+    }
+
+    pub fn ephemeral_store(&self) -> RedisEphemeralStore {
+        RedisEphemeralStore::new(self.clone())
     }
 
     pub fn otp_store(&self) -> RedisOtpStore {

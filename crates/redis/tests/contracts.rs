@@ -47,6 +47,11 @@ async fn redis_otp_store_honours_the_otp_store_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_ephemeral_store_honours_the_ephemeral_store_contract() {
+    contracts::ephemeral_store::run(|| async { fresh().await.ephemeral_store() }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_rate_limiter_honours_the_rate_limiter_contract() {
     contracts::rate_limiter::run(|| async { fresh().await.rate_limiter() }).await;
 }

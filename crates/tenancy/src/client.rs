@@ -70,6 +70,8 @@ pub struct ApiClient {
     pub scopes: ScopeSet,
     pub orgs: OrgAccess,
     pub created_at: Timestamp,
+    pub grants: GrantSet,
+    pub login: LoginSettings,
 }
 
 /// What a caller asks for when registering a client.
@@ -78,4 +80,193 @@ pub struct NewClient {
     pub name: ClientName,
     pub scopes: ScopeSet,
     pub orgs: OrgAccess,
+    pub grants: GrantSet,
+    pub login: LoginSettings,
+}
+
+/// An OAuth 2.0 grant a client may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grant {
+    /// Service tokens for the Credentials API (RFC 6749 §4.4).
+    ClientCredentials,
+    /// Customers sign in through `/authorize` (RFC 6749 §4.1, with PKCE).
+    AuthorizationCode,
+    /// Refresh tokens bound to the customer's device session (RFC 6749 §6).
+    RefreshToken,
+    /// Client-initiated backchannel authentication, poll mode (OpenID CIBA Core).
+    Ciba,
+    /// `response_type=token` (RFC 6749 §4.2): only for clients explicitly allowed it.
+    Implicit,
+}
+
+impl Grant {
+    pub const ALL: [Grant; 5] = [
+        Grant::ClientCredentials,
+        Grant::AuthorizationCode,
+        Grant::RefreshToken,
+        Grant::Ciba,
+        Grant::Implicit,
+    ];
+
+    /// The name of the grant in client registrations (the `grant_type` of `/token`, except
+    /// CIBA's URN and `implicit`, which has none).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::ClientCredentials => "client_credentials",
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::RefreshToken => "refresh_token",
+            Grant::Ciba => "urn:openid:params:grant-type:ciba",
+            Grant::Implicit => "implicit",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
+        Self::ALL
+            .into_iter()
+            .find(|g| g.as_str() == raw || (raw == "ciba" && *g == Grant::Ciba))
+            .ok_or_else(|| crate::ClientError::UnknownGrant(raw.to_owned()))
+    }
+
+    /// Whether the grant signs customers in (so the client belongs to one org).
+    pub fn is_login(self) -> bool {
+        !matches!(self, Grant::ClientCredentials)
+    }
+}
+
+/// The grants of a client, in canonical order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GrantSet(std::collections::BTreeSet<Grant>);
+
+impl GrantSet {
+    pub fn contains(&self, grant: Grant) -> bool {
+        self.0.contains(&grant)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Grant> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.iter().map(Grant::as_str).collect()
+    }
+
+    /// Whether any grant signs customers in.
+    pub fn any_login(&self) -> bool {
+        self.iter().any(Grant::is_login)
+    }
+}
+
+impl FromIterator<Grant> for GrantSet {
+    fn from_iter<I: IntoIterator<Item = Grant>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+/// A registered redirect URI (RFC 6749 §3.1.2, RFC 9700 §2.1): absolute, without a fragment;
+/// `https`, or `http` on a loopback host (RFC 8252 §7.3), or a private-use scheme with a dot
+/// for native apps (`com.example.app:/callback`, RFC 8252 §7.1). Compared exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri(String);
+
+impl RedirectUri {
+    pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
+        let bad = || crate::ClientError::InvalidRedirectUri(raw.to_owned());
+        if raw.len() > 2000 || raw.contains('#') || raw.chars().any(char::is_whitespace) {
+            return Err(bad());
+        }
+        let (scheme, rest) = raw.split_once(':').ok_or_else(bad)?;
+        let scheme_ok = scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            && scheme
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic());
+        if !scheme_ok {
+            return Err(bad());
+        }
+        let authority = rest.strip_prefix("//").map(|r| {
+            let end = r.find(['/', '?']).unwrap_or(r.len());
+            &r[..end]
+        });
+        let host = authority.map(|a| {
+            let hostport = a.rsplit_once('@').map_or(a, |(_, h)| h);
+            if let Some(v6) = hostport.strip_prefix('[') {
+                v6.split_once(']').map_or(v6, |(h, _)| h)
+            } else {
+                hostport.split_once(':').map_or(hostport, |(h, _)| h)
+            }
+        });
+        let ok = match scheme.to_ascii_lowercase().as_str() {
+            "https" => {
+                host.is_some_and(|h| !h.is_empty()) && !authority.is_some_and(|a| a.contains('@'))
+            }
+            "http" => matches!(host, Some("localhost" | "127.0.0.1" | "::1")),
+            "javascript" | "data" | "file" | "vbscript" => false,
+            private => private.contains('.') && !rest.is_empty(),
+        };
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(bad())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The JWS algorithm of a client's ID tokens (`id_token_signed_response_alg`, OpenID Connect
+/// Registration §2: RS256 unless the client asks for another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdTokenAlg {
+    #[default]
+    Rs256,
+    Es256,
+}
+
+impl IdTokenAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenAlg::Rs256 => "RS256",
+            IdTokenAlg::Es256 => "ES256",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
+        match raw {
+            "RS256" => Ok(IdTokenAlg::Rs256),
+            "ES256" => Ok(IdTokenAlg::Es256),
+            other => Err(crate::ClientError::UnknownIdTokenAlg(other.to_owned())),
+        }
+    }
+}
+
+/// How a client signs customers in: nothing for a plain service client.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoginSettings {
+    /// A public client (a browser or mobile app) has no secret and must use PKCE with S256.
+    pub public: bool,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub id_token_alg: IdTokenAlg,
+}
+
+impl ApiClient {
+    /// The one org of a login client (its customers' org); `None` for a client of several orgs.
+    pub fn login_org(&self) -> Option<&latchkey_core::OrgId> {
+        match &self.orgs {
+            OrgAccess::Only(orgs) if orgs.len() == 1 => orgs.iter().next(),
+            _ => None,
+        }
+    }
+
+    /// Whether `uri` is exactly one of the client's redirect URIs.
+    pub fn has_redirect_uri(&self, uri: &str) -> bool {
+        self.login.redirect_uris.iter().any(|r| r.as_str() == uri)
+    }
 }

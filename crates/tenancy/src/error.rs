@@ -14,6 +14,10 @@ pub enum AccessDenied {
     Escalation,
     #[error("the operation affects every tenant: the token must cover all orgs")]
     AllOrgsRequired,
+    #[error("a customer's token acts on its own credential only, not on the whole tenant")]
+    CustomerToken,
+    #[error("a customer's token acts on its own credential only")]
+    OtherCredential,
 }
 
 /// Errors about tenants.
@@ -44,6 +48,24 @@ pub enum ClientError {
     UnknownOrg(OrgId),
     #[error("no client with that id")]
     NotFound,
+    #[error("unknown grant '{0}'")]
+    UnknownGrant(String),
+    #[error("a client needs at least one grant")]
+    NoGrants,
+    #[error(
+        "'{0}' is not an acceptable redirect URI (absolute, no fragment; https, http on a loopback host, or a private-use scheme)"
+    )]
+    InvalidRedirectUri(String),
+    #[error("unknown ID token algorithm '{0}' (RS256 or ES256)")]
+    UnknownIdTokenAlg(String),
+    #[error("a client that signs customers in belongs to exactly one org")]
+    LoginNeedsOneOrg,
+    #[error("the authorization_code and implicit grants need at least one redirect URI")]
+    NoRedirectUri,
+    #[error("a public client has no secret: it cannot use client_credentials or CIBA")]
+    PublicGrant,
+    #[error("the refresh_token grant goes with authorization_code or CIBA")]
+    RefreshAlone,
     #[error("a client with that id already exists")]
     AlreadyExists,
     #[error(transparent)]

@@ -15,7 +15,10 @@ mod service;
 mod tenant;
 
 pub use cache::CachedTenantDirectory;
-pub use client::{ApiClient, ClientId, ClientName, ClientSecret, NewClient};
+pub use client::{
+    ApiClient, ClientId, ClientName, ClientSecret, Grant, GrantSet, IdTokenAlg, LoginSettings,
+    NewClient, RedirectUri,
+};
 pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};
 pub use principal::Principal;

@@ -18,6 +18,16 @@ pub enum Scope {
     TenantsAdmin,
     ClientsAdmin,
     KeysAdmin,
+    /// OpenID Connect: the token request is an authentication request (an ID token is issued).
+    Openid,
+    /// OpenID Connect claims of the customer's profile (`preferred_username`, `updated_at`).
+    Profile,
+    /// OpenID Connect claims `email` and `email_verified`.
+    Email,
+    /// OpenID Connect claims `phone_number` and `phone_number_verified`.
+    Phone,
+    /// A refresh token is issued with the access token (OpenID Connect Core §11).
+    OfflineAccess,
 }
 
 /// A scope name that Latchkey does not know.
@@ -27,7 +37,7 @@ pub struct ScopeParseError(pub String);
 
 impl Scope {
     /// Every scope, in canonical order.
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 16] = [
         Scope::CredentialsRead,
         Scope::CredentialsWrite,
         Scope::CredentialsAdmin,
@@ -39,6 +49,11 @@ impl Scope {
         Scope::TenantsAdmin,
         Scope::ClientsAdmin,
         Scope::KeysAdmin,
+        Scope::Openid,
+        Scope::Profile,
+        Scope::Email,
+        Scope::Phone,
+        Scope::OfflineAccess,
     ];
 
     /// The scope's wire name, e.g. `credentials:read`.
@@ -55,6 +70,11 @@ impl Scope {
             Scope::TenantsAdmin => "tenants:admin",
             Scope::ClientsAdmin => "clients:admin",
             Scope::KeysAdmin => "keys:admin",
+            Scope::Openid => "openid",
+            Scope::Profile => "profile",
+            Scope::Email => "email",
+            Scope::Phone => "phone",
+            Scope::OfflineAccess => "offline_access",
         }
     }
 
@@ -66,8 +86,12 @@ impl Scope {
             .ok_or_else(|| ScopeParseError(raw.to_owned()))
     }
 
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+    fn bit(self) -> u32 {
+        self.bit_const()
+    }
+
+    const fn bit_const(self) -> u32 {
+        1 << (self as u32)
     }
 }
 
@@ -79,7 +103,7 @@ impl fmt::Display for Scope {
 
 /// A set of scopes (a bit set: membership checks are on every request's path).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct ScopeSet(u16);
+pub struct ScopeSet(u32);
 
 impl ScopeSet {
     /// No scope at all.
@@ -88,6 +112,41 @@ impl ScopeSet {
     /// Every scope.
     pub fn all() -> Self {
         Scope::ALL.into_iter().collect()
+    }
+
+    /// What a customer's own token may carry: the OpenID Connect scopes and the scopes of the
+    /// Credentials API endpoints that act on the customer's own credential (devices, TOTP, OTP,
+    /// magic link). Never an operator's scope.
+    pub const CUSTOMER: ScopeSet = ScopeSet(
+        Scope::Openid.bit_const()
+            | Scope::Profile.bit_const()
+            | Scope::Email.bit_const()
+            | Scope::Phone.bit_const()
+            | Scope::OfflineAccess.bit_const()
+            | Scope::Devices.bit_const()
+            | Scope::Totp.bit_const()
+            | Scope::Otp.bit_const()
+            | Scope::Tokens.bit_const(),
+    );
+
+    /// The OpenID Connect scopes (they say what an ID token and `/userinfo` carry, not what the
+    /// Credentials API allows).
+    pub const OIDC: ScopeSet = ScopeSet(
+        Scope::Openid.bit_const()
+            | Scope::Profile.bit_const()
+            | Scope::Email.bit_const()
+            | Scope::Phone.bit_const()
+            | Scope::OfflineAccess.bit_const(),
+    );
+
+    /// The scopes of `self` that are not in `other`.
+    pub fn without(self, other: ScopeSet) -> ScopeSet {
+        ScopeSet(self.0 & !other.0)
+    }
+
+    /// The scopes of either set.
+    pub fn union(self, other: ScopeSet) -> ScopeSet {
+        ScopeSet(self.0 | other.0)
     }
 
     /// Parses a space-delimited list (RFC 6749 §3.3), rejecting unknown names.

@@ -2,8 +2,8 @@
 
 use crate::{
     AccessDenied, ApiClient, ClientError, ClientId, ClientName, ClientRegistry, ClientSecret,
-    NewClient, OrgAccess, Principal, Scope, ScopeSet, Tenant, TenantDirectory, TenantError,
-    TenantName,
+    Grant, GrantSet, LoginSettings, NewClient, OrgAccess, Principal, Scope, ScopeSet, Tenant,
+    TenantDirectory, TenantError, TenantName,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -131,6 +131,7 @@ impl ClientService {
         if new.orgs.is_empty() {
             return Err(ClientError::NoOrgs);
         }
+        check_grants(&new)?;
         if !new.scopes.is_subset_of(caller.scopes) || !caller.orgs.covers_all(&new.orgs) {
             return Err(AccessDenied::Escalation.into());
         }
@@ -156,6 +157,8 @@ impl ClientService {
             scopes: new.scopes,
             orgs: new.orgs,
             created_at: self.clock.now(),
+            grants: new.grants,
+            login: new.login,
         };
         self.clients
             .insert(client.clone())
@@ -176,7 +179,9 @@ impl ClientService {
         if let Some(existing) = self.get(&id).await? {
             let unchanged = existing.secret_hash.matches(secret)
                 && existing.scopes == ScopeSet::all()
-                && existing.orgs == OrgAccess::All;
+                && existing.orgs == OrgAccess::All
+                && existing.grants == bootstrap_grants()
+                && existing.login == LoginSettings::default();
             if unchanged {
                 return Ok(existing);
             }
@@ -188,6 +193,8 @@ impl ClientService {
             scopes: ScopeSet::all(),
             orgs: OrgAccess::All,
             created_at: self.clock.now(),
+            grants: bootstrap_grants(),
+            login: LoginSettings::default(),
         };
         self.clients
             .upsert(client.clone())
@@ -224,8 +231,9 @@ impl ClientService {
         self.clients.get(id).await.map_err(ClientError::Store)
     }
 
-    /// Checks a client id and secret. Returns `Ok(None)` for an unknown client or a wrong
-    /// secret (the caller must not be told which), hashing in both cases so they cost the same.
+    /// Checks a client id and secret. Returns `Ok(None)` for an unknown client, a wrong secret
+    /// or a public client (which has none): the caller must not be told which, and each case
+    /// hashes, so they cost the same.
     pub async fn authenticate(
         &self,
         id: &str,
@@ -238,8 +246,40 @@ impl ClientService {
         let unknown = SecretHash::from_bytes([0; 32]);
         let hash = client.as_ref().map_or(&unknown, |c| &c.secret_hash);
         let matches = hash.matches(secret);
-        Ok(client.filter(|_| matches))
+        Ok(client.filter(|c| matches && !c.login.public))
     }
+}
+
+/// The bootstrap client's grants: service tokens only.
+fn bootstrap_grants() -> GrantSet {
+    [Grant::ClientCredentials].into_iter().collect()
+}
+
+/// The registration rules of grants, redirect URIs and public clients.
+fn check_grants(new: &NewClient) -> Result<(), ClientError> {
+    let grants = &new.grants;
+    if grants.is_empty() {
+        return Err(ClientError::NoGrants);
+    }
+    let redirects = grants.contains(Grant::AuthorizationCode) || grants.contains(Grant::Implicit);
+    if redirects && new.login.redirect_uris.is_empty() {
+        return Err(ClientError::NoRedirectUri);
+    }
+    if grants.any_login() && !matches!(&new.orgs, OrgAccess::Only(orgs) if orgs.len() == 1) {
+        return Err(ClientError::LoginNeedsOneOrg);
+    }
+    if new.login.public
+        && (grants.contains(Grant::ClientCredentials) || grants.contains(Grant::Ciba))
+    {
+        return Err(ClientError::PublicGrant);
+    }
+    if grants.contains(Grant::RefreshToken)
+        && !grants.contains(Grant::AuthorizationCode)
+        && !grants.contains(Grant::Ciba)
+    {
+        return Err(ClientError::RefreshAlone);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

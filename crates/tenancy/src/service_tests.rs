@@ -7,7 +7,7 @@
 mod fakes;
 
 use super::*;
-use crate::TenantName;
+use crate::{Grant, LoginSettings, TenantName};
 use fakes::{CountingRandom, FakeClients, FakeTenants, FixedClock, T0};
 use latchkey_core::ExposeSecret as _;
 use std::sync::Mutex;
@@ -68,6 +68,7 @@ fn caller(scope_list: &[Scope], org_list: &[&str]) -> Principal {
         subject: "caller".to_owned(),
         scopes: scopes(scope_list),
         orgs: orgs(org_list),
+        credential: None,
     }
 }
 
@@ -76,6 +77,8 @@ fn new_client(scope_list: &[Scope], org_list: &[&str]) -> NewClient {
         name: ClientName::parse("Billing").unwrap(),
         scopes: scopes(scope_list),
         orgs: orgs(org_list),
+        grants: [Grant::ClientCredentials].into_iter().collect(),
+        login: LoginSettings::default(),
     }
 }
 
@@ -88,6 +91,8 @@ fn stored_client(f: &Fixture, id: &str, scope_list: &[Scope], org_list: &[&str])
         scopes: scopes(scope_list),
         orgs: orgs(org_list),
         created_at: T0,
+        grants: [Grant::ClientCredentials].into_iter().collect(),
+        login: LoginSettings::default(),
     };
     let id = client.id.clone();
     f.clients.0.lock().unwrap().insert(id.clone(), client);

@@ -7,7 +7,8 @@
 use latchkey_core::{OrgId, SecretHash, SecureRandom as _, Timestamp};
 use latchkey_credential::{Credential, CredentialAttrs, PasswordHash, Username};
 use latchkey_tenancy::{
-    ApiClient, ClientId, ClientName, OrgAccess, Scope, ScopeSet, Tenant, TenantName,
+    ApiClient, ClientId, ClientName, Grant, LoginSettings, OrgAccess, Scope, ScopeSet, Tenant,
+    TenantName,
 };
 use latchkey_token::{SecurityToken, SigningAlgorithm, SigningKey, TokenPurpose};
 use time::Duration;
@@ -64,6 +65,8 @@ pub fn client(id: &str) -> ApiClient {
             .collect::<ScopeSet>(),
         orgs: OrgAccess::Only([org("masmovil")].into()),
         created_at: T0,
+        grants: [Grant::ClientCredentials].into_iter().collect(),
+        login: LoginSettings::default(),
     }
 }
 

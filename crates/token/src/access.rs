@@ -22,6 +22,9 @@ pub struct AccessClaims {
     pub jwt_id: Uuid,
     pub scopes: ScopeSet,
     pub orgs: OrgAccess,
+    /// A customer's token: the credential it belongs to (its `sub` too). `None` for a service
+    /// token.
+    pub credential: Option<Uuid>,
 }
 
 /// A signed access token and what the token endpoint says about it.
@@ -99,6 +102,7 @@ impl ServiceTokenIssuer {
             jwt_id: self.random.uuid(),
             scopes,
             orgs: client.orgs,
+            credential: None,
         };
         let token = self.codec.sign(&claims).map_err(GrantError::Signing)?;
         Ok(IssuedAccessToken {
@@ -168,6 +172,7 @@ impl AccessTokenVerifier {
             subject: claims.subject,
             scopes: claims.scopes,
             orgs: claims.orgs,
+            credential: claims.credential,
         };
         Ok((principal, expires_at))
     }

@@ -8,7 +8,9 @@ use super::*;
 use crate::VerifyError;
 use async_trait::async_trait;
 use latchkey_core::{BoxError, OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_tenancy::{ApiClient, ClientName, ClientRegistry, Scope, Tenant, TenantDirectory};
+use latchkey_tenancy::{
+    ApiClient, ClientName, ClientRegistry, Grant, LoginSettings, Scope, Tenant, TenantDirectory,
+};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,6 +188,8 @@ fn register_billing(f: &Fixture, created_at: Timestamp) -> ApiClient {
         scopes: scopes(&[Scope::Tokens, Scope::CredentialsRead]),
         orgs: yoigo(),
         created_at,
+        grants: [Grant::ClientCredentials].into_iter().collect(),
+        login: LoginSettings::default(),
     };
     let mut all = f.clients.0.lock().unwrap();
     all.insert(client.id.clone(), client.clone());
@@ -204,6 +208,7 @@ fn verifies_as(f: &Fixture, iat: Timestamp, exp: Timestamp) {
         jwt_id: Uuid::nil(),
         scopes: scopes(&[Scope::Tokens]),
         orgs: yoigo(),
+        credential: None,
     });
 }
 

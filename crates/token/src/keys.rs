@@ -287,6 +287,7 @@ mod tests {
             subject: "ops".to_owned(),
             scopes: [Scope::KeysAdmin].into_iter().collect::<ScopeSet>(),
             orgs: OrgAccess::parse(orgs).unwrap(),
+            credential: None,
         }
     }
 

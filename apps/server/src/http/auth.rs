@@ -157,6 +157,7 @@ pub async fn verified(
         subject: claims.subject.clone(),
         scopes: claims.scopes,
         orgs: claims.orgs.clone(),
+        credential: claims.credential,
     });
     let claims = Arc::new(claims);
     let entry = Entry {

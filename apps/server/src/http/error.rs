@@ -194,6 +194,9 @@ impl From<AccessDenied> for ApiError {
             AccessDenied::Org(_) => "auth.org_not_allowed",
             AccessDenied::Escalation => "auth.escalation",
             AccessDenied::AllOrgsRequired => "auth.all_orgs_required",
+            AccessDenied::CustomerToken | AccessDenied::OtherCredential => {
+                "auth.not_own_credential"
+            }
         };
         ApiError::new(
             StatusCode::FORBIDDEN,
@@ -260,6 +263,21 @@ impl From<ClientError> for ApiError {
                 ApiError::bad_request("client.unknown_org", e.to_string())
             }
             ClientError::NotFound => ApiError::not_found("client.not_found", e.to_string()),
+            ClientError::UnknownGrant(_) => {
+                ApiError::bad_request("client.unknown_grant", e.to_string())
+            }
+            ClientError::NoGrants => ApiError::bad_request("client.no_grants", e.to_string()),
+            ClientError::InvalidRedirectUri(_) | ClientError::NoRedirectUri => {
+                ApiError::bad_request("client.invalid_redirect_uri", e.to_string())
+            }
+            ClientError::UnknownIdTokenAlg(_) => {
+                ApiError::bad_request("client.unknown_id_token_alg", e.to_string())
+            }
+            ClientError::LoginNeedsOneOrg
+            | ClientError::PublicGrant
+            | ClientError::RefreshAlone => {
+                ApiError::bad_request("client.invalid_grants", e.to_string())
+            }
             ClientError::AlreadyExists => {
                 ApiError::new(StatusCode::CONFLICT, "client.already_exists", e.to_string())
             }

@@ -30,6 +30,8 @@ struct WireClaims {
     client_id: String,
     scope: String,
     orgs: Vec<String>,
+    #[serde(default)]
+    credential: Option<uuid::Uuid>,
 }
 
 /// The claims as they are signed (borrowed: nothing copied per token).
@@ -44,6 +46,8 @@ struct OutgoingClaims<'a> {
     client_id: &'a str,
     scope: String,
     orgs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Serialize)]
@@ -187,6 +191,7 @@ impl AccessTokenCodec for JwtCodec {
             client_id: &claims.client_id,
             scope: claims.scopes.to_string(),
             orgs: claims.orgs.to_strings(),
+            credential: claims.credential,
         };
         let claims_json = serde_json::to_vec(&wire)?;
         let mut token =
@@ -232,6 +237,7 @@ impl AccessTokenCodec for JwtCodec {
             scopes: ScopeSet::parse_space_delimited(&wire.scope)
                 .map_err(|_| VerifyError::InvalidClaims)?,
             orgs: OrgAccess::parse(&wire.orgs).map_err(|_| VerifyError::InvalidClaims)?,
+            credential: wire.credential,
         })
     }
 }
@@ -281,6 +287,7 @@ mod tests {
             jwt_id: uuid::Uuid::nil(),
             scopes: [Scope::Tokens].into_iter().collect(),
             orgs: OrgAccess::All,
+            credential: None,
         }
     }
 

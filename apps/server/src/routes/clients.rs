@@ -7,7 +7,10 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::ExposeSecret as _;
-use latchkey_tenancy::{ApiClient, ClientId, ClientName, NewClient, OrgAccess, Scope, ScopeSet};
+use latchkey_tenancy::{
+    ApiClient, ClientId, ClientName, Grant, GrantSet, IdTokenAlg, LoginSettings, NewClient,
+    OrgAccess, RedirectUri, Scope, ScopeSet,
+};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,6 +33,21 @@ pub struct CreateClient {
     /// Org ids, or `["*"]` for all; the caller must cover them itself.
     #[schema(example = json!(["masmovil"]))]
     pub orgs: Vec<String>,
+    /// What the client may do at `/token` and `/authorize`: `client_credentials` (the
+    /// default), `authorization_code`, `refresh_token`, `urn:openid:params:grant-type:ciba`
+    /// (or `ciba`), `implicit`. A client with any grant but `client_credentials` signs customers
+    /// in and belongs to exactly one org.
+    #[schema(example = json!(["authorization_code", "refresh_token"]))]
+    pub grant_types: Option<Vec<String>>,
+    /// Where `/authorize` may send the customer back, compared exactly (needed by
+    /// `authorization_code` and `implicit`).
+    #[schema(example = json!(["https://app.example/callback"]))]
+    pub redirect_uris: Option<Vec<String>>,
+    /// A public client (browser or mobile app) has no secret and must use PKCE with S256.
+    #[serde(default)]
+    pub public: bool,
+    /// `RS256` (the default) or `ES256`.
+    pub id_token_signed_response_alg: Option<String>,
 }
 
 /// A registered client (its secret is never shown again after creation).
@@ -39,6 +57,10 @@ pub struct ClientDto {
     pub name: String,
     pub scopes: Vec<&'static str>,
     pub orgs: Vec<String>,
+    pub grant_types: Vec<&'static str>,
+    pub redirect_uris: Vec<String>,
+    pub public: bool,
+    pub id_token_signed_response_alg: &'static str,
     pub created_at: String,
 }
 
@@ -46,11 +68,11 @@ pub struct ClientDto {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
     pub client_id: String,
-    /// Keep it safe: only its hash is stored.
-    pub client_secret: String,
-    pub name: String,
-    pub scopes: Vec<&'static str>,
-    pub orgs: Vec<String>,
+    /// Keep it safe: only its hash is stored. Absent for a public client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(flatten)]
+    pub client: ClientDto,
 }
 
 impl From<ApiClient> for ClientDto {
@@ -60,6 +82,15 @@ impl From<ApiClient> for ClientDto {
             name: c.name.as_str().to_owned(),
             scopes: c.scopes.names(),
             orgs: c.orgs.to_strings(),
+            grant_types: c.grants.names(),
+            redirect_uris: c
+                .login
+                .redirect_uris
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            public: c.login.public,
+            id_token_signed_response_alg: c.login.id_token_alg.as_str(),
             created_at: rfc3339(c.created_at),
         }
     }
@@ -93,20 +124,44 @@ pub async fn create(
             "orgs must be [\"*\"] alone or a list of valid org ids",
         )
     })?;
+    let grants = match &input.grant_types {
+        None => [Grant::ClientCredentials].into_iter().collect(),
+        Some(names) => names
+            .iter()
+            .map(|g| Grant::parse(g))
+            .collect::<Result<GrantSet, _>>()?,
+    };
+    let redirect_uris = input
+        .redirect_uris
+        .iter()
+        .flatten()
+        .map(|r| RedirectUri::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let id_token_alg = input
+        .id_token_signed_response_alg
+        .as_deref()
+        .map(IdTokenAlg::parse)
+        .transpose()?
+        .unwrap_or_default();
     let new = NewClient {
         name: ClientName::parse(&input.name)?,
         scopes,
         orgs,
+        grants,
+        login: LoginSettings {
+            public: input.public,
+            redirect_uris,
+            id_token_alg,
+        },
     };
     let (client, secret) = state.clients.create(&caller, new).await?;
+    let client_secret = (!client.login.public).then(|| secret.expose_secret().to_owned());
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedClient {
             client_id: client.id.to_string(),
-            client_secret: secret.expose_secret().to_owned(),
-            name: client.name.as_str().to_owned(),
-            scopes: client.scopes.names(),
-            orgs: client.orgs.to_strings(),
+            client_secret,
+            client: client.into(),
         }))
 }
 

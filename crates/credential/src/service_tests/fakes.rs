@@ -145,6 +145,15 @@ impl CredentialStore for FakeCredentials {
         Ok(Self::live_index(&all, org, |c| &c.username == username).map(|i| all[i].1.clone()))
     }
 
+    async fn find_by_id(
+        &self,
+        org: &OrgId,
+        id: uuid::Uuid,
+    ) -> Result<Option<Credential>, StoreError> {
+        let all = self.0.lock().unwrap();
+        Ok(Self::live_index(&all, org, |c| c.id == id).map(|i| all[i].1.clone()))
+    }
+
     async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
         let mut all = self.0.lock().unwrap();
         if Self::live_index(&all, org, |c| c.username == credential.username).is_some() {

@@ -57,3 +57,18 @@ async fn mem_totp_store_honours_the_totp_store_contract() {
 async fn mem_revoked_tokens_honours_the_revoked_tokens_contract() {
     contracts::revoked_tokens::run(|| async { latchkey_memory::MemRevokedTokens::default() }).await;
 }
+
+/// Multi-thread: the `take` and `put_new` races must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_ephemeral_store_honours_the_ephemeral_store_contract() {
+    contracts::ephemeral_store::run(|| async {
+        latchkey_memory::MemEphemeralStore::new(std::sync::Arc::new(latchkey_testkit::WallClock))
+    })
+    .await;
+}
+
+/// Multi-thread: the rotation race must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_device_store_honours_the_device_store_contract() {
+    contracts::device_store::run(|| async { latchkey_memory::MemDeviceStore::default() }).await;
+}

@@ -85,3 +85,9 @@ async fn pg_revoked_tokens_honours_the_revoked_tokens_contract() {
     let scratch = Scratch::default();
     contracts::revoked_tokens::run(|| async { scratch.database().await.revoked_tokens() }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_device_store_honours_the_device_store_contract() {
+    let scratch = Scratch::default();
+    contracts::device_store::run(|| async { scratch.database().await.devices() }).await;
+}

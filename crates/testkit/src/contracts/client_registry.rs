@@ -3,7 +3,10 @@
 use super::{assert_conflict, assert_not_found, begin, ok};
 use crate::fixtures::{T0, client, client_id};
 use latchkey_core::SecretHash;
-use latchkey_tenancy::{ApiClient, ClientName, ClientRegistry, OrgAccess, ScopeSet};
+use latchkey_tenancy::{
+    ApiClient, ClientName, ClientRegistry, Grant, IdTokenAlg, LoginSettings, OrgAccess,
+    RedirectUri, ScopeSet,
+};
 use std::future::Future;
 use time::Duration;
 
@@ -41,6 +44,17 @@ fn changed(id: &str) -> ApiClient {
         scopes: ScopeSet::all(),
         orgs: OrgAccess::All,
         created_at: T0 + Duration::hours(5),
+        grants: [Grant::AuthorizationCode, Grant::RefreshToken]
+            .into_iter()
+            .collect(),
+        login: LoginSettings {
+            public: true,
+            redirect_uris: vec![
+                RedirectUri::parse("https://app.example/cb").expect("a valid URI"),
+                RedirectUri::parse("http://127.0.0.1:8765/cb").expect("a valid URI"),
+            ],
+            id_token_alg: IdTokenAlg::Es256,
+        },
         ..client(id)
     }
 }

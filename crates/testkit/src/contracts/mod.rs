@@ -18,6 +18,8 @@
 
 pub mod client_registry;
 pub mod credential_store;
+pub mod device_store;
+pub mod ephemeral_store;
 pub mod otp_store;
 pub mod rate_limiter;
 pub mod revoked_tokens;

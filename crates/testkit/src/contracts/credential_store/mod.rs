@@ -21,6 +21,11 @@ where
     let port = "CredentialStore";
     begin(port, "insert_then_find_returns_the_credential");
     insert_then_find_returns_the_credential(&make().await).await;
+    begin(
+        port,
+        "find_by_id_returns_only_the_live_credential_of_that_org",
+    );
+    find_by_id_returns_only_the_live_credential_of_that_org(&make().await).await;
     begin(port, "find_returns_none_for_an_unknown_username");
     find_returns_none_for_an_unknown_username(&make().await).await;
     begin(port, "insert_rejects_a_live_duplicate_username");
@@ -261,6 +266,47 @@ pub async fn update_fails_with_not_found_for_a_credential_of_another_org(
     assert_eq!(
         found, None,
         "an update must not insert into the org it names"
+    );
+}
+
+/// "The live credential of `org` with that id; `Ok(None)` when there is none (never, or no
+/// longer, live)".
+pub async fn find_by_id_returns_only_the_live_credential_of_that_org(store: &dyn CredentialStore) {
+    let masmovil = org("masmovil");
+    let alice = active_credential(uuid(1), "alice@example.com");
+    ok(store.insert(&masmovil, alice.clone()).await, "insert");
+    assert_eq!(
+        ok(store.find_by_id(&masmovil, alice.id).await, "find_by_id"),
+        Some(alice.clone())
+    );
+    assert_eq!(
+        ok(
+            store.find_by_id(&org("yoigo"), alice.id).await,
+            "find_by_id in yoigo"
+        ),
+        None,
+        "another org's credential must not be found"
+    );
+    assert_eq!(
+        ok(
+            store.find_by_id(&masmovil, uuid(2)).await,
+            "find_by_id unknown"
+        ),
+        None
+    );
+    ok(
+        store
+            .update(&masmovil, alice.clone().deleted(DELETED_AT))
+            .await,
+        "soft delete",
+    );
+    assert_eq!(
+        ok(
+            store.find_by_id(&masmovil, alice.id).await,
+            "find_by_id deleted"
+        ),
+        None,
+        "a deleted credential is not live"
     );
 }
 

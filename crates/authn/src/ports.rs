@@ -1,0 +1,45 @@
+//! The storage port of the login server's short-lived state. Every adapter runs the contract
+//! suite of `latchkey-testkit`, which checks exactly the sentences below.
+
+use async_trait::async_trait;
+use latchkey_core::StoreError;
+use time::Duration;
+
+/// Short-lived records by key, shared by every server instance (Redis in production): logins
+/// in progress, authorization codes, CIBA requests. Keys are opaque strings; adapters may
+/// prefix them. A record past its time to live MUST read as absent.
+#[async_trait]
+pub trait EphemeralStore: Send + Sync + std::fmt::Debug {
+    /// Stores `value` under `key` for `ttl`, replacing any earlier record.
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError>;
+
+    /// Stores `value` under `key` for `ttl` unless a live record has that key: then MUST
+    /// change nothing and answer `false`. Atomic: of concurrent calls, exactly one is `true`.
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
+
+    /// The live record of `key`, if any.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Removes the record and returns it, atomically: of concurrent callers exactly one gets
+    /// `Some`.
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Removes the record, if any.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Adds one to the counter `key` (zero when absent or expired) and answers the new value;
+    /// the counter then lives `ttl` from this call. Atomic: `n` concurrent calls add `n`. A
+    /// counter reads through `get` as its decimal digits.
+    async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+}
+
+/// Signs ID tokens (OpenID Connect Core §2) with the server's keys: RS256, which every client
+/// library must support, or ES256.
+pub trait IdTokenSigner: Send + Sync + std::fmt::Debug {
+    /// A compact JWS of `claims` with the active key of `alg`.
+    fn sign_id_token(
+        &self,
+        alg: latchkey_tenancy::IdTokenAlg,
+        claims: &serde_json::Value,
+    ) -> Result<String, latchkey_core::BoxError>;
+}

@@ -1,0 +1,276 @@
+//! Device-session use cases: start and resume a session, issue and rotate its refresh tokens,
+//! list and unlink devices.
+
+use crate::{Device, DeviceStore, NewRefresh, RefreshToken, SessionSecret, alias_of};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_core::{Clock, OrgId, SecretHash, SecureRandom, StoreError, Timestamp};
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// Longest user agent kept (the rest is cut).
+const MAX_USER_AGENT: usize = 512;
+
+/// Why a refresh token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("the refresh token is malformed, unknown, expired, or of another client")]
+    InvalidToken,
+    #[error("a rotated refresh token was presented again: the device session is ended")]
+    Reused,
+    #[error("no such device")]
+    NotFound,
+    #[error("device storage failed")]
+    Store(#[source] StoreError),
+}
+
+/// A session's cookie value, `<device id>.<secret>`: shown to the browser only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCookie(pub SessionSecret);
+
+/// What a successful rotation gives.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    /// The token presented (now used): its device, client, scope and `auth_time`.
+    pub old: RefreshToken,
+    /// The new refresh token, `<id>@<org>@<secret>`.
+    pub token: SessionSecret,
+}
+
+/// Device sessions over a [`DeviceStore`].
+#[derive(Debug, Clone)]
+pub struct DeviceService {
+    store: Arc<dyn DeviceStore>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+    session_ttl: Duration,
+}
+
+impl DeviceService {
+    pub fn new(
+        store: Arc<dyn DeviceStore>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn SecureRandom>,
+        session_ttl: Duration,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            random,
+            session_ttl,
+        }
+    }
+
+    /// Starts a device session for `credential` on the agent `user_agent`.
+    pub async fn start(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        user_agent: &str,
+    ) -> Result<(Device, SessionCookie), DeviceError> {
+        let now = self.clock.now();
+        let secret = URL_SAFE_NO_PAD.encode(self.random.secret_bytes());
+        let mut agent: String = user_agent.chars().filter(|c| !c.is_control()).collect();
+        if agent.len() > MAX_USER_AGENT {
+            let mut cut = MAX_USER_AGENT;
+            while !agent.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            agent.truncate(cut);
+        }
+        let device = Device {
+            id: self.random.uuid(),
+            credential,
+            alias: alias_of(&agent),
+            user_agent: agent,
+            secret_hash: SecretHash::of(secret.as_bytes()),
+            created_at: now,
+            expires_at: now + self.session_ttl,
+        };
+        self.store
+            .insert_device(org, device.clone())
+            .await
+            .map_err(DeviceError::Store)?;
+        let cookie = SessionCookie(SessionSecret(format!("{}.{secret}", device.id)));
+        Ok((device, cookie))
+    }
+
+    /// The device with that id, if it is live.
+    pub async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<Device>, DeviceError> {
+        let device = self
+            .store
+            .get_device(org, id)
+            .await
+            .map_err(DeviceError::Store)?;
+        Ok(device.filter(|d| d.expires_at > self.clock.now()))
+    }
+
+    /// The live device a session cookie names, when its secret matches.
+    pub async fn resume(&self, org: &OrgId, cookie: &str) -> Result<Option<Device>, DeviceError> {
+        let Some((id, secret)) = cookie.split_once('.') else {
+            return Ok(None);
+        };
+        let Ok(id) = Uuid::try_parse(id) else {
+            return Ok(None);
+        };
+        let device = self
+            .store
+            .get_device(org, id)
+            .await
+            .map_err(DeviceError::Store)?;
+        Ok(device.filter(|d| {
+            d.secret_hash.matches(secret.as_bytes()) && d.expires_at > self.clock.now()
+        }))
+    }
+
+    /// A refresh token of `device` for `client_id`: `<id>@<org>@<secret>`. It expires with
+    /// the session.
+    pub async fn issue_refresh(
+        &self,
+        org: &OrgId,
+        device: &Device,
+        client_id: &str,
+        scope: &str,
+        auth_time: i64,
+    ) -> Result<SessionSecret, DeviceError> {
+        let (id, secret, hash) = self.fresh_secret();
+        let token = RefreshToken {
+            id,
+            device: device.id,
+            client_id: client_id.to_owned(),
+            secret_hash: hash,
+            scope: scope.to_owned(),
+            auth_time,
+            created_at: self.clock.now(),
+            expires_at: device.expires_at,
+            used_at: None,
+        };
+        self.store
+            .insert_refresh(org, token)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => DeviceError::NotFound,
+                other => DeviceError::Store(other),
+            })?;
+        Ok(SessionSecret(format!("{id}@{org}@{secret}")))
+    }
+
+    /// The org a refresh token names (it routes the token to its tenant).
+    pub fn org_of(token: &str) -> Option<OrgId> {
+        let mut parts = token.splitn(3, '@');
+        let _id = parts.next()?;
+        OrgId::parse(parts.next()?).ok()
+    }
+
+    /// Exchanges a refresh token of `client_id` for a new one (RFC 6749 §6, rotated). A token
+    /// already exchanged ends its device session (`Reused`).
+    pub async fn refresh(&self, token: &str, client_id: &str) -> Result<Refreshed, DeviceError> {
+        let mut parts = token.splitn(3, '@');
+        let (Some(id), Some(org), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(DeviceError::InvalidToken);
+        };
+        let id = Uuid::try_parse(id).map_err(|_| DeviceError::InvalidToken)?;
+        let org = OrgId::parse(org).map_err(|_| DeviceError::InvalidToken)?;
+        let old = self
+            .store
+            .get_refresh(&org, id)
+            .await
+            .map_err(DeviceError::Store)?
+            .ok_or(DeviceError::InvalidToken)?;
+        if !old.secret_hash.matches(secret.as_bytes()) || old.client_id != client_id {
+            return Err(DeviceError::InvalidToken);
+        }
+        let now = self.clock.now();
+        if old.used_at.is_some() {
+            self.end_session(&org, old.device).await?;
+            return Err(DeviceError::Reused);
+        }
+        if old.expires_at <= now {
+            return Err(DeviceError::InvalidToken);
+        }
+        let (new_id, new_secret, hash) = self.fresh_secret();
+        let new = NewRefresh {
+            id: new_id,
+            secret_hash: hash,
+            created_at: now,
+            expires_at: old.expires_at,
+        };
+        let rotated = self
+            .store
+            .rotate_refresh(&org, id, now, new)
+            .await
+            .map_err(DeviceError::Store)?;
+        if !rotated {
+            // Another request exchanged it first: the token was used twice.
+            self.end_session(&org, old.device).await?;
+            return Err(DeviceError::Reused);
+        }
+        Ok(Refreshed {
+            old,
+            token: SessionSecret(format!("{new_id}@{org}@{new_secret}")),
+        })
+    }
+
+    /// The live devices of `credential`, oldest first.
+    pub async fn list(&self, org: &OrgId, credential: Uuid) -> Result<Vec<Device>, DeviceError> {
+        self.store
+            .list_devices(org, credential, self.clock.now())
+            .await
+            .map_err(DeviceError::Store)
+    }
+
+    /// Unlinks one device of `credential`: its refresh tokens die with it.
+    pub async fn unlink(&self, org: &OrgId, credential: Uuid, id: Uuid) -> Result<(), DeviceError> {
+        let found = self
+            .store
+            .delete_device(org, credential, id)
+            .await
+            .map_err(DeviceError::Store)?;
+        if found {
+            Ok(())
+        } else {
+            Err(DeviceError::NotFound)
+        }
+    }
+
+    /// Unlinks every device of `credential`.
+    pub async fn unlink_all(&self, org: &OrgId, credential: Uuid) -> Result<u64, DeviceError> {
+        self.store
+            .delete_devices(org, credential)
+            .await
+            .map_err(DeviceError::Store)
+    }
+
+    /// Ends a device session, whoever's it is (a replayed authorization code, a reused refresh
+    /// token): the device and its refresh tokens go.
+    pub async fn end(&self, org: &OrgId, device: Uuid) -> Result<(), DeviceError> {
+        self.end_session(org, device).await
+    }
+
+    async fn end_session(&self, org: &OrgId, device: Uuid) -> Result<(), DeviceError> {
+        let found = self
+            .store
+            .get_device(org, device)
+            .await
+            .map_err(DeviceError::Store)?;
+        if let Some(d) = found {
+            self.store
+                .delete_device(org, d.credential, d.id)
+                .await
+                .map_err(DeviceError::Store)?;
+        }
+        Ok(())
+    }
+
+    fn fresh_secret(&self) -> (Uuid, String, SecretHash) {
+        let secret = URL_SAFE_NO_PAD.encode(self.random.secret_bytes());
+        let hash = SecretHash::of(secret.as_bytes());
+        (self.random.uuid(), secret, hash)
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}

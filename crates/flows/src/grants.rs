@@ -1,0 +1,377 @@
+//! The login server's token grants for customers: an authorization code (with PKCE) or a
+//! refresh token becomes an access token for the customer's own credential, an ID token
+//! (OpenID Connect Core §2) and, offline, a rotating refresh token of the device session.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_authn::{AuthCode, CodeService, IdTokenSigner, Issued, Redeemed, TokenError};
+use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp};
+use latchkey_credential::{Credential, CredentialError, CredentialService};
+use latchkey_device::{Device, DeviceError, DeviceService};
+use latchkey_tenancy::{ApiClient, Grant, OrgAccess, Scope, ScopeSet};
+use latchkey_token::{AccessClaims, AccessTokenCodec, RevokedTokens};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// What a grant answers (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
+#[derive(Debug, Clone)]
+pub struct TokenSet {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub scope: ScopeSet,
+    /// The access token's `jti` and expiry (Unix seconds).
+    pub jti: Uuid,
+    pub expires_at: i64,
+}
+
+/// A completed authentication, ready to become tokens.
+#[derive(Debug, Clone)]
+pub struct Authenticated<'a> {
+    pub org: &'a OrgId,
+    pub credential: &'a Credential,
+    pub scope: ScopeSet,
+    pub nonce: Option<&'a str>,
+    pub auth_time: i64,
+    pub amr: &'a [String],
+    /// The device session, when a refresh token is to be issued for it.
+    pub offline_device: Option<&'a Device>,
+}
+
+/// The ports and settings of [`Grants`].
+#[derive(Debug, Clone)]
+pub struct GrantPorts {
+    pub codes: CodeService,
+    pub devices: DeviceService,
+    pub access: Arc<dyn AccessTokenCodec>,
+    pub id_tokens: Arc<dyn IdTokenSigner>,
+    pub revoked: Arc<dyn RevokedTokens>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn SecureRandom>,
+    /// `iss` of every token.
+    pub issuer: String,
+    /// `aud` of access tokens (the Credentials API).
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub id_token_ttl: Duration,
+}
+
+/// Customer token grants.
+#[derive(Debug, Clone)]
+pub struct Grants {
+    credentials: CredentialService,
+    ports: GrantPorts,
+}
+
+impl Grants {
+    pub fn new(credentials: CredentialService, ports: GrantPorts) -> Self {
+        Self { credentials, ports }
+    }
+
+    pub fn codes(&self) -> &CodeService {
+        &self.ports.codes
+    }
+
+    pub fn devices(&self) -> &DeviceService {
+        &self.ports.devices
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.ports.issuer
+    }
+
+    /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6). A replayed code is
+    /// refused and what its first redemption issued is revoked (RFC 6749 §4.1.2).
+    pub async fn exchange_code(
+        &self,
+        client: &ApiClient,
+        code: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
+        if !client.grants.contains(Grant::AuthorizationCode) {
+            return Err(TokenError::UnauthorizedClient(
+                "the client may not use the authorization_code grant",
+            ));
+        }
+        let grant = match self
+            .ports
+            .codes
+            .redeem(code, client.id.as_str(), redirect_uri, verifier)
+            .await?
+        {
+            Redeemed::Fresh(grant) => grant,
+            Redeemed::Replayed(issued) => {
+                self.revoke_issued(&issued).await?;
+                return Err(TokenError::InvalidGrant(
+                    "the code was already used: what it issued is revoked",
+                ));
+            }
+        };
+        let AuthCode {
+            org,
+            credential,
+            device,
+            ..
+        } = &grant;
+        let credential = self.live_credential(org, *credential).await?;
+        let device = self
+            .ports
+            .devices
+            .get(org, *device)
+            .await
+            .map_err(device_error)?
+            .ok_or(TokenError::InvalidGrant("the device session has ended"))?;
+        let scope = ScopeSet::parse_space_delimited(&grant.scope).unwrap_or_default();
+        let set = self
+            .mint(
+                client,
+                Authenticated {
+                    org,
+                    credential: &credential,
+                    scope,
+                    nonce: grant.nonce.as_deref(),
+                    auth_time: grant.auth_time,
+                    amr: &grant.amr,
+                    offline_device: grant.offline.then_some(&device),
+                },
+            )
+            .await?;
+        let issued = Issued {
+            access: Some((set.jti, set.expires_at)),
+            device: Some((org.clone(), device.id)),
+        };
+        self.ports.codes.record_issued(code, &issued).await?;
+        Ok(set)
+    }
+
+    /// The `refresh_token` grant (RFC 6749 §6): the token rotates; a rotated one presented
+    /// again ends its device session. `scope` may narrow, never widen, what was granted.
+    pub async fn refresh(
+        &self,
+        client: &ApiClient,
+        token: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
+        if !client.grants.contains(Grant::RefreshToken) {
+            return Err(TokenError::UnauthorizedClient(
+                "the client may not use the refresh_token grant",
+            ));
+        }
+        let org = DeviceService::org_of(token)
+            .ok_or(TokenError::InvalidGrant("the refresh token is not valid"))?;
+        let refreshed = self
+            .ports
+            .devices
+            .refresh(token, client.id.as_str())
+            .await
+            .map_err(device_error)?;
+        let granted = ScopeSet::parse_space_delimited(&refreshed.old.scope).unwrap_or_default();
+        let scope = match scope.map(str::trim).filter(|s| !s.is_empty()) {
+            None => granted,
+            Some(raw) => {
+                let asked = ScopeSet::parse_space_delimited(raw)
+                    .map_err(|_| TokenError::InvalidScope("unknown scope"))?;
+                if !asked.is_subset_of(granted) {
+                    return Err(TokenError::InvalidScope(
+                        "a refresh may narrow the scope, never widen it",
+                    ));
+                }
+                asked
+            }
+        };
+        let device = self
+            .ports
+            .devices
+            .get(&org, refreshed.old.device)
+            .await
+            .map_err(device_error)?
+            .ok_or(TokenError::InvalidGrant("the device session has ended"))?;
+        let credential = self.live_credential(&org, device.credential).await?;
+        let mut set = self
+            .access_only(client, &org, &credential, scope)
+            .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
+        set.refresh_token = Some(refreshed.token.0);
+        Ok(set)
+    }
+
+    /// Tokens for a completed authentication: the access token, an ID token when `openid`
+    /// was granted, and a refresh token when the device session is given.
+    pub async fn mint(
+        &self,
+        client: &ApiClient,
+        auth: Authenticated<'_>,
+    ) -> Result<TokenSet, TokenError> {
+        let mut set = self
+            .access_only(client, auth.org, auth.credential, auth.scope)
+            .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
+        if let Some(device) = auth.offline_device {
+            let refresh = self
+                .ports
+                .devices
+                .issue_refresh(
+                    auth.org,
+                    device,
+                    client.id.as_str(),
+                    &auth.scope.to_string(),
+                    auth.auth_time,
+                )
+                .await
+                .map_err(device_error)?;
+            set.refresh_token = Some(refresh.0);
+        }
+        if auth.scope.contains(Scope::Openid) {
+            let now = self.ports.clock.now().unix_timestamp();
+            let mut claims = json!({
+                "iss": self.ports.issuer,
+                "sub": auth.credential.id.to_string(),
+                "aud": client.id.as_str(),
+                "azp": client.id.as_str(),
+                "iat": now,
+                "exp": now + self.ports.id_token_ttl.whole_seconds(),
+                "auth_time": auth.auth_time,
+                "amr": auth.amr,
+                "at_hash": at_hash(&set.access_token),
+            });
+            if let Some(nonce) = auth.nonce {
+                claims["nonce"] = json!(nonce);
+            }
+            let id_token = self
+                .ports
+                .id_tokens
+                .sign_id_token(client.login.id_token_alg, &claims)
+                .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
+            set.id_token = Some(id_token);
+        }
+        Ok(set)
+    }
+
+    /// The claims of `/userinfo` (OpenID Connect Core §5.3) for a customer's access token
+    /// with the `openid` scope: `sub` always, the rest by scope.
+    pub async fn userinfo(&self, claims: &AccessClaims) -> Result<serde_json::Value, TokenError> {
+        let (Some(id), OrgAccess::Only(orgs)) = (claims.credential, &claims.orgs) else {
+            return Err(TokenError::InvalidRequest("not a customer's token"));
+        };
+        if !claims.scopes.contains(Scope::Openid) {
+            return Err(TokenError::InvalidScope("the token lacks the openid scope"));
+        }
+        let org = orgs
+            .iter()
+            .next()
+            .ok_or(TokenError::InvalidRequest("not a customer's token"))?;
+        let credential = self.live_credential(org, id).await?;
+        let mut info = json!({ "sub": credential.id.to_string() });
+        let name = credential.username.as_str();
+        if claims.scopes.contains(Scope::Profile) {
+            info["preferred_username"] = json!(name);
+            info["updated_at"] = json!(credential.updated_at.unix_timestamp());
+        }
+        if claims.scopes.contains(Scope::Email) && name.contains('@') {
+            info["email"] = json!(name);
+            // The address is the username: its owner received the activation link there.
+            info["email_verified"] = json!(credential.password_hash.is_some());
+        }
+        if claims.scopes.contains(Scope::Phone) {
+            let phone = credential
+                .attrs
+                .msisdn
+                .as_ref()
+                .map(|m| m.as_str().to_owned())
+                .or_else(|| name.starts_with('+').then(|| name.to_owned()));
+            if let Some(phone) = phone {
+                info["phone_number"] = json!(phone);
+                info["phone_number_verified"] = json!(false);
+            }
+        }
+        Ok(info)
+    }
+
+    fn access_only(
+        &self,
+        client: &ApiClient,
+        org: &OrgId,
+        credential: &Credential,
+        scope: ScopeSet,
+    ) -> Result<TokenSet, latchkey_core::BoxError> {
+        let now = self.ports.clock.now().unix_timestamp();
+        let ttl = self.ports.access_ttl.whole_seconds();
+        let jti = self.ports.random.uuid();
+        let claims = AccessClaims {
+            issuer: self.ports.issuer.clone(),
+            subject: credential.id.to_string(),
+            audience: self.ports.audience.clone(),
+            client_id: client.id.to_string(),
+            issued_at: now,
+            expires_at: now + ttl,
+            jwt_id: jti,
+            scopes: scope,
+            orgs: OrgAccess::Only([org.clone()].into()),
+            credential: Some(credential.id),
+        };
+        Ok(TokenSet {
+            access_token: self.ports.access.sign(&claims)?,
+            expires_in: ttl,
+            refresh_token: None,
+            id_token: None,
+            scope,
+            jti,
+            expires_at: now + ttl,
+        })
+    }
+
+    /// The live, enabled credential `id` (a token for a deleted or disabled one is refused).
+    async fn live_credential(&self, org: &OrgId, id: Uuid) -> Result<Credential, TokenError> {
+        match self.credentials.by_id(org, id).await {
+            Ok(c) if c.enabled => Ok(c),
+            Ok(_) | Err(CredentialError::NotFound) => Err(TokenError::InvalidGrant(
+                "the customer's credential is no longer active",
+            )),
+            Err(CredentialError::Store(e)) => Err(TokenError::Store(e)),
+            Err(_) => Err(TokenError::Store(StoreError::NotFound)),
+        }
+    }
+
+    /// Revokes what a replayed code's first redemption issued: its access token and its
+    /// device session (with the session's refresh tokens).
+    async fn revoke_issued(&self, issued: &Issued) -> Result<(), TokenError> {
+        if let Some((jti, exp)) = issued.access
+            && let Ok(expires_at) = Timestamp::from_unix_timestamp(exp)
+        {
+            self.ports
+                .revoked
+                .revoke(jti, expires_at)
+                .await
+                .map_err(TokenError::Store)?;
+        }
+        if let Some((org, device)) = &issued.device {
+            self.ports
+                .devices
+                .end(org, *device)
+                .await
+                .map_err(device_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// `at_hash`: the base64url of the left half of SHA-256 of the access token (OpenID Connect
+/// Core §3.1.3.6, for RS256 and ES256 alike).
+pub fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+fn device_error(e: DeviceError) -> TokenError {
+    match e {
+        DeviceError::InvalidToken => TokenError::InvalidGrant("the refresh token is not valid"),
+        DeviceError::Reused => TokenError::InvalidGrant(
+            "the refresh token was already used: the device session is ended",
+        ),
+        DeviceError::NotFound => TokenError::InvalidGrant("the device session has ended"),
+        DeviceError::Store(e) => TokenError::Store(e),
+    }
+}

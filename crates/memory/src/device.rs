@@ -1,0 +1,138 @@
+//! Device sessions and refresh tokens in process memory.
+
+use crate::{read, write};
+use async_trait::async_trait;
+use latchkey_core::{OrgId, StoreError, Timestamp};
+use latchkey_device::{Device, DeviceStore, NewRefresh, RefreshToken};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use uuid::Uuid;
+
+#[derive(Debug, Default)]
+struct State {
+    devices: HashMap<(OrgId, Uuid), Device>,
+    refresh: HashMap<(OrgId, Uuid), RefreshToken>,
+}
+
+/// Devices and refresh tokens of every tenant.
+#[derive(Debug, Default)]
+pub struct MemDeviceStore {
+    state: RwLock<State>,
+}
+
+impl State {
+    fn remove_device(&mut self, org: &OrgId, id: Uuid) {
+        self.devices.remove(&(org.clone(), id));
+        self.refresh
+            .retain(|(o, _), token| !(o == org && token.device == id));
+    }
+}
+
+#[async_trait]
+impl DeviceStore for MemDeviceStore {
+    async fn insert_device(&self, org: &OrgId, device: Device) -> Result<(), StoreError> {
+        let mut state = write(&self.state);
+        let key = (org.clone(), device.id);
+        if state.devices.contains_key(&key) {
+            return Err(StoreError::Conflict);
+        }
+        state.devices.insert(key, device);
+        Ok(())
+    }
+
+    async fn get_device(&self, org: &OrgId, id: Uuid) -> Result<Option<Device>, StoreError> {
+        Ok(read(&self.state).devices.get(&(org.clone(), id)).cloned())
+    }
+
+    async fn list_devices(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        now: Timestamp,
+    ) -> Result<Vec<Device>, StoreError> {
+        let state = read(&self.state);
+        let mut found: Vec<Device> = state
+            .devices
+            .iter()
+            .filter(|((o, _), d)| o == org && d.credential == credential && d.expires_at > now)
+            .map(|(_, d)| d.clone())
+            .collect();
+        found.sort_by_key(|d| (d.created_at, d.id));
+        Ok(found)
+    }
+
+    async fn delete_device(
+        &self,
+        org: &OrgId,
+        credential: Uuid,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let mut state = write(&self.state);
+        let owned = state
+            .devices
+            .get(&(org.clone(), id))
+            .is_some_and(|d| d.credential == credential);
+        if owned {
+            state.remove_device(org, id);
+        }
+        Ok(owned)
+    }
+
+    async fn delete_devices(&self, org: &OrgId, credential: Uuid) -> Result<u64, StoreError> {
+        let mut state = write(&self.state);
+        let ids: Vec<Uuid> = state
+            .devices
+            .iter()
+            .filter(|((o, _), d)| o == org && d.credential == credential)
+            .map(|((_, id), _)| *id)
+            .collect();
+        for id in &ids {
+            state.remove_device(org, *id);
+        }
+        Ok(ids.len() as u64)
+    }
+
+    async fn insert_refresh(&self, org: &OrgId, token: RefreshToken) -> Result<(), StoreError> {
+        let mut state = write(&self.state);
+        if !state.devices.contains_key(&(org.clone(), token.device)) {
+            return Err(StoreError::NotFound);
+        }
+        let key = (org.clone(), token.id);
+        if state.refresh.contains_key(&key) {
+            return Err(StoreError::Conflict);
+        }
+        state.refresh.insert(key, token);
+        Ok(())
+    }
+
+    async fn get_refresh(&self, org: &OrgId, id: Uuid) -> Result<Option<RefreshToken>, StoreError> {
+        Ok(read(&self.state).refresh.get(&(org.clone(), id)).cloned())
+    }
+
+    async fn rotate_refresh(
+        &self,
+        org: &OrgId,
+        old: Uuid,
+        now: Timestamp,
+        new: NewRefresh,
+    ) -> Result<bool, StoreError> {
+        let mut state = write(&self.state);
+        let Some(token) = state.refresh.get_mut(&(org.clone(), old)) else {
+            return Ok(false);
+        };
+        if token.used_at.is_some() || token.expires_at <= now {
+            return Ok(false);
+        }
+        token.used_at = Some(now);
+        let next = RefreshToken {
+            id: new.id,
+            secret_hash: new.secret_hash,
+            created_at: new.created_at,
+            expires_at: new.expires_at,
+            used_at: None,
+            ..token.clone()
+        };
+        state.refresh.insert((org.clone(), new.id), next);
+        Ok(true)
+    }
+}

@@ -1,0 +1,324 @@
+//! The contract of [`DeviceStore`] (`latchkey_device::ports`): devices and their refresh tokens,
+//! per tenant.
+
+use super::{assert_conflict, assert_not_found, begin, ok};
+use crate::fixtures::{T0, org};
+use latchkey_core::{SecretHash, Timestamp};
+use latchkey_device::{Device, DeviceStore, NewRefresh, RefreshToken};
+use std::future::Future;
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// Runs every check, each on a fresh store from `make` (whose tenants `masmovil` and `yoigo`
+/// exist). Needs a multi-thread runtime: the rotation race must run in parallel.
+pub async fn run<F, Fut, S>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+    S: DeviceStore + 'static,
+{
+    let port = "DeviceStore";
+    begin(port, "devices_round_trip_and_list_live_ones_oldest_first");
+    devices_round_trip_and_list_live_ones_oldest_first(&make().await).await;
+    begin(port, "insert_device_refuses_a_taken_id");
+    insert_device_refuses_a_taken_id(&make().await).await;
+    begin(port, "refresh_tokens_need_their_device");
+    refresh_tokens_need_their_device(&make().await).await;
+    begin(port, "rotation_marks_used_and_inherits");
+    rotation_marks_used_and_inherits(&make().await).await;
+    begin(port, "rotation_refuses_used_expired_and_unknown_tokens");
+    rotation_refuses_used_expired_and_unknown_tokens(&make().await).await;
+    begin(port, "one_of_concurrent_rotations_wins");
+    one_of_concurrent_rotations_wins(Arc::new(make().await)).await;
+    begin(port, "deleting_a_device_kills_its_refresh_tokens");
+    deleting_a_device_kills_its_refresh_tokens(&make().await).await;
+    begin(port, "orgs_are_separate");
+    orgs_are_separate(&make().await).await;
+}
+
+const ANA: Uuid = Uuid::from_u128(0xa11a);
+const BOB: Uuid = Uuid::from_u128(0xb0b);
+
+fn at(minutes: i64) -> Timestamp {
+    T0 + Duration::minutes(minutes)
+}
+
+fn device(n: u128, credential: Uuid, created: i64) -> Device {
+    Device {
+        id: Uuid::from_u128(0xd000 + n),
+        credential,
+        user_agent: format!("Agent/{n}"),
+        alias: "Chrome on macOS".to_owned(),
+        secret_hash: SecretHash::of(format!("cookie {n}").as_bytes()),
+        created_at: at(created),
+        expires_at: at(created + 60),
+    }
+}
+
+fn refresh(n: u128, device: &Device) -> RefreshToken {
+    RefreshToken {
+        id: Uuid::from_u128(0xf000 + n),
+        device: device.id,
+        client_id: "web".to_owned(),
+        secret_hash: SecretHash::of(format!("refresh {n}").as_bytes()),
+        scope: "openid devices".to_owned(),
+        auth_time: 1_700_000_000,
+        created_at: device.created_at,
+        expires_at: device.expires_at,
+        used_at: None,
+    }
+}
+
+fn next(n: u128, minutes: i64) -> NewRefresh {
+    NewRefresh {
+        id: Uuid::from_u128(0xf000 + n),
+        secret_hash: SecretHash::of(format!("refresh {n}").as_bytes()),
+        created_at: at(minutes),
+        expires_at: at(minutes + 30),
+    }
+}
+
+/// Every field survives; "The devices of `credential` whose `expires_at` is after `now`, oldest
+/// first".
+pub async fn devices_round_trip_and_list_live_ones_oldest_first(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let (late, early, bobs) = (device(1, ANA, 10), device(2, ANA, 0), device(3, BOB, 0));
+    for d in [&late, &early, &bobs] {
+        ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    }
+    assert_eq!(
+        ok(store.get_device(&m, late.id).await, "get_device"),
+        Some(late.clone())
+    );
+    assert_eq!(
+        ok(store.get_device(&m, Uuid::from_u128(9)).await, "get"),
+        None
+    );
+    let listed = ok(store.list_devices(&m, ANA, at(5)).await, "list_devices");
+    assert_eq!(
+        listed,
+        vec![early.clone(), late.clone()],
+        "oldest first, own only"
+    );
+    // `early` expires at minute 60: at 65 only `late` (until 70) is live.
+    let listed = ok(store.list_devices(&m, ANA, at(65)).await, "list_devices");
+    assert_eq!(listed, vec![late], "expired devices are not listed");
+}
+
+/// "MUST fail with `Conflict` when `org` has a device with that id".
+pub async fn insert_device_refuses_a_taken_id(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    ok(store.insert_device(&m, device(1, ANA, 0)).await, "insert");
+    assert_conflict(
+        store.insert_device(&m, device(1, BOB, 5)).await,
+        "insert of a taken id",
+    );
+}
+
+/// "MUST fail with `NotFound` when its device does not exist, and with `Conflict` when the id is
+/// taken"; the token survives the round trip.
+pub async fn refresh_tokens_need_their_device(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let d = device(1, ANA, 0);
+    assert_not_found(
+        store.insert_refresh(&m, refresh(1, &d)).await,
+        "insert_refresh without its device",
+    );
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    ok(
+        store.insert_refresh(&m, refresh(1, &d)).await,
+        "insert_refresh",
+    );
+    assert_conflict(
+        store.insert_refresh(&m, refresh(1, &d)).await,
+        "insert_refresh of a taken id",
+    );
+    assert_eq!(
+        ok(
+            store.get_refresh(&m, refresh(1, &d).id).await,
+            "get_refresh"
+        ),
+        Some(refresh(1, &d))
+    );
+}
+
+/// "marks it used at `now` and stores `new` (inheriting `old`'s device, client, scope and
+/// `auth_time`), answering `true`".
+pub async fn rotation_marks_used_and_inherits(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let d = device(1, ANA, 0);
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    let old = refresh(1, &d);
+    ok(
+        store.insert_refresh(&m, old.clone()).await,
+        "insert_refresh",
+    );
+    assert!(ok(
+        store.rotate_refresh(&m, old.id, at(5), next(2, 5)).await,
+        "rotate"
+    ));
+    let used = ok(store.get_refresh(&m, old.id).await, "get old").expect("old token kept");
+    assert_eq!(
+        used.used_at,
+        Some(at(5)),
+        "the old token is marked used at now"
+    );
+    let new = ok(store.get_refresh(&m, next(2, 5).id).await, "get new").expect("new stored");
+    assert_eq!(
+        new,
+        RefreshToken {
+            id: next(2, 5).id,
+            secret_hash: next(2, 5).secret_hash,
+            created_at: at(5),
+            expires_at: at(35),
+            used_at: None,
+            ..old
+        },
+        "the new token inherits device, client, scope and auth_time"
+    );
+}
+
+/// "Otherwise changes nothing and answers `false`".
+pub async fn rotation_refuses_used_expired_and_unknown_tokens(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let d = device(1, ANA, 0);
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    let old = refresh(1, &d);
+    ok(
+        store.insert_refresh(&m, old.clone()).await,
+        "insert_refresh",
+    );
+    assert!(ok(
+        store.rotate_refresh(&m, old.id, at(1), next(2, 1)).await,
+        "rotate"
+    ));
+    assert!(
+        !ok(
+            store.rotate_refresh(&m, old.id, at(2), next(3, 2)).await,
+            "rotate used"
+        ),
+        "a used token must not rotate"
+    );
+    assert_eq!(ok(store.get_refresh(&m, next(3, 2).id).await, "get"), None);
+    // The device (and so the token) expires at minute 60.
+    assert!(
+        !ok(
+            store
+                .rotate_refresh(&m, next(2, 1).id, at(61), next(4, 61))
+                .await,
+            "rotate expired"
+        ),
+        "an expired token must not rotate"
+    );
+    assert!(
+        !ok(
+            store
+                .rotate_refresh(&m, Uuid::from_u128(7), at(2), next(5, 2))
+                .await,
+            "unknown"
+        ),
+        "an unknown token must not rotate"
+    );
+}
+
+/// "of concurrent rotations of one token exactly one is `true`".
+pub async fn one_of_concurrent_rotations_wins<S: DeviceStore + 'static>(store: Arc<S>) {
+    let m = org("masmovil");
+    let d = device(1, ANA, 0);
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    let old = refresh(1, &d);
+    ok(
+        store.insert_refresh(&m, old.clone()).await,
+        "insert_refresh",
+    );
+    let tasks: Vec<_> = (0..8u128)
+        .map(|i| {
+            let (store, m) = (store.clone(), m.clone());
+            tokio::spawn(async move {
+                store
+                    .rotate_refresh(&m, old.id, at(1), next(10 + i, 1))
+                    .await
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        if ok(
+            task.await.unwrap_or_else(|e| panic!("task: {e}")),
+            "rotate race",
+        ) {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1, "exactly one concurrent rotation must win");
+}
+
+/// "Removes the device ... and every refresh token of it, at once"; a device of another
+/// credential is not removed; `delete_devices` removes all of one credential's.
+pub async fn deleting_a_device_kills_its_refresh_tokens(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let (one, two, bobs) = (device(1, ANA, 0), device(2, ANA, 1), device(3, BOB, 0));
+    for d in [&one, &two, &bobs] {
+        ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    }
+    ok(
+        store.insert_refresh(&m, refresh(1, &one)).await,
+        "insert_refresh",
+    );
+    ok(
+        store.insert_refresh(&m, refresh(2, &two)).await,
+        "insert_refresh",
+    );
+    assert!(
+        !ok(
+            store.delete_device(&m, BOB, one.id).await,
+            "delete as another credential"
+        ),
+        "a device of another credential must not be deleted"
+    );
+    assert!(ok(
+        store.delete_device(&m, ANA, one.id).await,
+        "delete_device"
+    ));
+    assert!(!ok(
+        store.delete_device(&m, ANA, one.id).await,
+        "delete again"
+    ));
+    assert_eq!(ok(store.get_device(&m, one.id).await, "get"), None);
+    assert_eq!(
+        ok(
+            store.get_refresh(&m, refresh(1, &one).id).await,
+            "get_refresh"
+        ),
+        None,
+        "the device's refresh tokens must die with it"
+    );
+    assert_eq!(ok(store.delete_devices(&m, ANA).await, "delete_devices"), 1);
+    assert_eq!(
+        ok(store.get_refresh(&m, refresh(2, &two).id).await, "get"),
+        None
+    );
+    assert_eq!(
+        ok(store.list_devices(&m, BOB, at(0)).await, "list").len(),
+        1,
+        "another credential's devices stay"
+    );
+}
+
+/// Devices of one org are invisible from another.
+pub async fn orgs_are_separate(store: &impl DeviceStore) {
+    let (m, y) = (org("masmovil"), org("yoigo"));
+    let d = device(1, ANA, 0);
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    assert_eq!(ok(store.get_device(&y, d.id).await, "get in yoigo"), None);
+    assert!(ok(store.list_devices(&y, ANA, at(0)).await, "list").is_empty());
+    assert!(!ok(
+        store.delete_device(&y, ANA, d.id).await,
+        "delete in yoigo"
+    ));
+    ok(
+        store.insert_device(&y, d.clone()).await,
+        "the same id in yoigo",
+    );
+}
