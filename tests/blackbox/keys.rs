@@ -8,12 +8,14 @@ fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
+/// The kids of the published access-token (ES256) keys.
 async fn published_kids(server: &TestServer) -> Vec<String> {
     let jwks = server.jwks().await;
     jwks["keys"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|k| k["alg"] == "ES256")
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .collect()
 }
@@ -32,12 +34,19 @@ async fn jwks_publishes_the_signing_key_and_may_be_cached() {
     let answer = server.call("GET", "/jwks.json", None, None).await;
     let jwks = answer.expect_json(200);
     let keys = jwks["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 1);
-    assert_eq!(keys[0]["use"], "sig");
-    assert!(
-        keys[0].get("d").is_none(),
-        "the private part is never published: {jwks}"
-    );
+    // One key signs access tokens (ES256), one signs ID tokens for RS256 clients.
+    assert_eq!(keys.len(), 2);
+    let algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    assert_eq!(algs, ["ES256", "RS256"]);
+    for key in keys {
+        assert_eq!(key["use"], "sig");
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(
+                key.get(private).is_none(),
+                "the private part is never published: {jwks}"
+            );
+        }
+    }
     assert!(
         answer
             .header("cache-control")
@@ -57,7 +66,12 @@ async fn key_list_is_oldest_first_with_the_last_active() {
     let first = kid_of(&token);
     let second = rotate(&server, &token).await;
     let list = server.get("/v1/keys", &token).await.expect_json(200);
-    let list = list.as_array().unwrap();
+    let list: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["alg"] == "ES256")
+        .collect();
     assert_eq!(list.len(), 2);
     assert_eq!(
         (list[0]["kid"].as_str().unwrap(), &list[0]["active"]),
@@ -180,4 +194,33 @@ async fn key_management_needs_a_token_that_covers_every_org() {
             "{method} {path}"
         );
     }
+}
+
+#[actix_rt::test]
+async fn the_rs256_key_rotates_on_its_own() {
+    let server = TestServer::start().await;
+    let token = server.admin_token(Some("keys:admin")).await;
+    let answer = server
+        .call("POST", "/v1/keys?alg=RS256", Some(&token), None)
+        .await;
+    let key = answer.expect_json(201);
+    assert_eq!(
+        (&key["alg"], &key["active"]),
+        (&"RS256".into(), &true.into())
+    );
+    let list = server.get("/v1/keys", &token).await.expect_json(200);
+    let active: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["active"] == true)
+        .map(|k| (k["alg"].as_str().unwrap(), k["kid"].as_str().unwrap()))
+        .collect();
+    assert_eq!(active.len(), 2, "one active key per algorithm: {list}");
+    assert!(active.contains(&("RS256", key["kid"].as_str().unwrap())));
+    assert!(active.contains(&("ES256", kid_of(&token).as_str())));
+    let bad = server
+        .call("POST", "/v1/keys?alg=HS256", Some(&token), None)
+        .await;
+    assert_eq!(bad.expect_error(400), "key.unknown_alg");
 }

@@ -15,6 +15,7 @@ mod flows;
 mod input;
 mod introspection;
 mod keys;
+mod login;
 mod magiclinks;
 mod messages;
 mod oauth;

@@ -4,7 +4,7 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 26] = [
+const DOCUMENTED: [(&str, &[&str]); 32] = [
     ("/token", &["post"]),
     ("/introspect", &["post"]),
     ("/revoke", &["post"]),
@@ -43,6 +43,18 @@ const DOCUMENTED: [(&str, &[&str]); 26] = [
         "/v1/orgs/{org}/credentials/{username}/totp/passcode",
         &["post"],
     ),
+    (
+        "/v1/orgs/{org}/credentials/{username}/devices",
+        &["get", "delete"],
+    ),
+    (
+        "/v1/orgs/{org}/credentials/{username}/devices/{device_id}",
+        &["delete"],
+    ),
+    ("/authorize", &["get"]),
+    ("/.well-known/openid-configuration", &["get"]),
+    ("/userinfo", &["get"]),
+    ("/logout", &["get"]),
     ("/healthz", &["get"]),
     ("/readyz", &["get"]),
     ("/openapi.json", &["get"]),

@@ -35,7 +35,7 @@ async fn server(sink: Option<&SmtpSink>) -> (TestServer, String) {
 }
 
 /// The text a QR code in a PNG carries.
-fn decode_qr(png_bytes: &[u8]) -> String {
+pub(crate) fn decode_qr(png_bytes: &[u8]) -> String {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     // Any bit depth, as an image viewer would: expanded to 8-bit grey.
     decoder.set_transformations(png::Transformations::EXPAND);
@@ -51,7 +51,7 @@ fn decode_qr(png_bytes: &[u8]) -> String {
 }
 
 /// The base32 secret of an otpauth URI, decoded.
-fn secret_of(uri: &str) -> Vec<u8> {
+pub(crate) fn secret_of(uri: &str) -> Vec<u8> {
     let query = uri.split_once('?').unwrap().1;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
     let secret = &pairs.iter().find(|(k, _)| k == "secret").unwrap().1;
@@ -61,7 +61,7 @@ fn secret_of(uri: &str) -> Vec<u8> {
 }
 
 /// RFC 6238 with HMAC-SHA-1, 30 s, 6 digits (RFC 4226 §5.3 dynamic truncation).
-fn totp(secret: &[u8], unix: u64) -> String {
+pub(crate) fn totp(secret: &[u8], unix: u64) -> String {
     let mut mac = Hmac::<Sha1>::new_from_slice(secret).unwrap();
     mac.update(&(unix / 30).to_be_bytes());
     let digest = mac.finalize().into_bytes();
@@ -70,7 +70,7 @@ fn totp(secret: &[u8], unix: u64) -> String {
     format!("{:06}", binary % 1_000_000)
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -172,7 +172,7 @@ async fn passcode_needs_its_own_scope_and_matches_the_secret() {
 }
 
 /// The 6-digit code in a delivered e-mail's text.
-fn code_in(raw: &[u8]) -> String {
+pub(crate) fn code_in(raw: &[u8]) -> String {
     let email = MessageParser::default().parse(raw).unwrap();
     let text = email.body_text(0).unwrap().into_owned();
     text.split(|c: char| !c.is_ascii_digit())

@@ -45,6 +45,18 @@ pub struct ServerConfig {
           value_parser = clap::value_parser!(u32).range(60..=86_400))]
     pub magic_link_ttl: u32,
 
+    /// Lifetime of a device session (a customer's login on one browser or app), in seconds; its
+    /// refresh tokens die with it.
+    #[arg(long, env = "LATCHKEY_SESSION_TTL", default_value_t = 2_592_000,
+          value_parser = clap::value_parser!(u32).range(300..=31_536_000))]
+    pub session_ttl: u32,
+
+    /// Whether the login pages' cookies carry `Secure` (sent over HTTPS only). Browsers treat
+    /// `http://localhost` as secure; turn it off only to test over plain HTTP on another host.
+    #[arg(long, env = "LATCHKEY_COOKIE_SECURE", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+
     /// Tenants to create at start, comma-separated, each `id` or `id=Display Name`
     /// (e.g. `masmovil=MásMóvil,yoigo=Yoigo`). Existing tenants are left as they are.
     #[arg(long, env = "LATCHKEY_TENANTS", default_value = "masmovil,yoigo")]

@@ -3,8 +3,8 @@
 
 use crate::http::{error, oauth};
 use crate::routes::{
-    clients, credentials, flows, introspect, keys, magiclinks, orgs, revoke, second_factor, system,
-    token, tokens,
+    clients, credentials, devices, flows, introspect, keys, login, magiclinks, oidc, orgs, revoke,
+    second_factor, system, token, tokens,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -24,7 +24,8 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A service token from `POST /token` (client credentials).",
+                        "A service token from `POST /token` (client credentials), or a \
+                         customer's token from a login (it acts on its own credential only).",
                     ))
                     .build(),
             ),
@@ -61,6 +62,8 @@ impl Modify for SecuritySchemes {
         tokens::get, tokens::delete, magiclinks::get,
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
+        devices::list, devices::unlink_all, devices::unlink,
+        login::authorize, oidc::discovery, oidc::userinfo, oidc::logout,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
@@ -76,6 +79,8 @@ impl Modify for SecuritySchemes {
         (name = "Tenants", description = "Tenants (brands)"),
         (name = "Clients", description = "API clients that obtain service tokens"),
         (name = "Keys", description = "Signing-key rotation"),
+        (name = "Devices", description = "The devices a customer signed in on"),
+        (name = "Login", description = "Where customers sign in: OAuth 2.0 and OpenID Connect"),
         (name = "Operations", description = "Health, readiness and documentation"),
     )
 )]

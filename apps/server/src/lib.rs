@@ -10,6 +10,7 @@ mod docs;
 pub mod http;
 mod infra;
 mod notifier;
+mod pages;
 mod routes;
 pub mod state;
 

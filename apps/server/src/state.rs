@@ -5,13 +5,19 @@ use crate::http::auth::{AuthCache, KeyRefresh};
 use crate::infra::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
 };
+use latchkey_authn::{CodeService, EphemeralStore};
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
-use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
+use latchkey_device::{DeviceService, DeviceStore};
+use latchkey_flows::{
+    FlowLimits, FlowService, GrantPorts, Grants, LoginPorts, LoginService, SecondFactorPorts,
+    SecondFactors,
+};
 use latchkey_memory::{
-    MemClientRegistry, MemCredentialStore, MemOtpStore, MemRateLimiter, MemRevokedTokens,
-    MemSecurityTokenStore, MemSigningKeyStore, MemTenantDirectory, MemTotpStore,
+    MemClientRegistry, MemCredentialStore, MemDeviceStore, MemEphemeralStore, MemOtpStore,
+    MemRateLimiter, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
+    MemTenantDirectory, MemTotpStore,
 };
 use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
 use latchkey_postgres::{PgConfig, PgDatabase};
@@ -35,6 +41,13 @@ pub struct AppState {
     pub credentials: CredentialService,
     pub flows: FlowService,
     pub second_factors: SecondFactors,
+    /// The login server: pages, codes, sessions.
+    pub login: LoginService,
+    /// Customer token grants (authorization code, refresh token).
+    pub grants: Grants,
+    pub devices: DeviceService,
+    /// Whether cookies carry `Secure`.
+    pub cookie_secure: bool,
     pub issuer: ServiceTokenIssuer,
     pub verifier: AccessTokenVerifier,
     pub keys: KeyService,
@@ -61,6 +74,11 @@ pub struct Stores {
     pub otp_codes: Arc<dyn OtpStore>,
     /// Rate-limit state: Redis, or this process.
     pub rate_limits: Arc<dyn RateLimiter>,
+    /// Logins in progress, authorization codes, CIBA requests, failure counters: Redis, or
+    /// this process.
+    pub ephemeral: Arc<dyn EphemeralStore>,
+    /// Device sessions and refresh tokens.
+    pub devices: Arc<dyn DeviceStore>,
     /// The database behind them, when there is one (readiness checks it).
     pub database: Option<PgDatabase>,
 }
@@ -78,6 +96,8 @@ impl Stores {
             revoked_tokens: Arc::new(MemRevokedTokens::default()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
+            ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
+            devices: Arc::new(MemDeviceStore::default()),
             database: None,
         }
     }
@@ -98,6 +118,8 @@ impl Stores {
             revoked_tokens: Arc::new(db.revoked_tokens()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
+            ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
+            devices: Arc::new(db.devices()),
             database: Some(db),
         }
     }
@@ -108,6 +130,7 @@ impl Stores {
     pub fn with_redis(mut self, redis: &RedisDatabase) -> Self {
         self.otp_codes = Arc::new(redis.otp_store());
         self.rate_limits = Arc::new(redis.rate_limiter());
+        self.ephemeral = Arc::new(redis.ephemeral_store());
         self
     }
 }
@@ -184,7 +207,7 @@ impl AppState {
                 codes: stores.otp_codes.clone(),
                 totp: stores.totp_secrets.clone(),
                 cipher: data_cipher(config, dev_mode, random.as_ref())?,
-                notifier,
+                notifier: notifier.clone(),
                 limiter: stores.rate_limits.clone(),
                 limits,
                 clock: clock.clone(),
@@ -206,6 +229,40 @@ impl AppState {
             stores.revoked_tokens.clone(),
             clock.clone(),
         );
+        let devices = DeviceService::new(
+            stores.devices.clone(),
+            clock.clone(),
+            random.clone(),
+            time::Duration::seconds(i64::from(config.session_ttl)),
+        );
+        let access_ttl = time::Duration::seconds(i64::from(config.access_token_ttl));
+        let grants = Grants::new(
+            credentials.clone(),
+            GrantPorts {
+                codes: CodeService::new(stores.ephemeral.clone(), random.clone()),
+                devices: devices.clone(),
+                access: codec.clone(),
+                id_tokens: codec.clone(),
+                revoked: stores.revoked_tokens.clone(),
+                clock: clock.clone(),
+                random: random.clone(),
+                issuer: public_url.clone(),
+                audience: config.audience.clone(),
+                access_ttl,
+                id_token_ttl: access_ttl,
+            },
+        );
+        let login = LoginService::new(
+            credentials.clone(),
+            second_factors.clone(),
+            grants.clone(),
+            LoginPorts {
+                store: stores.ephemeral.clone(),
+                notifier,
+                clock: clock.clone(),
+                random: random.clone(),
+            },
+        );
         let keys = KeyService::new(
             stores.signing_keys.clone(),
             Arc::new(EcKeyGenerator),
@@ -220,6 +277,10 @@ impl AppState {
             credentials,
             flows,
             second_factors,
+            login,
+            grants,
+            devices,
+            cookie_secure: config.cookie_secure,
             issuer,
             verifier,
             keys,

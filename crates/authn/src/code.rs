@@ -53,6 +53,8 @@ pub struct Issued {
     pub access: Option<(Uuid, i64)>,
     /// The device session (and its org) whose refresh tokens were issued.
     pub device: Option<(OrgId, Uuid)>,
+    /// The customer's credential id (the tokens' subject).
+    pub subject: Option<String>,
 }
 
 /// What [`CodeService::redeem`] found.

@@ -68,6 +68,10 @@ pub enum TokenError {
     InvalidClient,
     #[error("{0}")]
     InvalidGrant(&'static str),
+    /// A code used a second time: refused, and what its first use issued to `subject` (the
+    /// customer's credential id) was revoked.
+    #[error("the code was already used: what it issued is revoked")]
+    CodeReplayed { subject: Option<String> },
     #[error("{0}")]
     UnauthorizedClient(&'static str),
     #[error("unsupported grant_type")]
@@ -92,7 +96,7 @@ impl TokenError {
         match self {
             TokenError::InvalidRequest(_) => "invalid_request",
             TokenError::InvalidClient => "invalid_client",
-            TokenError::InvalidGrant(_) => "invalid_grant",
+            TokenError::InvalidGrant(_) | TokenError::CodeReplayed { .. } => "invalid_grant",
             TokenError::UnauthorizedClient(_) => "unauthorized_client",
             TokenError::UnsupportedGrantType => "unsupported_grant_type",
             TokenError::InvalidScope(_) => "invalid_scope",

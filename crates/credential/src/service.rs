@@ -176,7 +176,7 @@ impl CredentialService {
         caller: &Principal,
         org: &OrgId,
         username: &str,
-    ) -> Result<(), CredentialError> {
+    ) -> Result<Credential, CredentialError> {
         let username = self
             .enter(caller, Scope::CredentialsAdmin, org, username)
             .await?;
@@ -185,10 +185,12 @@ impl CredentialService {
         // (the delete can be retried) rather than gone with live tokens naming its username.
         self.revoke_everything(org, &username).await?;
         let now = self.clock.now();
+        let deleted = credential.deleted(now);
         self.store
-            .update(org, credential.deleted(now))
+            .update(org, deleted.clone())
             .await
-            .map_err(missing_as_not_found)
+            .map_err(missing_as_not_found)?;
+        Ok(deleted)
     }
 
     /// Endpoints 6 and 7: moves or copies the credential (same password hash) to `destination`,

@@ -107,9 +107,9 @@ impl Grants {
             Redeemed::Fresh(grant) => grant,
             Redeemed::Replayed(issued) => {
                 self.revoke_issued(&issued).await?;
-                return Err(TokenError::InvalidGrant(
-                    "the code was already used: what it issued is revoked",
-                ));
+                return Err(TokenError::CodeReplayed {
+                    subject: issued.subject,
+                });
             }
         };
         let AuthCode {
@@ -144,6 +144,7 @@ impl Grants {
         let issued = Issued {
             access: Some((set.jti, set.expires_at)),
             device: Some((org.clone(), device.id)),
+            subject: Some(credential.id.to_string()),
         };
         self.ports.codes.record_issued(code, &issued).await?;
         Ok(set)

@@ -634,20 +634,34 @@ impl LoginService {
 
     /// The redirect that tells the client the login failed (RFC 6749 §4.1.2.1).
     pub fn error_redirect(&self, request: &AuthRequest, error: &str, description: &str) -> String {
-        let mark = match request.response_type {
+        self.error_redirect_to(
+            &request.redirect_uri,
+            request.response_type,
+            &request.state,
+            error,
+            description,
+        )
+    }
+
+    /// The same, for a request that failed its checks (its redirect URI is a registered one).
+    pub fn error_redirect_to(
+        &self,
+        redirect_uri: &str,
+        response_type: ResponseType,
+        state: &str,
+        error: &str,
+        description: &str,
+    ) -> String {
+        let mark = match response_type {
             ResponseType::Code => '?',
             ResponseType::Token => '#',
         };
-        with_params(
-            &request.redirect_uri,
-            mark,
-            &[
-                ("error", error),
-                ("error_description", description),
-                ("state", request.state.as_str()),
-                ("iss", self.grants.issuer()),
-            ],
-        )
+        let mut params = vec![("error", error), ("error_description", description)];
+        if !state.is_empty() {
+            params.push(("state", state));
+        }
+        params.push(("iss", self.grants.issuer()));
+        with_params(redirect_uri, mark, &params)
     }
 
     /// Refuses an attempt while the key's wait runs.

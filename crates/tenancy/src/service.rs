@@ -132,7 +132,10 @@ impl ClientService {
             return Err(ClientError::NoOrgs);
         }
         check_grants(&new)?;
-        if !new.scopes.is_subset_of(caller.scopes) || !caller.orgs.covers_all(&new.orgs) {
+        // The OpenID Connect scopes grant nothing on the API: anyone who registers clients may
+        // give them.
+        let privileges = new.scopes.without(ScopeSet::OIDC);
+        if !privileges.is_subset_of(caller.scopes) || !caller.orgs.covers_all(&new.orgs) {
             return Err(AccessDenied::Escalation.into());
         }
         if let OrgAccess::Only(orgs) = &new.orgs {
@@ -217,7 +220,8 @@ impl ClientService {
     pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
         caller.require(Scope::ClientsAdmin)?;
         let client = self.get(id).await?.ok_or(ClientError::NotFound)?;
-        if !caller.orgs.covers_all(&client.orgs) || !client.scopes.is_subset_of(caller.scopes) {
+        let privileges = client.scopes.without(ScopeSet::OIDC);
+        if !caller.orgs.covers_all(&client.orgs) || !privileges.is_subset_of(caller.scopes) {
             return Err(AccessDenied::Escalation.into());
         }
         self.clients.delete(id).await.map_err(|e| match e {

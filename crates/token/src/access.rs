@@ -3,7 +3,9 @@
 
 use crate::{AccessTokenCodec, AuthError, GrantError, RevokeError, RevokedTokens};
 use latchkey_core::{Clock, SecureRandom, StoreError, Timestamp};
-use latchkey_tenancy::{ClientError, ClientId, ClientService, OrgAccess, Principal, ScopeSet};
+use latchkey_tenancy::{
+    ClientError, ClientId, ClientService, Grant, OrgAccess, Principal, ScopeSet,
+};
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -82,11 +84,16 @@ impl ServiceTokenIssuer {
             .await
             .map_err(GrantError::Unavailable)?
             .ok_or(GrantError::InvalidClient)?;
+        if !client.grants.contains(Grant::ClientCredentials) {
+            return Err(GrantError::UnauthorizedClient);
+        }
+        // The OpenID Connect scopes describe a customer's login, never a service token.
+        let allowed = client.scopes.without(ScopeSet::OIDC);
         let scopes = match requested.map(str::trim).filter(|s| !s.is_empty()) {
-            None => client.scopes,
+            None => allowed,
             Some(raw) => ScopeSet::parse_space_delimited(raw)
                 .map_err(|_| GrantError::InvalidScope)?
-                .intersection(client.scopes),
+                .intersection(allowed),
         };
         if scopes.is_empty() {
             return Err(GrantError::InvalidScope);

@@ -55,6 +55,8 @@ pub enum GrantError {
     InvalidClient,
     #[error("the requested scope is invalid, unknown, or not allowed for this client")]
     InvalidScope,
+    #[error("the client may not use the client_credentials grant")]
+    UnauthorizedClient,
     #[error("signing the token failed")]
     Signing(#[source] latchkey_core::BoxError),
     #[error("client lookup failed")]

@@ -12,19 +12,26 @@ use std::sync::Arc;
 /// The JWS algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningAlgorithm {
-    /// ECDSA P-256 with SHA-256: the default for access tokens.
+    /// ECDSA P-256 with SHA-256: access tokens, and ID tokens of clients that ask for it.
     Es256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (2048-bit keys): ID tokens, since OpenID Connect requires
+    /// every provider to offer it.
+    Rs256,
 }
 
 impl SigningAlgorithm {
+    /// Every algorithm: the ring keeps an active key of each.
+    pub const ALL: [SigningAlgorithm; 2] = [SigningAlgorithm::Es256, SigningAlgorithm::Rs256];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SigningAlgorithm::Es256 => "ES256",
+            SigningAlgorithm::Rs256 => "RS256",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        (raw == "ES256").then_some(SigningAlgorithm::Es256)
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
 }
 
@@ -75,12 +82,24 @@ impl KeyService {
         }
     }
 
-    /// At start: makes a first key if there is none, and loads the ring into the codec.
+    /// At start: makes a first key of each algorithm that has none, and loads the ring into
+    /// the codec.
     pub async fn ensure_key(&self) -> Result<(), KeyError> {
-        if self.store.list().await.map_err(KeyError::Store)?.is_empty() {
-            self.add_key().await?;
+        let keys = self.store.list().await.map_err(KeyError::Store)?;
+        for algorithm in SigningAlgorithm::ALL {
+            if !keys.iter().any(|k| k.algorithm == algorithm) {
+                self.add_key(algorithm).await?;
+            }
         }
         self.reload().await
+    }
+
+    /// Whether `key` is the active key of its algorithm in `keys` (the newest of it).
+    pub fn is_active(keys: &[SigningKey], key: &SigningKey) -> bool {
+        keys.iter()
+            .rev()
+            .find(|k| k.algorithm == key.algorithm)
+            .is_some_and(|k| k.kid == key.kid)
     }
 
     /// Reloads the ring from storage into the codec.
@@ -89,16 +108,21 @@ impl KeyService {
         self.codec.load(&keys).map_err(KeyError::Crypto)
     }
 
-    /// Every key, oldest first; the last one is active.
+    /// Every key, oldest first; the last one of each algorithm is active.
     pub async fn list(&self, caller: &Principal) -> Result<Vec<SigningKey>, KeyError> {
         caller.require_everywhere(Scope::KeysAdmin)?;
         self.store.list().await.map_err(KeyError::Store)
     }
 
-    /// Adds a new key, which signs from now on; older keys keep verifying until removed.
-    pub async fn rotate(&self, caller: &Principal) -> Result<SigningKey, KeyError> {
+    /// Adds a new key of `algorithm`, which signs from now on; older keys keep verifying until
+    /// removed.
+    pub async fn rotate(
+        &self,
+        caller: &Principal,
+        algorithm: SigningAlgorithm,
+    ) -> Result<SigningKey, KeyError> {
         caller.require_everywhere(Scope::KeysAdmin)?;
-        let key = self.add_key().await?;
+        let key = self.add_key(algorithm).await?;
         self.reload().await?;
         Ok(key)
     }
@@ -107,9 +131,9 @@ impl KeyService {
     pub async fn remove(&self, caller: &Principal, kid: &str) -> Result<(), KeyError> {
         caller.require_everywhere(Scope::KeysAdmin)?;
         let keys = self.store.list().await.map_err(KeyError::Store)?;
-        match keys.iter().position(|k| k.kid == kid) {
+        match keys.iter().find(|k| k.kid == kid) {
             None => return Err(KeyError::NotFound),
-            Some(i) if i + 1 == keys.len() => return Err(KeyError::Active),
+            Some(key) if Self::is_active(&keys, key) => return Err(KeyError::Active),
             Some(_) => {}
         }
         self.store.remove(kid).await.map_err(|e| match e {
@@ -119,8 +143,7 @@ impl KeyService {
         self.reload().await
     }
 
-    async fn add_key(&self) -> Result<SigningKey, KeyError> {
-        let algorithm = SigningAlgorithm::Es256;
+    async fn add_key(&self, algorithm: SigningAlgorithm) -> Result<SigningKey, KeyError> {
         let private_pkcs8 = self
             .generator
             .generate(algorithm)
@@ -264,7 +287,6 @@ mod tests {
         let mut generator = MockGenerator::new();
         generator
             .expect_generate()
-            .withf(|algorithm| *algorithm == SigningAlgorithm::Es256)
             .times(generations)
             .returning(|_| Ok(b"pkcs8".to_vec()));
         let service = KeyService::new(
@@ -295,23 +317,37 @@ mod tests {
         keys.iter().map(|k| k.kid.clone()).collect()
     }
 
-    /// Two keys, the newer one active (last).
+    /// The ES256 keys, oldest first.
+    fn es256(keys: &[SigningKey]) -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.algorithm == SigningAlgorithm::Es256)
+            .map(|k| k.kid.clone())
+            .collect()
+    }
+
+    /// Two ES256 keys, the newer one active (last), and the RS256 key.
     async fn rotated(f: &Fixture) -> (String, String) {
         f.service.ensure_key().await.unwrap();
         *f.clock.0.lock().unwrap() = T0 + Duration::minutes(1);
-        let newer = f.service.rotate(&key_admin(&["*"])).await.unwrap();
+        let newer = f
+            .service
+            .rotate(&key_admin(&["*"]), SigningAlgorithm::Es256)
+            .await
+            .unwrap();
         let keys = f.store.list().await.unwrap();
-        assert_eq!(keys.len(), 2);
-        (keys[0].kid.clone(), newer.kid)
+        assert_eq!(keys.len(), 3);
+        (es256(&keys)[0].clone(), newer.kid)
     }
 
     #[tokio::test]
-    async fn ensure_key_creates_a_first_key_and_loads_it() {
-        let f = fixture(Vec::new(), 1);
+    async fn ensure_key_creates_a_first_key_of_each_algorithm_and_loads_them() {
+        let f = fixture(Vec::new(), 2);
         f.service.ensure_key().await.unwrap();
         let keys = f.store.list().await.unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0].algorithm, SigningAlgorithm::Es256);
+        assert_eq!(keys.len(), 2);
+        for algorithm in SigningAlgorithm::ALL {
+            assert_eq!(keys.iter().filter(|k| k.algorithm == algorithm).count(), 1);
+        }
         assert_eq!(keys[0].private_pkcs8, b"pkcs8");
         assert_eq!(keys[0].created_at, T0);
         assert_eq!(f.codec.loaded(), Some(kids(&keys)));
@@ -325,39 +361,44 @@ mod tests {
             private_pkcs8: b"old-pkcs8".to_vec(),
             created_at: T0 - Duration::days(30),
         };
-        let f = fixture(vec![existing.clone()], 0);
+        // Only the missing RS256 key is made.
+        let f = fixture(vec![existing.clone()], 1);
         f.service.ensure_key().await.unwrap();
-        assert_eq!(f.store.list().await.unwrap(), [existing]);
-        assert_eq!(f.codec.loaded(), Some(vec!["old".to_owned()]));
+        let keys = f.store.list().await.unwrap();
+        assert_eq!(keys[0], existing);
+        assert_eq!(keys[1].algorithm, SigningAlgorithm::Rs256);
+        assert_eq!(f.codec.loaded(), Some(kids(&keys)));
     }
 
     #[tokio::test]
     async fn rotate_adds_a_newer_key_that_becomes_active() {
-        let f = fixture(Vec::new(), 2);
+        let f = fixture(Vec::new(), 3);
         let (older, newer) = rotated(&f).await;
         assert_ne!(older, newer);
         let listed = f.service.list(&key_admin(&["*"])).await.unwrap();
-        assert_eq!(kids(&listed), [older.clone(), newer.clone()]);
-        assert_eq!(listed[1].created_at, T0 + Duration::minutes(1));
-        assert_eq!(f.codec.loaded(), Some(vec![older, newer]));
+        assert_eq!(es256(&listed), [older.clone(), newer.clone()]);
+        assert_eq!(listed[2].created_at, T0 + Duration::minutes(1));
+        assert!(KeyService::is_active(&listed, &listed[2]));
+        assert_eq!(f.codec.loaded(), Some(kids(&listed)));
     }
 
     #[tokio::test]
     async fn remove_refuses_the_active_key_and_retires_an_older_one() {
-        let f = fixture(Vec::new(), 2);
+        let f = fixture(Vec::new(), 3);
         let (older, newer) = rotated(&f).await;
         let admin = key_admin(&["*"]);
         let result = f.service.remove(&admin, &newer).await;
         assert!(matches!(result, Err(KeyError::Active)), "{result:?}");
-        assert_eq!(kids(&f.store.list().await.unwrap()).len(), 2);
+        assert_eq!(kids(&f.store.list().await.unwrap()).len(), 3);
         f.service.remove(&admin, &older).await.unwrap();
-        assert_eq!(kids(&f.store.list().await.unwrap()), [newer.as_str()]);
-        assert_eq!(f.codec.loaded(), Some(vec![newer]));
+        let keys = f.store.list().await.unwrap();
+        assert_eq!(es256(&keys), [newer.as_str()]);
+        assert_eq!(f.codec.loaded(), Some(kids(&keys)));
     }
 
     #[tokio::test]
     async fn remove_refuses_an_unknown_kid() {
-        let f = fixture(Vec::new(), 1);
+        let f = fixture(Vec::new(), 2);
         f.service.ensure_key().await.unwrap();
         let result = f.service.remove(&key_admin(&["*"]), "no-such-kid").await;
         assert!(matches!(result, Err(KeyError::NotFound)), "{result:?}");
@@ -365,7 +406,7 @@ mod tests {
 
     #[tokio::test]
     async fn keys_admin_restricted_to_some_orgs_is_refused() {
-        let f = fixture(Vec::new(), 1);
+        let f = fixture(Vec::new(), 2);
         f.service.ensure_key().await.unwrap();
         let kid = kids(&f.store.list().await.unwrap())[0].clone();
         let restricted = key_admin(&["masmovil"]);
@@ -378,8 +419,9 @@ mod tests {
             )
         };
         assert!(all_orgs(f.service.list(&restricted).await.map(drop)));
-        assert!(all_orgs(f.service.rotate(&restricted).await.map(drop)));
+        let rotation = f.service.rotate(&restricted, SigningAlgorithm::Es256).await;
+        assert!(all_orgs(rotation.map(drop)));
         assert!(all_orgs(f.service.remove(&restricted, &kid).await));
-        assert_eq!(f.store.list().await.unwrap().len(), 1, "nothing changed");
+        assert_eq!(f.store.list().await.unwrap().len(), 2, "nothing changed");
     }
 }

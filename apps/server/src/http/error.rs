@@ -299,6 +299,19 @@ impl From<KeyError> for ApiError {
     }
 }
 
+impl From<latchkey_device::DeviceError> for ApiError {
+    fn from(e: latchkey_device::DeviceError) -> Self {
+        use latchkey_device::DeviceError;
+        match e {
+            DeviceError::NotFound => ApiError::not_found("device.not_found", e.to_string()),
+            DeviceError::InvalidToken | DeviceError::Reused => {
+                ApiError::bad_request("device.invalid_token", e.to_string())
+            }
+            DeviceError::Store(s) => store_error("device: device store", s),
+        }
+    }
+}
+
 impl From<CredentialError> for ApiError {
     fn from(e: CredentialError) -> Self {
         let conflict =

@@ -80,6 +80,7 @@ impl From<GrantError> for OAuthError {
     fn from(e: GrantError) -> Self {
         match e {
             GrantError::InvalidClient => Self::invalid_client("client authentication failed"),
+            GrantError::UnauthorizedClient => Self::unauthorized_client(e.to_string()),
             GrantError::InvalidScope => Self {
                 status: StatusCode::BAD_REQUEST,
                 error: "invalid_scope",
@@ -111,6 +112,24 @@ pub fn post_only(path: &str, endpoint: &'static str) -> actix_web::Resource {
                 error_description: format!("the {endpoint} endpoint accepts POST only"),
             })
     }))
+}
+
+impl From<latchkey_authn::TokenError> for OAuthError {
+    fn from(e: latchkey_authn::TokenError) -> Self {
+        use latchkey_authn::TokenError;
+        match e {
+            TokenError::Store(source) => {
+                tracing::error!(error = %source, "login server storage failed");
+                Self::temporarily_unavailable()
+            }
+            TokenError::InvalidClient => Self::invalid_client("client authentication failed"),
+            other => Self {
+                status: StatusCode::BAD_REQUEST,
+                error: other.code(),
+                description: other.to_string(),
+            },
+        }
+    }
 }
 
 impl fmt::Display for OAuthError {

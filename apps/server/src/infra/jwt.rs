@@ -5,11 +5,16 @@
 //! through `jsonwebtoken::decode`, which checks the algorithm, the signature, `iss` and `aud`.
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use latchkey_authn::IdTokenSigner;
 use latchkey_core::BoxError;
+use latchkey_tenancy::IdTokenAlg;
 use latchkey_tenancy::{OrgAccess, ScopeSet};
 use latchkey_token::{
     AccessClaims, AccessTokenCodec, KeyGenerator, SigningAlgorithm, SigningKey, VerifyError,
@@ -60,12 +65,22 @@ struct WireHeader<'a> {
 struct ActiveKey {
     /// The base64url of the JOSE header, which is the same for every token the key signs.
     header_b64: String,
+    /// The same for ID tokens (`typ` `JWT`).
+    id_header_b64: String,
     pair: EcdsaKeyPair,
+}
+
+/// The active RS256 key: it signs the ID tokens of clients that use RS256.
+struct RsaKey {
+    id_header_b64: String,
+    pair: RsaKeyPair,
 }
 
 #[derive(Default)]
 struct Ring {
     active: Option<ActiveKey>,
+    rsa: Option<RsaKey>,
+    /// ES256 keys only: access tokens are never RS256.
     verifiers: HashMap<String, DecodingKey>,
     jwks: serde_json::Value,
 }
@@ -140,38 +155,61 @@ fn public_jwk(
 }
 
 fn parse_pair(key: &SigningKey) -> Result<EcdsaKeyPair, BoxError> {
-    match key.algorithm {
-        SigningAlgorithm::Es256 => {
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &key.private_pkcs8).map_err(
-                |e| {
-                    format!(
-                        "signing key {} is not a valid P-256 PKCS#8 key: {e}",
-                        key.kid
-                    )
-                    .into()
-                },
-            )
-        }
-    }
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &key.private_pkcs8).map_err(|e| {
+        format!(
+            "signing key {} is not a valid P-256 PKCS#8 key: {e}",
+            key.kid
+        )
+        .into()
+    })
+}
+
+fn parse_rsa(key: &SigningKey) -> Result<RsaKeyPair, BoxError> {
+    RsaKeyPair::from_pkcs8(&key.private_pkcs8)
+        .map_err(|e| format!("signing key {} is not a valid RSA PKCS#8 key: {e}", key.kid).into())
+}
+
+fn rsa_jwk(kid: &str, pair: &RsaKeyPair) -> serde_json::Value {
+    let public = pair.public_key();
+    let n = URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero());
+    let e = URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero());
+    serde_json::json!({
+        "kty": "RSA", "n": n, "e": e, "kid": kid, "use": "sig", "alg": "RS256",
+    })
+}
+
+fn header_b64(alg: &'static str, typ: &'static str, kid: &str) -> Result<String, BoxError> {
+    let header = WireHeader { alg, typ, kid };
+    Ok(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?))
 }
 
 impl AccessTokenCodec for JwtCodec {
     fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError> {
         let mut ring = Ring::default();
         let mut jwks = Vec::with_capacity(keys.len());
+        // Keys come oldest first: the last one of each algorithm signs.
         for key in keys {
-            let pair = parse_pair(key)?;
-            let (jwk, decoding) = public_jwk(&key.kid, &pair)?;
-            jwks.push(jwk);
-            ring.verifiers.insert(key.kid.clone(), decoding);
-            // Keys come oldest first: the last one signs.
-            let header = WireHeader {
-                alg: "ES256",
-                typ: "at+jwt",
-                kid: &key.kid,
-            };
-            let header_b64 = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
-            ring.active = Some(ActiveKey { header_b64, pair });
+            match key.algorithm {
+                SigningAlgorithm::Es256 => {
+                    let pair = parse_pair(key)?;
+                    let (jwk, decoding) = public_jwk(&key.kid, &pair)?;
+                    jwks.push(jwk);
+                    ring.verifiers.insert(key.kid.clone(), decoding);
+                    ring.active = Some(ActiveKey {
+                        header_b64: header_b64("ES256", "at+jwt", &key.kid)?,
+                        id_header_b64: header_b64("ES256", "JWT", &key.kid)?,
+                        pair,
+                    });
+                }
+                SigningAlgorithm::Rs256 => {
+                    let pair = parse_rsa(key)?;
+                    jwks.push(rsa_jwk(&key.kid, &pair));
+                    ring.rsa = Some(RsaKey {
+                        id_header_b64: header_b64("RS256", "JWT", &key.kid)?,
+                        pair,
+                    });
+                }
+            }
         }
         ring.jwks = serde_json::json!({ "keys": jwks });
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
@@ -242,7 +280,64 @@ impl AccessTokenCodec for JwtCodec {
     }
 }
 
-/// Generates P-256 key pairs with aws-lc-rs.
+impl IdTokenSigner for JwtCodec {
+    fn sign_id_token(
+        &self,
+        alg: IdTokenAlg,
+        claims: &serde_json::Value,
+    ) -> Result<String, BoxError> {
+        let ring = self.ring();
+        let claims_json = serde_json::to_vec(claims)?;
+        let header = match alg {
+            IdTokenAlg::Es256 => {
+                &ring
+                    .active
+                    .as_ref()
+                    .ok_or("no ES256 key loaded")?
+                    .id_header_b64
+            }
+            IdTokenAlg::Rs256 => {
+                &ring
+                    .rsa
+                    .as_ref()
+                    .ok_or("no RS256 key loaded")?
+                    .id_header_b64
+            }
+        };
+        let mut token = String::with_capacity(header.len() + claims_json.len() * 4 / 3 + 400);
+        token.push_str(header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims_json, &mut token);
+        let signature = match alg {
+            IdTokenAlg::Es256 => {
+                let key = ring.active.as_ref().ok_or("no ES256 key loaded")?;
+                let signature = key
+                    .pair
+                    .sign(&self.rng, token.as_bytes())
+                    .map_err(|e| e.to_string())?;
+                signature.as_ref().to_vec()
+            }
+            IdTokenAlg::Rs256 => {
+                let key = ring.rsa.as_ref().ok_or("no RS256 key loaded")?;
+                let mut signature = vec![0; key.pair.public_modulus_len()];
+                key.pair
+                    .sign(
+                        &RSA_PKCS1_SHA256,
+                        &self.rng,
+                        token.as_bytes(),
+                        &mut signature,
+                    )
+                    .map_err(|e| e.to_string())?;
+                signature
+            }
+        };
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+        Ok(token)
+    }
+}
+
+/// Generates key pairs with aws-lc-rs: P-256 for ES256, 2048-bit RSA for RS256.
 #[derive(Debug, Default)]
 pub struct EcKeyGenerator;
 
@@ -256,6 +351,12 @@ impl KeyGenerator for EcKeyGenerator {
                 )
                 .map_err(|e| e.to_string())?;
                 Ok(doc.as_ref().to_vec())
+            }
+            SigningAlgorithm::Rs256 => {
+                use aws_lc_rs::encoding::AsDer as _;
+                let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| e.to_string())?;
+                let der = pair.as_der().map_err(|e| e.to_string())?;
+                Ok(der.as_ref().to_vec())
             }
         }
     }

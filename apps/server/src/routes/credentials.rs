@@ -302,7 +302,13 @@ pub async fn delete(
     path: OrgUser,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
-    state.credentials.delete(&caller, &org, &path.1).await?;
+    let deleted = state.credentials.delete(&caller, &org, &path.1).await?;
+    // Its device sessions (and their refresh tokens) end with it.
+    state
+        .devices
+        .unlink_all(&org, deleted.id)
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,7 +5,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use latchkey_token::SigningKey;
+use latchkey_token::{KeyService, SigningAlgorithm, SigningKey};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,30 +40,47 @@ fn dto(key: &SigningKey, active: bool) -> KeyDto {
 /// Every signing key, oldest first.
 #[utoipa::path(get, operation_id = "keys_list", path = "/v1/keys", tag = "Keys",
     responses(
-        (status = 200, description = "Keys, oldest first; the last is active", body = [KeyDto]),
+        (status = 200, description = "Keys, oldest first; the newest of each algorithm is active", body = [KeyDto]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody)),
     security(("bearerAuth" = ["keys:admin"])))]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let keys = state.keys.list(&caller).await?;
-    let last = keys.len().saturating_sub(1);
     Ok(HttpResponse::Ok().json(
         keys.iter()
-            .enumerate()
-            .map(|(i, k)| dto(k, i == last))
+            .map(|k| dto(k, KeyService::is_active(&keys, k)))
             .collect::<Vec<_>>(),
     ))
 }
 
+/// Which key to rotate.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct RotateQuery {
+    /// `ES256` (access tokens and ES256 ID tokens; the default) or `RS256` (RS256 ID tokens).
+    pub alg: Option<String>,
+}
+
 /// Rotates: a new key signs from now on; older keys keep verifying until removed.
 #[utoipa::path(post, operation_id = "keys_rotate", path = "/v1/keys", tag = "Keys",
+    params(RotateQuery),
     responses(
+        (status = 400, description = "Unknown algorithm", body = ErrorBody),
         (status = 201, description = "The new active key", body = KeyDto),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody)),
     security(("bearerAuth" = ["keys:admin"])))]
-pub async fn rotate(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let key = state.keys.rotate(&caller).await?;
+pub async fn rotate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<RotateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let algorithm = match query.alg.as_deref() {
+        None => SigningAlgorithm::Es256,
+        Some(raw) => SigningAlgorithm::parse(raw).ok_or_else(|| {
+            ApiError::bad_request("key.unknown_alg", "alg is ES256 (the default) or RS256")
+        })?,
+    };
+    let key = state.keys.rotate(&caller, algorithm).await?;
     Ok(HttpResponse::Created().json(dto(&key, true)))
 }
 

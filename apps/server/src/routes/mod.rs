@@ -3,10 +3,13 @@
 
 pub mod clients;
 pub mod credentials;
+pub mod devices;
 pub mod flows;
 pub mod introspect;
 pub mod keys;
+pub mod login;
 pub mod magiclinks;
+pub mod oidc;
 pub mod orgs;
 pub mod revoke;
 pub mod second_factor;
@@ -27,10 +30,13 @@ use latchkey_core::{OrgId, Timestamp};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
+    login::configure(cfg);
+    oidc::configure(cfg);
     introspect::configure(cfg);
     revoke::configure(cfg);
     credentials::configure(cfg);
     second_factor::configure(cfg);
+    devices::configure(cfg);
     flows::configure(cfg);
     tokens::configure(cfg);
     magiclinks::configure(cfg);

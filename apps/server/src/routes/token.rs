@@ -1,4 +1,6 @@
-//! `POST /token`: the OAuth 2.0 token endpoint (client-credentials grant, RFC 6749 §4.4).
+//! `POST /token`: the OAuth 2.0 token endpoint: service tokens (client credentials, RFC 6749
+//! §4.4) and customers' tokens (authorization code with PKCE, §4.1.3 and RFC 7636; refresh
+//! token, §6).
 
 use crate::http::body;
 use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
@@ -14,10 +16,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(post_only("/token", "token").route(web::post().to(token)));
 }
 
-/// A successful token response (RFC 6749 §5.1).
+/// A successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
-    /// A JWT (ES256) with `iss`, `sub`, `aud`, `iat`, `exp`, `jti`, `client_id`, `scope` and `orgs`.
+    /// A JWT (ES256) with `iss`, `sub`, `aud`, `iat`, `exp`, `jti`, `client_id`, `scope` and
+    /// `orgs`; a customer's token also has `credential` (its `sub`).
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
@@ -25,6 +28,14 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// The granted scopes, space-delimited.
     pub scope: String,
+    /// Customers' grants with `offline` access: the device session's refresh token, rotated on
+    /// every use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The authorization code grant with the `openid` scope: the ID token (RS256 unless the
+    /// client registered ES256).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 /// The form of a token request.
@@ -34,8 +45,16 @@ pub struct TokenResponse {
     reason = "documents the form for OpenAPI; the handler parses it by hand"
 )]
 pub struct TokenForm {
-    /// `client_credentials`.
+    /// `client_credentials`, `authorization_code` or `refresh_token`.
     grant_type: String,
+    /// `authorization_code`: the code `/authorize` returned.
+    code: Option<String>,
+    /// `authorization_code`: the redirect URI of the authorization request, when it named one.
+    redirect_uri: Option<String>,
+    /// `authorization_code`: the PKCE verifier (RFC 7636).
+    code_verifier: Option<String>,
+    /// `refresh_token`: the refresh token.
+    refresh_token: Option<String>,
     /// Space-delimited scopes; narrowed to what the client is allowed. Default: all of them.
     scope: Option<String>,
     /// With `client_secret_post` only; prefer HTTP Basic.
@@ -49,8 +68,8 @@ pub struct TokenForm {
 #[utoipa::path(post, operation_id = "token_token", path = "/token", tag = "OAuth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "A service token", body = TokenResponse),
-        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 200, description = "A service token, or a customer's tokens", body = TokenResponse),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody)),
     security(("clientBasic" = [])))]
 pub async fn token(
@@ -62,8 +81,12 @@ pub async fn token(
     let grant_type = form
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    if grant_type != "client_credentials" {
-        return Err(OAuthError::unsupported_grant_type(grant_type));
+    match grant_type.as_str() {
+        "client_credentials" => {}
+        "authorization_code" | "refresh_token" => {
+            return customer_grant(&state, &req, &form, grant_type).await;
+        }
+        other => return Err(OAuthError::unsupported_grant_type(other)),
     }
     let candidates = client_credentials(&req, &form)?;
     let scope = form.get("scope").map(String::as_str);
@@ -86,7 +109,91 @@ pub async fn token(
             token_type: "Bearer",
             expires_in: issued.expires_in,
             scope: issued.scopes.to_string(),
+            refresh_token: None,
+            id_token: None,
         }))
+}
+
+/// The grants that give a customer's tokens.
+async fn customer_grant(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+    grant_type: &str,
+) -> Result<HttpResponse, OAuthError> {
+    let client = identify_client(state, req, form).await?;
+    let required = |name: &str| {
+        form.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+    };
+    let set = if grant_type == "authorization_code" {
+        let code = required("code")?;
+        let exchanged = state
+            .grants
+            .exchange_code(
+                &client,
+                code,
+                form.get("redirect_uri").map(String::as_str),
+                form.get("code_verifier").map(String::as_str),
+            )
+            .await;
+        if let Err(latchkey_authn::TokenError::CodeReplayed {
+            subject: Some(subject),
+        }) = &exchanged
+        {
+            // The access token the first use issued is revoked: no cached trust outlives it.
+            state.auth_cache.forget_subject(subject);
+        }
+        exchanged?
+    } else {
+        let token = required("refresh_token")?;
+        state
+            .grants
+            .refresh(&client, token, form.get("scope").map(String::as_str))
+            .await?
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(TokenResponse {
+            access_token: set.access_token,
+            token_type: "Bearer",
+            expires_in: set.expires_in,
+            scope: set.scope.to_string(),
+            refresh_token: set.refresh_token,
+            id_token: set.id_token,
+        }))
+}
+
+/// The calling client: authenticated (HTTP Basic or `client_secret_post`), or a public client
+/// named by `client_id` alone (RFC 6749 §3.2.1; PKCE stands in for its secret).
+pub(crate) async fn identify_client(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+) -> Result<latchkey_tenancy::ApiClient, OAuthError> {
+    let authenticates =
+        req.headers().contains_key(AUTHORIZATION) || form.contains_key("client_secret");
+    if authenticates {
+        return authenticate_client(state, req, form).await;
+    }
+    let id = form
+        .get("client_id")
+        .and_then(|id| latchkey_tenancy::ClientId::parse(id).ok())
+        .ok_or_else(|| {
+            OAuthError::invalid_client("client authentication is required (HTTP Basic)")
+        })?;
+    match state.clients.get(&id).await {
+        Ok(Some(client)) if client.login.public => Ok(client),
+        Ok(_) => Err(OAuthError::invalid_client(
+            "client authentication failed (only a public client may omit its secret)",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "client lookup failed");
+            Err(OAuthError::temporarily_unavailable())
+        }
+    }
 }
 
 /// Authenticates the calling client of `/introspect` and `/revoke` as `/token` does: HTTP Basic

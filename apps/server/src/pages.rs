@@ -1,0 +1,255 @@
+//! The login server's pages: server-rendered HTML that works without JavaScript, in Spanish and
+//! English, with the tenant's name. Templates are embedded (`apps/server/templates`) and escape
+//! every value.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use minijinja::{Environment, Value, context};
+use std::sync::OnceLock;
+
+/// The languages of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Es,
+    En,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// The first of `ui_locales` (space-separated, OpenID Connect Core §3.1.2.1) we speak, else
+    /// the best of `Accept-Language`, else Spanish.
+    pub fn choose(ui_locales: Option<&str>, req: &HttpRequest) -> Lang {
+        let from_tag = |tag: &str| {
+            let primary = tag.split(['-', '_']).next().unwrap_or_default().trim();
+            if primary.eq_ignore_ascii_case("en") {
+                Some(Lang::En)
+            } else if primary.eq_ignore_ascii_case("es") {
+                Some(Lang::Es)
+            } else {
+                None
+            }
+        };
+        if let Some(lang) = ui_locales.unwrap_or_default().split(' ').find_map(from_tag) {
+            return lang;
+        }
+        let accept = req
+            .headers()
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let mut best: Option<(f32, Lang)> = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = from_tag(tag)
+                && best.is_none_or(|(q, _)| quality > q)
+            {
+                best = Some((quality, lang));
+            }
+        }
+        best.map_or(Lang::Es, |(_, lang)| lang)
+    }
+}
+
+/// The words of the pages.
+fn words(lang: Lang) -> Value {
+    match lang {
+        Lang::Es => context! {
+            sign_in_title => "Inicia sesión",
+            username => "Usuario (e-mail o teléfono)",
+            password => "Contraseña",
+            sign_in => "Entrar",
+            second_factor_title => "Verificación en dos pasos",
+            second_factor_intro => "Tu cuenta pide un segundo paso para entrar.",
+            totp_code => "Código de tu app de autenticación",
+            totp_hint => "Seis cifras; cambia cada 30 segundos.",
+            verify => "Verificar",
+            send_code_to => "O te enviamos un código a:",
+            otp_code => "Código recibido",
+            error_title => "No se puede continuar",
+        },
+        Lang::En => context! {
+            sign_in_title => "Sign in",
+            username => "Username (e-mail or phone)",
+            password => "Password",
+            sign_in => "Sign in",
+            second_factor_title => "Two-step verification",
+            second_factor_intro => "Your account asks for a second step to sign in.",
+            totp_code => "Code from your authenticator app",
+            totp_hint => "Six digits; it changes every 30 seconds.",
+            verify => "Verify",
+            send_code_to => "Or we send a code to:",
+            otp_code => "Code you received",
+            error_title => "Cannot continue",
+        },
+    }
+}
+
+/// A message of the pages, in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Say {
+    BadCredentials,
+    Disabled,
+    Throttled,
+    Expired,
+    WrongCode,
+    CodeBurnt,
+    NoCodePending,
+    TooSoon,
+    CodeSent,
+    Malformed,
+    NoSecondFactor,
+    DeliveryFailed,
+    Unavailable,
+    UnknownClient,
+    BadRedirectUri,
+    TenantUnavailable,
+    BadRequest,
+}
+
+impl Say {
+    pub fn text(self, lang: Lang) -> &'static str {
+        use Say::*;
+        match (self, lang) {
+            (BadCredentials, Lang::Es) => "Usuario o contraseña incorrectos.",
+            (BadCredentials, Lang::En) => "Wrong username or password.",
+            (Disabled, Lang::Es) => {
+                "Esta cuenta está desactivada. Contacta con atención al cliente."
+            }
+            (Disabled, Lang::En) => "This account is disabled. Please contact customer support.",
+            (Throttled, Lang::Es) => {
+                "Demasiados intentos fallidos. Espera un poco y vuelve a probar."
+            }
+            (Throttled, Lang::En) => "Too many failed attempts. Wait a little and try again.",
+            (Expired, Lang::Es) => {
+                "Este inicio de sesión ha caducado. Vuelve a la aplicación y empieza de nuevo."
+            }
+            (Expired, Lang::En) => "This sign-in has expired. Go back to the app and start again.",
+            (WrongCode, Lang::Es) => "Código incorrecto.",
+            (WrongCode, Lang::En) => "Wrong code.",
+            (CodeBurnt, Lang::Es) => "Demasiados intentos con este código. Pide uno nuevo.",
+            (CodeBurnt, Lang::En) => "Too many tries with this code. Ask for a new one.",
+            (NoCodePending, Lang::Es) => {
+                "No hay ningún código pendiente (o ha caducado). Pide uno nuevo."
+            }
+            (NoCodePending, Lang::En) => "No code is pending (or it expired). Ask for a new one.",
+            (TooSoon, Lang::Es) => {
+                "Ya te enviamos un código hace un momento. Espera antes de pedir otro."
+            }
+            (TooSoon, Lang::En) => {
+                "We sent you a code a moment ago. Wait before asking for another."
+            }
+            (CodeSent, Lang::Es) => "Te hemos enviado un código.",
+            (CodeSent, Lang::En) => "We sent you a code.",
+            (Malformed, Lang::Es) => "El código son seis cifras.",
+            (Malformed, Lang::En) => "The code is six digits.",
+            (NoSecondFactor, Lang::Es) => {
+                "Tu cuenta pide un segundo paso, pero no tiene ninguno configurado. Contacta con atención al cliente."
+            }
+            (NoSecondFactor, Lang::En) => {
+                "Your account requires a second step but has none set up. Please contact customer support."
+            }
+            (DeliveryFailed, Lang::Es) => {
+                "No pudimos enviarte el código. Prueba otra vez en un momento."
+            }
+            (DeliveryFailed, Lang::En) => "We could not send you the code. Try again in a moment.",
+            (Unavailable, Lang::Es) => {
+                "El servicio no está disponible ahora mismo. Prueba otra vez en un momento."
+            }
+            (Unavailable, Lang::En) => {
+                "The service is unavailable right now. Try again in a moment."
+            }
+            (UnknownClient, Lang::Es) => "La aplicación que te trajo aquí no es válida.",
+            (UnknownClient, Lang::En) => "The application that sent you here is not valid.",
+            (BadRedirectUri, Lang::Es) => "La dirección de vuelta de la aplicación no es válida.",
+            (BadRedirectUri, Lang::En) => "The application's return address is not valid.",
+            (TenantUnavailable, Lang::Es) => "Este servicio no está disponible.",
+            (TenantUnavailable, Lang::En) => "This service is not available.",
+            (BadRequest, Lang::Es) => "La petición no es válida.",
+            (BadRequest, Lang::En) => "The request is not valid.",
+        }
+    }
+}
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            (
+                "second_factor.html",
+                include_str!("../templates/second_factor.html"),
+            ),
+            ("message.html", include_str!("../templates/message.html")),
+        ] {
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(error = %e, template = name, "a page template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Renders `template` with `ctx` (plus `lang`, `t` and `tenant`) as an HTML response; `extra`
+/// adds headers and cookies. Pages are never cached and never framed.
+pub fn render(
+    status: StatusCode,
+    template: &str,
+    lang: Lang,
+    tenant: &str,
+    title_key: &str,
+    ctx: Value,
+    extra: impl FnOnce(&mut HttpResponseBuilder),
+) -> HttpResponse {
+    let t = words(lang);
+    let title = t
+        .get_attr(title_key)
+        .ok()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let full = context! { lang => lang.tag(), t => t, tenant => tenant, title => title, ..ctx };
+    let body = environment()
+        .get_template(template)
+        .and_then(|tpl| tpl.render(full));
+    let mut builder = HttpResponse::build(status);
+    builder
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    extra(&mut builder);
+    match body {
+        Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
+        Err(e) => {
+            tracing::error!(error = %e, template, "rendering a page failed");
+            builder.status(StatusCode::INTERNAL_SERVER_ERROR).finish()
+        }
+    }
+}
+
+/// A page that only says something (errors of `/authorize`, expired logins).
+pub fn message(status: StatusCode, lang: Lang, tenant: &str, say: Say) -> HttpResponse {
+    render(
+        status,
+        "message.html",
+        lang,
+        tenant,
+        "error_title",
+        context! { message => say.text(lang) },
+        |_| {},
+    )
+}
