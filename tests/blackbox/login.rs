@@ -1072,3 +1072,86 @@ async fn login_clients_are_registered_with_their_rules() {
     assert_eq!(created["grant_types"], json!(["authorization_code"]));
     assert_eq!(created["id_token_signed_response_alg"], "RS256");
 }
+
+/// A magic-link token for ana (endpoint 15).
+async fn magic_token(server: &TestServer, admin: &str) -> String {
+    let answer = server
+        .get(&format!("/v1/orgs/{ORG}/magiclinks?username={ANA}"), admin)
+        .await
+        .expect_json(200);
+    answer["token"].as_str().unwrap().to_owned()
+}
+
+fn magic_path(token: &str) -> String {
+    format!(
+        "/magiclink?{}",
+        serde_urlencoded::to_string([("token", token)]).unwrap()
+    )
+}
+
+#[actix_rt::test]
+async fn a_magic_link_continues_the_login_pending_in_the_browser() {
+    let (server, admin) = server_with_ana().await;
+    let (client, secret) = login_client(&server, false, &["authorization_code"]).await;
+    let mut browser = Browser::new(&server);
+    let page = browser.get(&authorize_url(&client, &[])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = magic_token(&server, &admin).await;
+    let done = browser.get(&magic_path(&token)).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let params = done.redirect_params();
+    assert_eq!(params["state"], "xyz-state");
+    let tokens = exchange(
+        &server,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &params["code"]),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+    .expect_json(200);
+    let claims = verify_id_token(&server, tokens["id_token"].as_str().unwrap(), &client).await;
+    assert_eq!(claims["amr"], json!(["email"]));
+    // Single use.
+    let again = browser.get(&magic_path(&token)).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_rt::test]
+async fn a_magic_link_alone_signs_in_and_goes_to_the_landing_url() {
+    let server = TestServer::start_with(|c| {
+        c.landing_urls = format!("{ORG}=https://shop.example/account");
+    })
+    .await;
+    let admin = server.admin_token(None).await;
+    server.active_credential(&admin, ORG, ANA, PASSWORD).await;
+    let (client, _) = login_client(&server, false, &["authorization_code"]).await;
+    let mut browser = Browser::new(&server);
+    let token = magic_token(&server, &admin).await;
+    let landed = browser.get(&magic_path(&token)).await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.body);
+    assert_eq!(
+        landed.location.as_deref(),
+        Some("https://shop.example/account")
+    );
+    // The device session it started signs the next authorization in without a page.
+    let next = browser
+        .get(&authorize_url(&client, &[("prompt", "none")]))
+        .await;
+    assert!(
+        next.redirect_params().contains_key("code"),
+        "{:?}",
+        next.location
+    );
+    let list = server
+        .get(&format!("{}/devices", credential_path(ORG, ANA)), &admin)
+        .await
+        .expect_json(200);
+    assert_eq!(list["devices"].as_array().unwrap().len(), 1);
+    let bogus = browser.get("/magiclink?token=not-a-token").await;
+    assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
+}

@@ -4,7 +4,7 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 32] = [
+const DOCUMENTED: [(&str, &[&str]); 33] = [
     ("/token", &["post"]),
     ("/introspect", &["post"]),
     ("/revoke", &["post"]),
@@ -52,6 +52,7 @@ const DOCUMENTED: [(&str, &[&str]); 32] = [
         &["delete"],
     ),
     ("/authorize", &["get"]),
+    ("/magiclink", &["get"]),
     ("/.well-known/openid-configuration", &["get"]),
     ("/userinfo", &["get"]),
     ("/logout", &["get"]),

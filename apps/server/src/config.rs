@@ -57,6 +57,12 @@ pub struct ServerConfig {
           action = clap::ArgAction::Set)]
     pub cookie_secure: bool,
 
+    /// Where a magic link takes a customer when no login is pending in their browser, per org:
+    /// comma-separated `org=https://...` (e.g. `masmovil=https://www.masmovil.es/area-cliente`).
+    /// An org without one shows a "you are signed in" page.
+    #[arg(long, env = "LATCHKEY_LANDING_URLS", default_value = "")]
+    pub landing_urls: String,
+
     /// Tenants to create at start, comma-separated, each `id` or `id=Display Name`
     /// (e.g. `masmovil=MásMóvil,yoigo=Yoigo`). Existing tenants are left as they are.
     #[arg(long, env = "LATCHKEY_TENANTS", default_value = "masmovil,yoigo")]
@@ -206,6 +212,29 @@ impl ServerConfig {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// `LATCHKEY_LANDING_URLS` by org id; each URL must be absolute `http(s)`.
+    pub fn landing_url_map(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        let mut map = std::collections::HashMap::new();
+        for item in self
+            .landing_urls
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let (org, url) = item
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("LATCHKEY_LANDING_URLS: '{item}' is not org=url"))?;
+            let org = latchkey_core::OrgId::parse(org.trim())
+                .map_err(|e| anyhow::anyhow!("LATCHKEY_LANDING_URLS: {e}"))?;
+            let url = url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                anyhow::bail!("LATCHKEY_LANDING_URLS: the URL of {org} must be http(s)");
+            }
+            map.insert(org.to_string(), url.to_owned());
+        }
+        Ok(map)
     }
 
     /// The tenants of `LATCHKEY_TENANTS` as (id, display name) pairs.

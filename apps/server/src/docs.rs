@@ -63,7 +63,7 @@ impl Modify for SecuritySchemes {
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
-        login::authorize, oidc::discovery, oidc::userinfo, oidc::logout,
+        login::authorize, login::magic_link, oidc::discovery, oidc::userinfo, oidc::logout,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),

@@ -115,6 +115,9 @@ pub enum Say {
     BadRedirectUri,
     TenantUnavailable,
     BadRequest,
+    BadLink,
+    SignedIn,
+    NeedsApp,
 }
 
 impl Say {
@@ -177,6 +180,18 @@ impl Say {
             (TenantUnavailable, Lang::En) => "This service is not available.",
             (BadRequest, Lang::Es) => "La petición no es válida.",
             (BadRequest, Lang::En) => "The request is not valid.",
+            (BadLink, Lang::Es) => {
+                "Este enlace no es válido, ha caducado o ya se usó. Pide uno nuevo."
+            }
+            (BadLink, Lang::En) => {
+                "This link is not valid, has expired or was already used. Ask for a new one."
+            }
+            (SignedIn, Lang::Es) => "Has iniciado sesión.",
+            (SignedIn, Lang::En) => "You are signed in.",
+            (NeedsApp, Lang::Es) => {
+                "Tu cuenta pide un segundo paso: inicia sesión desde la aplicación."
+            }
+            (NeedsApp, Lang::En) => "Your account asks for a second step: sign in from the app.",
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub devices: DeviceService,
     /// Whether cookies carry `Secure`.
     pub cookie_secure: bool,
+    /// Where a magic link leads when no login is pending, by org id.
+    pub landing_urls: std::collections::HashMap<String, String>,
     pub issuer: ServiceTokenIssuer,
     pub verifier: AccessTokenVerifier,
     pub keys: KeyService,
@@ -254,6 +256,7 @@ impl AppState {
         );
         let login = LoginService::new(
             credentials.clone(),
+            clients.clone(),
             second_factors.clone(),
             grants.clone(),
             LoginPorts {
@@ -281,6 +284,7 @@ impl AppState {
             grants,
             devices,
             cookie_secure: config.cookie_secure,
+            landing_urls: config.landing_url_map()?,
             issuer,
             verifier,
             keys,

@@ -2,10 +2,11 @@
 //! up by id (tokens carry ids), and stamp `last_login_at`. The caller is the login server itself,
 //! not an API client: no principal.
 
-use super::{CredentialService, missing_as_not_found};
+use super::{CredentialService, missing_as_not_found, token_lookup};
 use crate::{Credential, CredentialError, Password, Username};
 use latchkey_core::OrgId;
 use latchkey_tenancy::Tenant;
+use latchkey_token::{TokenPurpose, TokenString};
 use uuid::Uuid;
 
 impl CredentialService {
@@ -50,6 +51,32 @@ impl CredentialService {
             return Err(CredentialError::Disabled);
         }
         Ok(credential)
+    }
+
+    /// Uses up a magic-link token (single use, unexpired): answers its org and the live, enabled
+    /// credential it was issued for. `TokenNotFound` for anything but a live magic-link token.
+    pub async fn redeem_magic_link(
+        &self,
+        raw: &str,
+    ) -> Result<(OrgId, Credential), CredentialError> {
+        let token = TokenString::parse(raw).map_err(|_| CredentialError::TokenNotFound)?;
+        let org = token.org.clone();
+        self.tenants.require_enabled(&org).await?;
+        let record = self
+            .tokens
+            .find(&org, &token, &[TokenPurpose::MagicLink])
+            .await
+            .map_err(token_lookup)?;
+        self.tokens
+            .consume(&org, &record)
+            .await
+            .map_err(token_lookup)?;
+        let username = Username::parse(&record.subject)?;
+        let credential = self.live(&org, &username).await?;
+        if !credential.enabled {
+            return Err(CredentialError::Disabled);
+        }
+        Ok((org, credential))
     }
 
     /// The live credential of `org` with that id (`NotFound` otherwise).

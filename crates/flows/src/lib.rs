@@ -18,7 +18,7 @@ pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};
 pub use link::{MAGIC_LINK_PATH, SET_PASSWORD_PATH, token_link};
 pub use login::{
     Agent, Completion, ContactChoice, Factor, LOGIN_TTL, LoginError, LoginPorts, LoginService,
-    LoginTx, NewSession, Stage, Started, Step,
+    LoginTx, MagicOutcome, NewSession, Stage, Started, Step,
 };
 pub use second_factor::{CodeRefusal, Passcode, SecondFactorPorts, SecondFactors};
 pub use service::{ChangePassword, CreateUsername, FlowLimits, FlowService, Notice, ResetPassword};

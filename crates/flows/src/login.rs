@@ -18,7 +18,7 @@ use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp, ct_eq};
 use latchkey_credential::{Credential, CredentialError, CredentialService, Password};
 use latchkey_device::{Device, DeviceError, SessionSecret};
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
-use latchkey_tenancy::{ApiClient, OrgAccess, Principal, Scope, Tenant};
+use latchkey_tenancy::{ApiClient, ClientService, OrgAccess, Principal, Scope, Tenant};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use time::Duration;
@@ -54,7 +54,32 @@ pub enum Stage {
         username: String,
         auth_time: i64,
         totp: bool,
+        /// How the first factor was given (RFC 8176 `amr`): `pwd`, or `email` for a magic link.
+        #[serde(default = "password_amr")]
+        first: String,
     },
+}
+
+fn password_amr() -> String {
+    "pwd".to_owned()
+}
+
+/// Where a magic link leads.
+#[derive(Debug, Clone)]
+pub enum MagicOutcome {
+    /// The browser's pending authorization finished: back to the client.
+    Done(Completion),
+    /// The credential requires a second factor: the pending login `id` now waits for it.
+    SecondFactor {
+        id: String,
+        csrf: String,
+        step: Step,
+    },
+    /// Signed in, with no authorization pending (the tenant's landing page comes next).
+    SignedIn(Completion),
+    /// The credential requires a second factor and no login is pending in this browser to ask
+    /// for it: the customer signs in from the app.
+    NeedsApp,
 }
 
 /// A login just started: the record's id and its anti-forgery token (the form and a cookie
@@ -87,6 +112,8 @@ pub enum Step {
 /// session started).
 #[derive(Debug, Clone)]
 pub struct Completion {
+    pub org: OrgId,
+    /// Empty for a sign-in with no authorization pending.
     pub redirect: String,
     pub session: Option<NewSession>,
     /// The "new device" notice could not be sent (the login stands).
@@ -118,6 +145,8 @@ pub enum LoginError {
     MalformedCode,
     #[error("the credential requires a second factor but has none it can use")]
     NoSecondFactor,
+    #[error("the link is not valid, expired, or was already used")]
+    BadLink,
     #[error("that is not one of the credential's contacts")]
     NotAContact,
     #[error("the message could not be delivered")]
@@ -150,6 +179,7 @@ impl From<CredentialError> for LoginError {
             CredentialError::WrongPassword | CredentialError::NotFound => {
                 LoginError::BadCredentials
             }
+            CredentialError::TokenNotFound => LoginError::BadLink,
             CredentialError::Disabled => LoginError::Disabled,
             other => LoginError::Unavailable(Box::new(other)),
         }
@@ -203,6 +233,7 @@ pub struct LoginPorts {
 #[derive(Debug, Clone)]
 pub struct LoginService {
     credentials: CredentialService,
+    clients: ClientService,
     second_factors: SecondFactors,
     grants: Grants,
     ports: LoginPorts,
@@ -211,12 +242,14 @@ pub struct LoginService {
 impl LoginService {
     pub fn new(
         credentials: CredentialService,
+        clients: ClientService,
         second_factors: SecondFactors,
         grants: Grants,
         ports: LoginPorts,
     ) -> Self {
         Self {
             credentials,
+            clients,
             second_factors,
             grants,
             ports,
@@ -231,6 +264,124 @@ impl LoginService {
     /// The cookie that carries `org`'s device session.
     pub fn session_cookie_name(org: &OrgId) -> String {
         format!("latchkey_session_{org}")
+    }
+
+    /// The cookie that names the browser's login in progress for `org`: a magic link opened in
+    /// the same browser continues it.
+    pub fn pending_cookie_name(org: &OrgId) -> String {
+        format!("latchkey_pending_{org}")
+    }
+
+    /// Uses up a magic-link token: its org and the live, enabled credential it signs in.
+    pub async fn magic_link(&self, token: &str) -> Result<(OrgId, Credential), LoginError> {
+        Ok(self.credentials.redeem_magic_link(token).await?)
+    }
+
+    /// Signs in the credential of a redeemed magic link (the link is the first factor). A login
+    /// pending in this browser (`pending`, from its cookie) for the same org continues: to the
+    /// second factor when the credential requires one, else back to its client.
+    pub async fn after_magic_link(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        pending: Option<&str>,
+        agent: Agent<'_>,
+    ) -> Result<MagicOutcome, LoginError> {
+        let tx = match pending {
+            Some(id) => self
+                .read(id)
+                .await?
+                .filter(|tx| &tx.request.org == org && tx.stage == Stage::Password)
+                .map(|tx| (id.to_owned(), tx)),
+            None => None,
+        };
+        let auth_time = self.ports.clock.now().unix_timestamp();
+        if credential.require2fa {
+            let Some((id, tx)) = tx else {
+                return Ok(MagicOutcome::NeedsApp);
+            };
+            let totp = self.second_factors.totp_enrolled(org, &credential).await?;
+            let contacts = choices(&credential);
+            if !totp && contacts.is_empty() {
+                return Err(LoginError::NoSecondFactor);
+            }
+            let csrf = tx.csrf.clone();
+            let tx = LoginTx {
+                stage: Stage::SecondFactor {
+                    credential: credential.id,
+                    username: credential.username.as_str().to_owned(),
+                    auth_time,
+                    totp,
+                    first: "email".to_owned(),
+                },
+                ..tx
+            };
+            self.save(&id, &tx).await?;
+            return Ok(MagicOutcome::SecondFactor {
+                id,
+                csrf,
+                step: Step::SecondFactor { totp, contacts },
+            });
+        }
+        let amr = vec!["email".to_owned()];
+        match tx {
+            Some((id, tx)) => {
+                let client = self.client(&tx.request.client_id).await?;
+                self.ports.store.delete(&tx_key(&id)).await?;
+                let done = self
+                    .complete(
+                        &client,
+                        &tx.request,
+                        credential,
+                        None,
+                        auth_time,
+                        amr,
+                        agent,
+                    )
+                    .await?;
+                Ok(MagicOutcome::Done(done))
+            }
+            None => {
+                let credential = self.credentials.stamp_login(org, credential).await?;
+                let (device, cookie) = self
+                    .grants
+                    .devices()
+                    .start(org, credential.id, agent.user_agent)
+                    .await?;
+                let notice_failed = self
+                    .announce(org, &credential, &device, agent.language)
+                    .await
+                    .err()
+                    .map(|e| e.to_string());
+                Ok(MagicOutcome::SignedIn(Completion {
+                    org: org.clone(),
+                    redirect: String::new(),
+                    session: Some(NewSession {
+                        cookie_name: Self::session_cookie_name(org),
+                        value: cookie.0,
+                        expires_at: device.expires_at,
+                    }),
+                    notice_failed,
+                }))
+            }
+        }
+    }
+
+    async fn client(&self, id: &str) -> Result<ApiClient, LoginError> {
+        let id = latchkey_tenancy::ClientId::parse(id).map_err(|_| LoginError::Expired)?;
+        self.clients
+            .get(&id)
+            .await
+            .map_err(|e| LoginError::Unavailable(Box::new(e)))?
+            .ok_or(LoginError::Expired)
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<LoginTx>, LoginError> {
+        if id.is_empty() || id.len() > 64 {
+            return Ok(None);
+        }
+        let bytes = self.ports.store.get(&tx_key(id)).await?;
+        Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
     /// Continues a live device session without asking anything (single sign-on), unless the
@@ -295,16 +446,7 @@ impl LoginService {
 
     /// The login `id`, when `csrf` is its anti-forgery token.
     pub async fn load(&self, id: &str, csrf: &str) -> Result<LoginTx, LoginError> {
-        if id.is_empty() || id.len() > 64 {
-            return Err(LoginError::Expired);
-        }
-        let bytes = self
-            .ports
-            .store
-            .get(&tx_key(id))
-            .await?
-            .ok_or(LoginError::Expired)?;
-        let tx: LoginTx = serde_json::from_slice(&bytes).map_err(|_| LoginError::Expired)?;
+        let tx = self.read(id).await?.ok_or(LoginError::Expired)?;
         if ct_eq(tx.csrf.as_bytes(), csrf.as_bytes()) {
             Ok(tx)
         } else {
@@ -369,6 +511,7 @@ impl LoginService {
                 username: credential.username.as_str().to_owned(),
                 auth_time,
                 totp,
+                first: password_amr(),
             },
             ..tx
         };
@@ -428,6 +571,7 @@ impl LoginService {
             credential,
             username,
             auth_time,
+            first,
             ..
         } = &tx.stage
         else {
@@ -466,7 +610,7 @@ impl LoginService {
             Factor::Totp => "otp",
             Factor::Otp => "sms",
         };
-        let amr = vec!["pwd".to_owned(), second.to_owned(), "mfa".to_owned()];
+        let amr = vec![first.clone(), second.to_owned(), "mfa".to_owned()];
         self.ports.store.delete(&tx_key(id)).await?;
         self.complete(
             client,
@@ -598,6 +742,7 @@ impl LoginService {
             }
         };
         Ok(Completion {
+            org: org.clone(),
             redirect,
             session,
             notice_failed,

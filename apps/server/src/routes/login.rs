@@ -15,7 +15,7 @@ use latchkey_authn::{AuthRequest, AuthorizeError, AuthorizeParams, RedirectError
 use latchkey_core::ct_eq;
 use latchkey_credential::Password;
 use latchkey_flows::{
-    Agent, CodeRefusal, Completion, Factor, LoginError, LoginService, LoginTx, Step,
+    Agent, CodeRefusal, Completion, Factor, LoginError, LoginService, LoginTx, MagicOutcome, Step,
 };
 use latchkey_tenancy::{ApiClient, ClientId};
 use minijinja::context;
@@ -26,7 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/authorize").route(web::get().to(authorize)))
         .service(web::resource("/login").route(web::post().to(password)))
         .service(web::resource("/login/send").route(web::post().to(send_code)))
-        .service(web::resource("/login/factor").route(web::post().to(second_factor)));
+        .service(web::resource("/login/factor").route(web::post().to(second_factor)))
+        .service(web::resource("/magiclink").route(web::get().to(magic_link)));
 }
 
 /// The login form.
@@ -146,6 +147,7 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         ));
     }
     let hint = request.login_hint.clone().unwrap_or_default();
+    let org = request.org.clone();
     let started = match state.login.start(request).await {
         Ok(s) => s,
         Err(e) => {
@@ -160,6 +162,15 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     };
     let csrf = started.csrf.0.clone();
     let secure = state.cookie_secure;
+    let pending = Cookie::build(LoginService::pending_cookie_name(&org), started.id.clone())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            latchkey_flows::LOGIN_TTL.whole_seconds(),
+        ))
+        .finish();
     pages::render(
         StatusCode::OK,
         "login.html",
@@ -169,8 +180,101 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         context! { tx => started.id.clone(), csrf => csrf.clone(), username => hint },
         |b| {
             b.cookie(csrf_cookie(&started.id, &csrf, secure));
+            b.cookie(pending);
         },
     )
+}
+
+/// The token of a magic link.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MagicLinkQuery {
+    /// `<uuid>@<org>@<secret>`, from `GET /v1/orgs/{org}/magiclinks`.
+    pub token: Option<String>,
+}
+
+/// Signs the customer in with a magic link (single use, unexpired): continues the login pending
+/// in this browser (to the second factor when the credential requires one), or starts a device
+/// session and goes to the tenant's landing URL.
+#[utoipa::path(get, operation_id = "login_magic_link", path = "/magiclink", tag = "Login",
+    params(MagicLinkQuery),
+    responses(
+        (status = 200, description = "Signed in (no landing URL), or the second-factor page (HTML)"),
+        (status = 303, description = "Back to the client with a code, or to the tenant's landing URL"),
+        (status = 400, description = "The link is not valid, expired or used (HTML)"),
+        (status = 403, description = "The credential is disabled (HTML)")))]
+pub async fn magic_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<MagicLinkQuery>,
+) -> HttpResponse {
+    let lang = Lang::choose(None, &req);
+    let token = query.token.as_deref().unwrap_or_default();
+    let (org, credential) = match state.login.magic_link(token).await {
+        Ok(found) => found,
+        Err(e) => return failure_page(e, lang, ""),
+    };
+    let tenant = match state.login.tenant(&org).await {
+        Ok(t) => t.name.as_str().to_owned(),
+        Err(e) => return failure_page(e, lang, ""),
+    };
+    let pending = req
+        .cookie(&LoginService::pending_cookie_name(&org))
+        .map(|c| c.value().to_owned());
+    let session = req
+        .cookie(&LoginService::session_cookie_name(&org))
+        .map(|c| c.value().to_owned());
+    let ip = peer_ip(&req);
+    let agent = agent(&req, session.as_deref(), lang, &ip);
+    match state
+        .login
+        .after_magic_link(&org, credential, pending.as_deref(), agent)
+        .await
+    {
+        Ok(MagicOutcome::Done(done)) => complete(&state, done, None),
+        Ok(MagicOutcome::SecondFactor { id, csrf, step }) => match step {
+            Step::SecondFactor { totp, contacts } => second_factor_page(
+                StatusCode::OK,
+                lang,
+                &tenant,
+                &id,
+                &csrf,
+                totp,
+                &contacts,
+                None,
+            ),
+            Step::Done(done) => complete(&state, done, None),
+        },
+        Ok(MagicOutcome::SignedIn(done)) => match state.landing_urls.get(org.as_str()) {
+            Some(landing) => complete(
+                &state,
+                latchkey_flows::Completion {
+                    redirect: landing.clone(),
+                    ..done
+                },
+                None,
+            ),
+            None => {
+                let cookie = done.session.map(|s| session_cookie_of(&state, s));
+                pages::render(
+                    StatusCode::OK,
+                    "message.html",
+                    lang,
+                    &tenant,
+                    "sign_in_title",
+                    context! { message => Say::SignedIn.text(lang) },
+                    |b| {
+                        if let Some(c) = cookie {
+                            b.cookie(c);
+                        }
+                    },
+                )
+            }
+        },
+        Ok(MagicOutcome::NeedsApp) => {
+            pages::message(StatusCode::FORBIDDEN, lang, &tenant, Say::NeedsApp)
+        }
+        Err(e) => failure_page(e, lang, &tenant),
+    }
 }
 
 /// Username and password.
@@ -440,6 +544,7 @@ fn second_factor_page_with(
 fn failure_page(e: LoginError, lang: Lang, tenant: &str) -> HttpResponse {
     let (status, say) = match e {
         LoginError::Expired => (StatusCode::BAD_REQUEST, Say::Expired),
+        LoginError::BadLink => (StatusCode::BAD_REQUEST, Say::BadLink),
         LoginError::Disabled => (StatusCode::FORBIDDEN, Say::Disabled),
         LoginError::NoSecondFactor => (StatusCode::FORBIDDEN, Say::NoSecondFactor),
         LoginError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, Say::Throttled),
@@ -470,17 +575,17 @@ fn complete(state: &AppState, done: Completion, tx: Option<&str>) -> HttpRespons
         .insert_header(("Location", done.redirect))
         .insert_header(("Cache-Control", "no-store"));
     if let Some(session) = done.session {
-        let expires = OffsetDateTime::from_unix_timestamp(session.expires_at.unix_timestamp())
-            .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let cookie = Cookie::build(session.cookie_name, session.value.0)
-            .path("/")
-            .http_only(true)
-            .secure(state.cookie_secure)
-            .same_site(SameSite::Lax)
-            .expires(expires)
-            .finish();
-        response.cookie(cookie);
+        response.cookie(session_cookie_of(state, session));
     }
+    // The login that was pending in this browser is over.
+    let mut pending = Cookie::build(LoginService::pending_cookie_name(&done.org), "")
+        .path("/")
+        .http_only(true)
+        .secure(state.cookie_secure)
+        .same_site(SameSite::Lax)
+        .finish();
+    pending.make_removal();
+    response.cookie(pending);
     if let Some(id) = tx {
         let mut gone = Cookie::build(csrf_cookie_name(id), "")
             .path("/login")
@@ -492,6 +597,19 @@ fn complete(state: &AppState, done: Completion, tx: Option<&str>) -> HttpRespons
         response.cookie(gone);
     }
     response.finish()
+}
+
+/// The device-session cookie: HttpOnly, Secure, SameSite=Lax, for the session's lifetime.
+fn session_cookie_of(state: &AppState, session: latchkey_flows::NewSession) -> Cookie<'static> {
+    let expires = OffsetDateTime::from_unix_timestamp(session.expires_at.unix_timestamp())
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    Cookie::build(session.cookie_name, session.value.0)
+        .path("/")
+        .http_only(true)
+        .secure(state.cookie_secure)
+        .same_site(SameSite::Lax)
+        .expires(expires)
+        .finish()
 }
 
 fn see_other(location: &str) -> HttpResponse {
