@@ -233,7 +233,7 @@ async fn exchange(server: &TestServer, id: &str, secret: &str, form: &[(&str, &s
     server.token_request(id, secret, &form).await
 }
 
-async fn collect(
+pub(crate) async fn collect(
     response: Result<
         awc::ClientResponse<
             impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>

@@ -7,6 +7,7 @@
 )]
 
 mod auth;
+mod ciba;
 mod cli;
 mod clients;
 mod credentials;

@@ -4,7 +4,7 @@ use latchkey_tests::TestServer;
 use serde_json::json;
 
 /// Every path `docs.rs` documents, with its methods.
-const DOCUMENTED: [(&str, &[&str]); 33] = [
+const DOCUMENTED: [(&str, &[&str]); 34] = [
     ("/token", &["post"]),
     ("/introspect", &["post"]),
     ("/revoke", &["post"]),
@@ -53,6 +53,7 @@ const DOCUMENTED: [(&str, &[&str]); 33] = [
     ),
     ("/authorize", &["get"]),
     ("/magiclink", &["get"]),
+    ("/bc-authorize", &["post"]),
     ("/.well-known/openid-configuration", &["get"]),
     ("/userinfo", &["get"]),
     ("/logout", &["get"]),

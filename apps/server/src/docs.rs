@@ -3,8 +3,8 @@
 
 use crate::http::{error, oauth};
 use crate::routes::{
-    clients, credentials, devices, flows, introspect, keys, login, magiclinks, oidc, orgs, revoke,
-    second_factor, system, token, tokens,
+    ciba, clients, credentials, devices, flows, introspect, keys, login, magiclinks, oidc, orgs,
+    revoke, second_factor, system, token, tokens,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -63,7 +63,7 @@ impl Modify for SecuritySchemes {
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
-        login::authorize, login::magic_link, oidc::discovery, oidc::userinfo, oidc::logout,
+        login::authorize, login::magic_link, ciba::bc_authorize, oidc::discovery, oidc::userinfo, oidc::logout,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),

@@ -77,6 +77,11 @@ fn words(lang: Lang) -> Value {
             send_code_to => "O te enviamos un código a:",
             otp_code => "Código recibido",
             error_title => "No se puede continuar",
+            ciba_title => "Aprobar un inicio de sesión",
+            ciba_intro => "Inicio de sesión solicitado por",
+            ciba_binding => "Comprueba que este mensaje es el que ves en el otro dispositivo:",
+            approve => "Aprobar",
+            deny => "Rechazar",
         },
         Lang::En => context! {
             sign_in_title => "Sign in",
@@ -91,6 +96,11 @@ fn words(lang: Lang) -> Value {
             send_code_to => "Or we send a code to:",
             otp_code => "Code you received",
             error_title => "Cannot continue",
+            ciba_title => "Approve a sign-in",
+            ciba_intro => "Sign-in requested by",
+            ciba_binding => "Check that this message is the one shown on the other device:",
+            approve => "Approve",
+            deny => "Deny",
         },
     }
 }
@@ -118,6 +128,10 @@ pub enum Say {
     BadLink,
     SignedIn,
     NeedsApp,
+    WrongAccount,
+    Approved,
+    Denied,
+    NoLongerPending,
 }
 
 impl Say {
@@ -186,6 +200,22 @@ impl Say {
             (BadLink, Lang::En) => {
                 "This link is not valid, has expired or was already used. Ask for a new one."
             }
+            (WrongAccount, Lang::Es) => {
+                "Has iniciado sesión con otra cuenta: la petición es para otra."
+            }
+            (WrongAccount, Lang::En) => {
+                "You signed in with another account than the one the request is for."
+            }
+            (Approved, Lang::Es) => "Aprobado. Ya puedes volver al otro dispositivo.",
+            (Approved, Lang::En) => "Approved. You can go back to the other device.",
+            (Denied, Lang::Es) => "Rechazado. El otro dispositivo no iniciará sesión.",
+            (Denied, Lang::En) => "Denied. The other device will not sign in.",
+            (NoLongerPending, Lang::Es) => {
+                "Esta petición ya no está pendiente (caducó o ya se respondió)."
+            }
+            (NoLongerPending, Lang::En) => {
+                "This request is no longer pending (it expired or was answered)."
+            }
             (SignedIn, Lang::Es) => "Has iniciado sesión.",
             (SignedIn, Lang::En) => "You are signed in.",
             (NeedsApp, Lang::Es) => {
@@ -208,6 +238,7 @@ fn environment() -> &'static Environment<'static> {
                 include_str!("../templates/second_factor.html"),
             ),
             ("message.html", include_str!("../templates/message.html")),
+            ("ciba.html", include_str!("../templates/ciba.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(error = %e, template = name, "a page template does not parse");

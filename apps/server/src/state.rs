@@ -5,14 +5,14 @@ use crate::http::auth::{AuthCache, KeyRefresh};
 use crate::infra::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
 };
-use latchkey_authn::{CodeService, EphemeralStore};
+use latchkey_authn::{CibaService, CodeService, EphemeralStore};
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::CredentialService;
 use latchkey_credential::CredentialStore;
 use latchkey_device::{DeviceService, DeviceStore};
 use latchkey_flows::{
-    FlowLimits, FlowService, GrantPorts, Grants, LoginPorts, LoginService, SecondFactorPorts,
-    SecondFactors,
+    Backchannel, FlowLimits, FlowService, GrantPorts, Grants, LoginPorts, LoginService,
+    SecondFactorPorts, SecondFactors,
 };
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemDeviceStore, MemEphemeralStore, MemOtpStore,
@@ -45,6 +45,8 @@ pub struct AppState {
     pub login: LoginService,
     /// Customer token grants (authorization code, refresh token).
     pub grants: Grants,
+    /// CIBA: backchannel requests and their polls.
+    pub backchannel: Backchannel,
     pub devices: DeviceService,
     /// Whether cookies carry `Secure`.
     pub cookie_secure: bool,
@@ -254,6 +256,14 @@ impl AppState {
                 id_token_ttl: access_ttl,
             },
         );
+        let ciba = CibaService::new(stores.ephemeral.clone(), clock.clone(), random.clone());
+        let backchannel = Backchannel::new(
+            credentials.clone(),
+            ciba.clone(),
+            grants.clone(),
+            notifier.clone(),
+            public_url.clone(),
+        );
         let login = LoginService::new(
             credentials.clone(),
             clients.clone(),
@@ -261,6 +271,7 @@ impl AppState {
             grants.clone(),
             LoginPorts {
                 store: stores.ephemeral.clone(),
+                ciba: ciba.clone(),
                 notifier,
                 clock: clock.clone(),
                 random: random.clone(),
@@ -282,6 +293,7 @@ impl AppState {
             second_factors,
             login,
             grants,
+            backchannel,
             devices,
             cookie_secure: config.cookie_secure,
             landing_urls: config.landing_url_map()?,

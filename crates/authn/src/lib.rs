@@ -6,12 +6,14 @@
 //! Pure domain: storage comes in through the `EphemeralStore` port (Redis in production), time
 //! and randomness through the core ports.
 
+mod ciba;
 mod code;
 mod error;
 mod pkce;
 mod ports;
 mod request;
 
+pub use ciba::{CIBA_EXPIRES_IN, CIBA_INTERVAL, CibaRequest, CibaService, Decision, Poll};
 pub use code::{AuthCode, CODE_TTL, CodeService, Issued, Redeemed};
 pub use error::{AuthorizeError, RedirectError, TokenError};
 pub use pkce::{ChallengeMethod, CodeChallenge, valid_verifier};

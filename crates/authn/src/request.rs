@@ -57,6 +57,10 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     /// The first of `ui_locales`, when given.
     pub ui_locales: Option<String>,
+    /// A login that approves a backchannel request (its `auth_req_id`) instead of returning a
+    /// code to the client.
+    #[serde(default)]
+    pub ciba: Option<String>,
 }
 
 /// Longest `state` and `nonce` accepted (they travel in URLs and tokens).
@@ -205,6 +209,7 @@ impl AuthRequest {
             no_prompt: prompts.contains(&"none"),
             max_age,
             ui_locales: short(&params.ui_locales),
+            ciba: None,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! credential and second-factor rules with the `Notifier`, `RateLimiter`, `OtpStore`,
 //! `TotpStore` and `SecretCipher` ports. Pure domain, like the crates it builds on.
 
+mod ciba;
 mod contact;
 mod error;
 mod grants;
@@ -12,6 +13,7 @@ mod login;
 mod second_factor;
 mod service;
 
+pub use ciba::{Backchannel, BackchannelError, CIBA_APPROVAL_PATH, Started as BackchannelStarted};
 pub use contact::{Contact, ContactError, choose, contacts};
 pub use error::{FlowError, LimitScope};
 pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};

@@ -13,7 +13,7 @@ use crate::grants::{Authenticated, Grants};
 use crate::{CodeRefusal, FlowError, SecondFactors};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_authn::{AuthCode, AuthRequest, EphemeralStore, ResponseType};
+use latchkey_authn::{AuthCode, AuthRequest, CibaService, Decision, EphemeralStore, ResponseType};
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp, ct_eq};
 use latchkey_credential::{Credential, CredentialError, CredentialService, Password};
 use latchkey_device::{Device, DeviceError, SessionSecret};
@@ -118,7 +118,31 @@ pub struct Completion {
     pub session: Option<NewSession>,
     /// The "new device" notice could not be sent (the login stands).
     pub notice_failed: Option<String>,
+    /// A login that approves a backchannel request: the token of the approve-or-deny form
+    /// (no code, no session).
+    pub ciba_consent: Option<String>,
 }
+
+/// A backchannel request awaiting the customer, as the approval page shows it.
+#[derive(Debug, Clone)]
+pub struct CibaPrompt {
+    pub started: Started,
+    pub binding_message: Option<String>,
+    pub client_name: String,
+    pub username: String,
+}
+
+/// What a consent token stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Consent {
+    id: String,
+    credential: Uuid,
+    auth_time: i64,
+    amr: Vec<String>,
+}
+
+/// How long the approve-or-deny form may wait.
+const CONSENT_TTL: Duration = Duration::minutes(5);
 
 /// A device session's cookie.
 #[derive(Debug, Clone)]
@@ -147,6 +171,8 @@ pub enum LoginError {
     NoSecondFactor,
     #[error("the link is not valid, expired, or was already used")]
     BadLink,
+    #[error("signed in with another account than the one the request is for")]
+    WrongAccount,
     #[error("that is not one of the credential's contacts")]
     NotAContact,
     #[error("the message could not be delivered")]
@@ -224,6 +250,7 @@ pub struct Agent<'a> {
 #[derive(Debug, Clone)]
 pub struct LoginPorts {
     pub store: Arc<dyn EphemeralStore>,
+    pub ciba: CibaService,
     pub notifier: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn SecureRandom>,
@@ -362,9 +389,114 @@ impl LoginService {
                         expires_at: device.expires_at,
                     }),
                     notice_failed,
+                    ciba_consent: None,
                 }))
             }
         }
+    }
+
+    /// Starts the login that approves backchannel request `id` (the customer always signs in).
+    pub async fn start_ciba(&self, id: &str) -> Result<CibaPrompt, LoginError> {
+        let request = self
+            .ports
+            .ciba
+            .pending(id)
+            .await?
+            .ok_or(LoginError::Expired)?;
+        let client = self.client(&request.client_id).await?;
+        let auth = AuthRequest {
+            client_id: request.client_id.clone(),
+            org: request.org.clone(),
+            redirect_uri: String::new(),
+            response_type: ResponseType::Code,
+            state: String::new(),
+            scope: request.scope.clone(),
+            nonce: None,
+            challenge: None,
+            offline: false,
+            login_hint: Some(request.username.clone()),
+            force_login: true,
+            no_prompt: false,
+            max_age: None,
+            ui_locales: None,
+            ciba: Some(id.to_owned()),
+        };
+        let started = self.start(auth).await?;
+        Ok(CibaPrompt {
+            started,
+            binding_message: request.binding_message,
+            client_name: client.name.as_str().to_owned(),
+            username: request.username,
+        })
+    }
+
+    /// The customer of a backchannel request signed in: a consent token for the approve-or-deny
+    /// form. Signing in as anyone else answers `WrongAccount`.
+    async fn consent(
+        &self,
+        org: &OrgId,
+        id: &str,
+        credential: &Credential,
+        auth_time: i64,
+        amr: Vec<String>,
+    ) -> Result<Completion, LoginError> {
+        let request = self
+            .ports
+            .ciba
+            .pending(id)
+            .await?
+            .ok_or(LoginError::Expired)?;
+        if request.credential != credential.id {
+            return Err(LoginError::WrongAccount);
+        }
+        let token = self.secret();
+        let consent = Consent {
+            id: id.to_owned(),
+            credential: credential.id,
+            auth_time,
+            amr,
+        };
+        let bytes =
+            serde_json::to_vec(&consent).map_err(|e| LoginError::Unavailable(Box::new(e)))?;
+        self.ports
+            .store
+            .put(&consent_key(&token), &bytes, CONSENT_TTL)
+            .await?;
+        Ok(Completion {
+            org: org.clone(),
+            redirect: String::new(),
+            session: None,
+            notice_failed: None,
+            ciba_consent: Some(token),
+        })
+    }
+
+    /// The customer approves or denies (once) the backchannel request their consent token is
+    /// for. `false` when the request is no longer waiting.
+    pub async fn ciba_decide(&self, consent: &str, approve: bool) -> Result<bool, LoginError> {
+        if consent.is_empty() || consent.len() > 64 {
+            return Err(LoginError::Expired);
+        }
+        let record = self
+            .ports
+            .store
+            .take(&consent_key(consent))
+            .await?
+            .and_then(|b| serde_json::from_slice::<Consent>(&b).ok())
+            .ok_or(LoginError::Expired)?;
+        let decision = if approve {
+            Decision::Approved {
+                auth_time: record.auth_time,
+                amr: record.amr,
+            }
+        } else {
+            Decision::Denied
+        };
+        Ok(self
+            .ports
+            .ciba
+            .decide(&record.id, record.credential, &decision)
+            .await?)
     }
 
     async fn client(&self, id: &str) -> Result<ApiClient, LoginError> {
@@ -641,6 +773,9 @@ impl LoginService {
         agent: Agent<'_>,
     ) -> Result<Completion, LoginError> {
         let org = &request.org;
+        if let Some(id) = &request.ciba {
+            return self.consent(org, id, &credential, auth_time, amr).await;
+        }
         let credential = self.credentials.stamp_login(org, credential).await?;
         let resumed = match device {
             Some(d) => Some(d),
@@ -746,6 +881,7 @@ impl LoginService {
             redirect,
             session,
             notice_failed,
+            ciba_consent: None,
         })
     }
 
@@ -915,6 +1051,12 @@ fn mask(address: &str) -> String {
     out.extend(std::iter::repeat_n('•', hidden));
     out.extend(&chars[chars.len() - keep_end..]);
     out
+}
+
+fn consent_key(token: &str) -> String {
+    let hash = latchkey_core::SecretHash::of(token.as_bytes());
+    let hex: String = hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("ciba-consent:{hex}")
 }
 
 fn tx_key(id: &str) -> String {

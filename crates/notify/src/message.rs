@@ -64,17 +64,21 @@ pub enum TemplateId {
     MagicLink,
     /// A sign-in from a new device. Parameters: `username`, `device`.
     NewDevice,
+    /// A client asks to sign the customer in (CIBA). Parameters: `client`, `binding_message`,
+    /// `link`, `minutes`.
+    CibaRequest,
 }
 
 impl TemplateId {
     /// Every template.
-    pub const ALL: [TemplateId; 6] = [
+    pub const ALL: [TemplateId; 7] = [
         TemplateId::SetPassword,
         TemplateId::ResetPassword,
         TemplateId::PasswordChanged,
         TemplateId::OtpCode,
         TemplateId::MagicLink,
         TemplateId::NewDevice,
+        TemplateId::CibaRequest,
     ];
 
     /// The template's file name stem under `templates/{language}/`.
@@ -86,6 +90,7 @@ impl TemplateId {
             TemplateId::OtpCode => "otp_code",
             TemplateId::MagicLink => "magic_link",
             TemplateId::NewDevice => "new_device",
+            TemplateId::CibaRequest => "ciba_request",
         }
     }
 
@@ -97,6 +102,7 @@ impl TemplateId {
             TemplateId::OtpCode => &["code", "minutes"],
             TemplateId::MagicLink => &["link", "minutes"],
             TemplateId::NewDevice => &["username", "device"],
+            TemplateId::CibaRequest => &["client", "binding_message", "link", "minutes"],
         }
     }
 }

@@ -49,6 +49,15 @@ impl OAuthError {
         }
     }
 
+    /// Any other 400 error code (CIBA's `unknown_user_id`, `invalid_binding_message` ...).
+    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            description: description.into(),
+        }
+    }
+
     /// RFC 6749 §5.2 `unauthorized_client` (400): the client may not do this with this token.
     pub fn unauthorized_client(description: impl Into<String>) -> Self {
         Self {

@@ -315,7 +315,7 @@ pub async fn password(
         )
     };
     match result {
-        Ok(Step::Done(done)) => complete(&state, done, Some(&form.tx)),
+        Ok(Step::Done(done)) => finish(&state, done, &form.tx, lang, &tenant),
         Ok(Step::SecondFactor { totp, contacts }) => second_factor_page(
             StatusCode::OK,
             lang,
@@ -393,7 +393,7 @@ pub async fn second_factor(
         .second_factor(&client, &form.tx, tx.clone(), factor, &form.code, agent)
         .await;
     let refusal = match result {
-        Ok(done) => return complete(&state, done, Some(&form.tx)),
+        Ok(done) => return finish(&state, done, &form.tx, lang, &tenant),
         Err(LoginError::Code(CodeRefusal::OtpBurnt)) => (StatusCode::UNAUTHORIZED, Say::CodeBurnt),
         Err(LoginError::Code(CodeRefusal::OtpNotPending)) => {
             (StatusCode::UNAUTHORIZED, Say::NoCodePending)
@@ -545,6 +545,7 @@ fn failure_page(e: LoginError, lang: Lang, tenant: &str) -> HttpResponse {
     let (status, say) = match e {
         LoginError::Expired => (StatusCode::BAD_REQUEST, Say::Expired),
         LoginError::BadLink => (StatusCode::BAD_REQUEST, Say::BadLink),
+        LoginError::WrongAccount => (StatusCode::FORBIDDEN, Say::WrongAccount),
         LoginError::Disabled => (StatusCode::FORBIDDEN, Say::Disabled),
         LoginError::NoSecondFactor => (StatusCode::FORBIDDEN, Say::NoSecondFactor),
         LoginError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, Say::Throttled),
@@ -562,6 +563,15 @@ fn failure_page(e: LoginError, lang: Lang, tenant: &str) -> HttpResponse {
         }
     };
     pages::message(status, lang, tenant, say)
+}
+
+/// A finished login: back to the client, or, for a backchannel approval, the approve-or-deny
+/// form.
+fn finish(state: &AppState, done: Completion, tx: &str, lang: Lang, tenant: &str) -> HttpResponse {
+    match &done.ciba_consent {
+        Some(consent) => crate::routes::ciba::decision_page(lang, tenant, consent, None, None),
+        None => complete(state, done, Some(tx)),
+    }
 }
 
 /// Back to the client, with the device-session cookie when a session started; the login's
@@ -707,7 +717,7 @@ fn session_cookie(req: &HttpRequest, request: &AuthRequest) -> Option<String> {
 
 /// The client's address as this server saw it (a proxy in front makes every customer one
 /// address: the per-address limit is generous for that reason).
-fn peer_ip(req: &HttpRequest) -> String {
+pub(crate) fn peer_ip(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default()
@@ -736,7 +746,7 @@ fn csrf_cookie_name(id: &str) -> String {
     format!("latchkey_login_{short}")
 }
 
-fn csrf_cookie(id: &str, csrf: &str, secure: bool) -> Cookie<'static> {
+pub(crate) fn csrf_cookie(id: &str, csrf: &str, secure: bool) -> Cookie<'static> {
     Cookie::build(csrf_cookie_name(id), csrf.to_owned())
         .path("/login")
         .http_only(true)

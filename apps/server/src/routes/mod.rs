@@ -1,6 +1,7 @@
 //! HTTP routes: request/response types and the translation between HTTP and use cases.
 //! No business rule lives here.
 
+pub mod ciba;
 pub mod clients;
 pub mod credentials;
 pub mod devices;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     token::configure(cfg);
     login::configure(cfg);
+    ciba::configure(cfg);
     oidc::configure(cfg);
     introspect::configure(cfg);
     revoke::configure(cfg);

@@ -43,9 +43,15 @@ pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
             "revocation_endpoint": format!("{base}/revoke"),
             "introspection_endpoint": format!("{base}/introspect"),
             "end_session_endpoint": format!("{base}/logout"),
+            "backchannel_authentication_endpoint": format!("{base}/bc-authorize"),
+            "backchannel_token_delivery_modes_supported": ["poll"],
+            "backchannel_user_code_parameter_supported": false,
             "response_types_supported": ["code", "token"],
             "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "implicit"],
+            "grant_types_supported": [
+                "authorization_code", "refresh_token", "client_credentials", "implicit",
+                "urn:openid:params:grant-type:ciba"
+            ],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -12,6 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// The grant type of CIBA polls (CIBA Core §10.1).
+const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(post_only("/token", "token").route(web::post().to(token)));
 }
@@ -45,8 +48,11 @@ pub struct TokenResponse {
     reason = "documents the form for OpenAPI; the handler parses it by hand"
 )]
 pub struct TokenForm {
-    /// `client_credentials`, `authorization_code` or `refresh_token`.
+    /// `client_credentials`, `authorization_code`, `refresh_token` or
+    /// `urn:openid:params:grant-type:ciba`.
     grant_type: String,
+    /// CIBA: the `auth_req_id` of `/bc-authorize`.
+    auth_req_id: Option<String>,
     /// `authorization_code`: the code `/authorize` returned.
     code: Option<String>,
     /// `authorization_code`: the redirect URI of the authorization request, when it named one.
@@ -69,7 +75,7 @@ pub struct TokenForm {
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "A service token, or a customer's tokens", body = TokenResponse),
-        (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`; CIBA polls: `authorization_pending`, `slow_down`, `access_denied`, `expired_token`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody)),
     security(("clientBasic" = [])))]
 pub async fn token(
@@ -83,7 +89,7 @@ pub async fn token(
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     match grant_type.as_str() {
         "client_credentials" => {}
-        "authorization_code" | "refresh_token" => {
+        "authorization_code" | "refresh_token" | CIBA_GRANT => {
             return customer_grant(&state, &req, &form, grant_type).await;
         }
         other => return Err(OAuthError::unsupported_grant_type(other)),
@@ -127,7 +133,15 @@ async fn customer_grant(
             .filter(|v| !v.is_empty())
             .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
     };
-    let set = if grant_type == "authorization_code" {
+    let set = if grant_type == CIBA_GRANT {
+        if client.login.public {
+            return Err(OAuthError::invalid_client(
+                "CIBA needs client authentication",
+            ));
+        }
+        let id = required("auth_req_id")?;
+        state.backchannel.poll(&client, id).await?
+    } else if grant_type == "authorization_code" {
         let code = required("code")?;
         let exchanged = state
             .grants
