@@ -7,6 +7,7 @@
 )]
 
 mod auth;
+mod browser;
 mod ciba;
 mod cli;
 mod clients;

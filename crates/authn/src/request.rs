@@ -6,7 +6,7 @@ use latchkey_tenancy::{ApiClient, Grant, Scope, ScopeSet};
 use serde::{Deserialize, Serialize};
 
 /// The query of `/authorize`, as received.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct AuthorizeParams {
     pub client_id: Option<String>,
     pub response_type: Option<String>,
@@ -39,6 +39,9 @@ pub struct AuthRequest {
     pub client_id: String,
     pub org: OrgId,
     pub redirect_uri: String,
+    /// The request named `redirect_uri` (then the token request must name it too).
+    #[serde(default = "given")]
+    pub redirect_uri_given: bool,
     pub response_type: ResponseType,
     pub state: String,
     /// Space-delimited, canonical order.
@@ -61,6 +64,10 @@ pub struct AuthRequest {
     /// code to the client.
     #[serde(default)]
     pub ciba: Option<String>,
+}
+
+fn given() -> bool {
+    true
 }
 
 /// Longest `state` and `nonce` accepted (they travel in URLs and tokens).
@@ -198,6 +205,7 @@ impl AuthRequest {
             client_id: client.id.to_string(),
             org,
             redirect_uri,
+            redirect_uri_given: params.redirect_uri.is_some(),
             response_type,
             state,
             scope: scopes.to_string(),

@@ -57,6 +57,9 @@ pub enum Stage {
         /// How the first factor was given (RFC 8176 `amr`): `pwd`, or `email` for a magic link.
         #[serde(default = "password_amr")]
         first: String,
+        /// The last one-time code went by SMS (`amr` `sms`; by e-mail it is `otp`).
+        #[serde(default)]
+        sms: bool,
     },
 }
 
@@ -340,6 +343,7 @@ impl LoginService {
                     auth_time,
                     totp,
                     first: "email".to_owned(),
+                    sms: false,
                 },
                 ..tx
             };
@@ -408,6 +412,7 @@ impl LoginService {
             client_id: request.client_id.clone(),
             org: request.org.clone(),
             redirect_uri: String::new(),
+            redirect_uri_given: false,
             response_type: ResponseType::Code,
             state: String::new(),
             scope: request.scope.clone(),
@@ -644,6 +649,7 @@ impl LoginService {
                 auth_time,
                 totp,
                 first: password_amr(),
+                sms: false,
             },
             ..tx
         };
@@ -669,6 +675,7 @@ impl LoginService {
     /// Sends a one-time code to the contact `hint` names, for the second factor.
     pub async fn send_code(
         &self,
+        id: &str,
         tx: &LoginTx,
         hint: &str,
         language: &str,
@@ -686,7 +693,11 @@ impl LoginService {
         self.second_factors
             .send_otp(&caller, org, username, Some(language), Some(hint))
             .await?;
-        Ok(())
+        let mut tx = tx.clone();
+        if let Stage::SecondFactor { sms, .. } = &mut tx.stage {
+            *sms = !hint.contains('@');
+        }
+        self.save(id, &tx).await
     }
 
     /// The second factor. Finishes the login.
@@ -704,6 +715,7 @@ impl LoginService {
             username,
             auth_time,
             first,
+            sms,
             ..
         } = &tx.stage
         else {
@@ -716,7 +728,7 @@ impl LoginService {
         let checked = match factor {
             Factor::Totp => {
                 self.second_factors
-                    .check_totp(&caller, org, username, code)
+                    .check_login_totp(&caller, org, username, code)
                     .await
             }
             Factor::Otp => {
@@ -739,8 +751,8 @@ impl LoginService {
             return Err(LoginError::Disabled);
         }
         let second = match factor {
-            Factor::Totp => "otp",
-            Factor::Otp => "sms",
+            Factor::Otp if *sms => "sms",
+            Factor::Totp | Factor::Otp => "otp",
         };
         let amr = vec![first.clone(), second.to_owned(), "mfa".to_owned()];
         self.ports.store.delete(&tx_key(id)).await?;
@@ -777,32 +789,34 @@ impl LoginService {
             return self.consent(org, id, &credential, auth_time, amr).await;
         }
         let credential = self.credentials.stamp_login(org, credential).await?;
-        let resumed = match device {
-            Some(d) => Some(d),
-            // The browser's session may be another login of the same customer.
-            None => match agent.session {
-                Some(cookie) => self
-                    .grants
-                    .devices()
-                    .resume(org, cookie)
-                    .await?
-                    .filter(|d| d.credential == credential.id),
-                None => None,
-            },
-        };
-        let (device, session, notice_failed) = match resumed {
+        let (device, session, notice_failed) = match device {
+            // A session resumed as it is (single sign-on).
             Some(device) => (device, None, None),
             None => {
+                // A login replaces the session the browser had (its start is the new
+                // `auth_time`); the device is new only if the browser had none of this
+                // customer's.
+                let previous = match agent.session {
+                    Some(cookie) => self.grants.devices().resume(org, cookie).await?,
+                    None => None,
+                };
+                if let Some(old) = &previous {
+                    self.grants.devices().end(org, old.id).await?;
+                }
+                let known = previous.is_some_and(|d| d.credential == credential.id);
                 let (device, cookie) = self
                     .grants
                     .devices()
                     .start(org, credential.id, agent.user_agent)
                     .await?;
-                let notice = self
-                    .announce(org, &credential, &device, agent.language)
-                    .await
-                    .err()
-                    .map(|e| e.to_string());
+                let notice = if known {
+                    None
+                } else {
+                    self.announce(org, &credential, &device, agent.language)
+                        .await
+                        .err()
+                        .map(|e| e.to_string())
+                };
                 let session = NewSession {
                     cookie_name: Self::session_cookie_name(org),
                     value: cookie.0,
@@ -819,7 +833,7 @@ impl LoginService {
                     .issue(&AuthCode {
                         client_id: request.client_id.clone(),
                         redirect_uri: request.redirect_uri.clone(),
-                        redirect_uri_given: true,
+                        redirect_uri_given: request.redirect_uri_given,
                         challenge: request.challenge.clone(),
                         org: org.clone(),
                         credential: credential.id,

@@ -225,10 +225,39 @@ impl SecondFactors {
         username: &str,
         code: &str,
     ) -> Result<(), FlowError> {
+        self.totp_code(caller, org, username, code, true).await
+    }
+
+    /// A login's second factor: like [`SecondFactors::check_totp`], but only the active secret
+    /// counts (a pending enrollment has not proved itself and cannot sign anyone in).
+    pub async fn check_login_totp(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        code: &str,
+    ) -> Result<(), FlowError> {
+        self.totp_code(caller, org, username, code, false).await
+    }
+
+    async fn totp_code(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        code: &str,
+        with_pending: bool,
+    ) -> Result<(), FlowError> {
         let (_, credential) = self.enter(caller, Scope::Totp, org, username).await?;
         let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
         self.throttle("totp_check", org, &credential).await?;
-        let secrets = self.enrollment(org, &credential).await?;
+        let mut secrets = self.enrollment(org, &credential).await?;
+        if !with_pending {
+            secrets.retain(|s| !s.pending);
+            if secrets.is_empty() {
+                return Err(FlowError::Code(CodeRefusal::TotpNotEnrolled));
+            }
+        }
         let now = unix_seconds(self.clock.now());
         let (matched, step) = secrets
             .iter()

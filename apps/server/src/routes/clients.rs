@@ -67,7 +67,6 @@ pub struct ClientDto {
 /// A client just created, with its secret: the only time it is shown.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedClient {
-    pub client_id: String,
     /// Keep it safe: only its hash is stored. Absent for a public client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
@@ -159,7 +158,6 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedClient {
-            client_id: client.id.to_string(),
             client_secret,
             client: client.into(),
         }))

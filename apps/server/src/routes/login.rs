@@ -350,7 +350,11 @@ pub async fn send_code(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let (status, note) = match state.login.send_code(&tx, &form.hint, lang.tag()).await {
+    let (status, note) = match state
+        .login
+        .send_code(&form.tx, &tx, &form.hint, lang.tag())
+        .await
+    {
         Ok(()) => (StatusCode::OK, Ok(Say::CodeSent)),
         Err(LoginError::Code(CodeRefusal::OtpTooSoon { .. })) => {
             (StatusCode::TOO_MANY_REQUESTS, Err(Say::TooSoon))
