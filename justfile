@@ -18,7 +18,8 @@ run *ARGS:
     cargo run -p latchkey-server -- {{ARGS}}
 
 # Starts PostgreSQL and Redis first (installs them when missing: .ci/postgres, .ci/redis), and
-# makes sure the SMTP test server (aiosmtpd) is there (.ci/smtp). The black-box suite runs
+# makes sure the SMTP test server (aiosmtpd) and headless Chromium with chromedriver are there
+# (.ci/smtp, .ci/chromium). The black-box suite runs
 # twice: on in-memory storage with the whole workspace, then with every server on PostgreSQL.
 #
 # Runs every test: unit, contract and black-box, on memory and PostgreSQL (nextest when installed).
@@ -28,6 +29,7 @@ test:
     bash .ci/postgres
     bash .ci/redis
     bash .ci/smtp
+    bash .ci/chromium
     # A test on PostgreSQL holds a few connections (a test server's pool has 4): at most 8 tests
     # at once stay far below PostgreSQL's max_connections (100).
     jobs=$(nproc 2>/dev/null || echo 2)
@@ -198,6 +200,23 @@ bench-pg rounds="3" duration="10s" pool="":
 
 # Second factors on Redis: OTP issue, OTP validate and TOTP validate, every answer checked
 # (apps/server/examples/bench_second_factors.rs), over CREDENTIALS credentials.
+# Login server on PostgreSQL and Redis: password logins/s against the argon2id bound measured in
+# the same run, and refresh-token grants/s (apps/server/examples/bench_login.rs).
+bench-login seconds="10" concurrency="32":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    bash .ci/postgres
+    bash .ci/redis
+    admin=${LATCHKEY_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    url=${admin%/*}/latchkey_bench_login
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_login WITH (FORCE)" -c "CREATE DATABASE latchkey_bench_login"
+    trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_login WITH (FORCE)" || true' EXIT
+    cargo build --release --locked -p latchkey-server --bin latchkey --example bench_login
+    # Refresh grants wait on PostgreSQL's commits, not its CPU: 16 connections let commits group.
+    export LATCHKEY_DATABASE_POOL_SIZE=${LATCHKEY_DATABASE_POOL_SIZE:-16}
+    ./target/release/examples/bench_login ./target/release/latchkey "$url" \
+        "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{seconds}} {{concurrency}}
+
 bench-redis credentials="20000" concurrency="32":
     #!/usr/bin/env bash
     set -euo pipefail

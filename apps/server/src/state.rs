@@ -23,7 +23,8 @@ use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
 use latchkey_postgres::{PgConfig, PgDatabase};
 use latchkey_redis::RedisDatabase;
 use latchkey_tenancy::{
-    CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory, TenantService,
+    CachedClientRegistry, CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory,
+    TenantService,
 };
 use latchkey_token::{
     AccessTokenVerifier, KeyService, RevokedTokens, SecurityTokenStore, SecurityTokens,
@@ -114,7 +115,11 @@ impl Stores {
                 Arc::new(SystemClock),
                 TENANT_CACHE_TTL,
             )),
-            clients: Arc::new(db.client_registry()),
+            clients: Arc::new(CachedClientRegistry::new(
+                Arc::new(db.client_registry()),
+                Arc::new(SystemClock),
+                TENANT_CACHE_TTL,
+            )),
             signing_keys: Arc::new(db.signing_keys()),
             credentials: Arc::new(db.credentials()),
             security_tokens: Arc::new(db.security_tokens()),
@@ -139,9 +144,9 @@ impl Stores {
     }
 }
 
-/// How long a server on PostgreSQL trusts its copy of the tenant list: a tenant created, changed
-/// or disabled through another instance is seen here within this time (through this instance,
-/// at once).
+/// How long a server on PostgreSQL trusts its copy of the tenant list and of the clients it
+/// looked up: a tenant or client created, changed, disabled or deleted through another instance
+/// is seen here within this time (through this instance, at once).
 pub const TENANT_CACHE_TTL: time::Duration = time::Duration::seconds(1);
 
 /// The PostgreSQL settings of `config`, when a database URL is configured.

@@ -153,7 +153,7 @@ impl CredentialService {
         username: &str,
         enabled: bool,
         require2fa: Option<bool>,
-    ) -> Result<(), CredentialError> {
+    ) -> Result<Credential, CredentialError> {
         let username = self
             .enter(caller, Scope::CredentialsWrite, org, username)
             .await?;
@@ -164,9 +164,10 @@ impl CredentialService {
         }
         credential.updated_at = self.clock.now();
         self.store
-            .update(org, credential)
+            .update(org, credential.clone())
             .await
-            .map_err(missing_as_not_found)
+            .map_err(missing_as_not_found)?;
+        Ok(credential)
     }
 
     /// Endpoint 5: soft delete. The credential is disabled, its password erased and its

@@ -13,5 +13,5 @@ mod service;
 
 pub use alias::alias_of;
 pub use model::{Device, RefreshToken, SessionSecret};
-pub use ports::{DeviceStore, NewRefresh};
+pub use ports::{DeviceStore, Exchange, NewRefresh};
 pub use service::{DeviceError, DeviceService, Refreshed, SessionCookie};

@@ -16,6 +16,19 @@ pub struct NewRefresh {
     pub expires_at: Timestamp,
 }
 
+/// What [`DeviceStore::exchange_refresh`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exchange {
+    /// The token is now used and `new` stored; here is the token as it was, and the credential
+    /// of its device.
+    Rotated { old: RefreshToken, credential: Uuid },
+    /// The token (with the right secret and client) was used already: nothing changed; the
+    /// caller ends the device session.
+    Reused { device: Uuid },
+    /// No such token, another secret or client, or expired: nothing changed.
+    Refused,
+}
+
 /// Where devices and refresh tokens live (per tenant).
 #[async_trait]
 pub trait DeviceStore: Send + Sync + std::fmt::Debug {
@@ -53,15 +66,21 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
     /// issued, or its device is gone).
     async fn get_refresh(&self, org: &OrgId, id: Uuid) -> Result<Option<RefreshToken>, StoreError>;
 
-    /// Rotation: when the token `old` exists, is unused and its `expires_at` is after `now`,
-    /// marks it used at `now` and stores `new` (inheriting `old`'s device, client, scope and
-    /// `auth_time`), answering `true`. Otherwise changes nothing and answers `false`. Atomic:
-    /// of concurrent rotations of one token exactly one is `true`.
-    async fn rotate_refresh(
+    /// The refresh grant in one step: when the token `id` exists with `secret_hash`, was issued
+    /// to `client_id`, is unused and its `expires_at` is after `now`, marks it used at `now`,
+    /// stores `new` (inheriting the old token's device, client, scope, `auth_time` and
+    /// `expires_at`: `new.expires_at` is not used) and answers `Rotated`
+    /// with the token as it was and its device's credential. With the right secret and client
+    /// but already used: `Reused`. Otherwise `Refused`. Nothing changes but in `Rotated`.
+    /// Atomic: of concurrent exchanges of one token exactly one is `Rotated`, the others
+    /// `Reused`.
+    async fn exchange_refresh(
         &self,
         org: &OrgId,
-        old: Uuid,
+        id: Uuid,
+        secret_hash: &SecretHash,
+        client_id: &str,
         now: Timestamp,
         new: NewRefresh,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Exchange, StoreError>;
 }

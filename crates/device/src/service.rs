@@ -1,7 +1,7 @@
 //! Device-session use cases: start and resume a session, issue and rotate its refresh tokens,
 //! list and unlink devices.
 
-use crate::{Device, DeviceStore, NewRefresh, RefreshToken, SessionSecret, alias_of};
+use crate::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken, SessionSecret, alias_of};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::{Clock, OrgId, SecretHash, SecureRandom, StoreError, Timestamp};
@@ -36,6 +36,8 @@ pub struct Refreshed {
     pub old: RefreshToken,
     /// The new refresh token, `<id>@<org>@<secret>`.
     pub token: SessionSecret,
+    /// The credential of the session.
+    pub credential: Uuid,
 }
 
 /// Device sessions over a [`DeviceStore`].
@@ -163,8 +165,8 @@ impl DeviceService {
         OrgId::parse(parts.next()?).ok()
     }
 
-    /// Exchanges a refresh token of `client_id` for a new one (RFC 6749 §6, rotated). A token
-    /// already exchanged ends its device session (`Reused`).
+    /// Exchanges a refresh token of `client_id` for a new one (RFC 6749 §6, rotated), in one
+    /// step of the store. A token already exchanged ends its device session (`Reused`).
     pub async fn refresh(&self, token: &str, client_id: &str) -> Result<Refreshed, DeviceError> {
         let mut parts = token.splitn(3, '@');
         let (Some(id), Some(org), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
@@ -172,44 +174,33 @@ impl DeviceService {
         };
         let id = Uuid::try_parse(id).map_err(|_| DeviceError::InvalidToken)?;
         let org = OrgId::parse(org).map_err(|_| DeviceError::InvalidToken)?;
-        let old = self
-            .store
-            .get_refresh(&org, id)
-            .await
-            .map_err(DeviceError::Store)?
-            .ok_or(DeviceError::InvalidToken)?;
-        if !old.secret_hash.matches(secret.as_bytes()) || old.client_id != client_id {
-            return Err(DeviceError::InvalidToken);
-        }
         let now = self.clock.now();
-        if old.used_at.is_some() {
-            self.end_session(&org, old.device).await?;
-            return Err(DeviceError::Reused);
-        }
-        if old.expires_at <= now {
-            return Err(DeviceError::InvalidToken);
-        }
         let (new_id, new_secret, hash) = self.fresh_secret();
+        // A refresh token lives as long as its session: the new one inherits the old's expiry.
         let new = NewRefresh {
             id: new_id,
             secret_hash: hash,
             created_at: now,
-            expires_at: old.expires_at,
+            expires_at: now,
         };
-        let rotated = self
+        let presented = SecretHash::of(secret.as_bytes());
+        let exchanged = self
             .store
-            .rotate_refresh(&org, id, now, new)
+            .exchange_refresh(&org, id, &presented, client_id, now, new)
             .await
             .map_err(DeviceError::Store)?;
-        if !rotated {
-            // Another request exchanged it first: the token was used twice.
-            self.end_session(&org, old.device).await?;
-            return Err(DeviceError::Reused);
+        match exchanged {
+            Exchange::Rotated { old, credential } => Ok(Refreshed {
+                token: SessionSecret(format!("{new_id}@{org}@{new_secret}")),
+                old,
+                credential,
+            }),
+            Exchange::Reused { device } => {
+                self.end_session(&org, device).await?;
+                Err(DeviceError::Reused)
+            }
+            Exchange::Refused => Err(DeviceError::InvalidToken),
         }
-        Ok(Refreshed {
-            old,
-            token: SessionSecret(format!("{new_id}@{org}@{new_secret}")),
-        })
     }
 
     /// The live devices of `credential`, oldest first.

@@ -185,16 +185,10 @@ impl Grants {
                 asked
             }
         };
-        let device = self
-            .ports
-            .devices
-            .get(&org, refreshed.old.device)
-            .await
-            .map_err(device_error)?
-            .ok_or(TokenError::InvalidGrant("the device session has ended"))?;
-        let credential = self.live_credential(&org, device.credential).await?;
+        // A live session implies a live, enabled credential: deleting, disabling or moving a
+        // credential ends its device sessions, and with them their refresh tokens.
         let mut set = self
-            .access_only(client, &org, &credential, scope)
+            .access_only(client, &org, refreshed.credential, scope)
             .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
         set.refresh_token = Some(refreshed.token.0);
         Ok(set)
@@ -208,7 +202,7 @@ impl Grants {
         auth: Authenticated<'_>,
     ) -> Result<TokenSet, TokenError> {
         let mut set = self
-            .access_only(client, auth.org, auth.credential, auth.scope)
+            .access_only(client, auth.org, auth.credential.id, auth.scope)
             .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
         if let Some(device) = auth.offline_device {
             let refresh = self
@@ -295,7 +289,7 @@ impl Grants {
         &self,
         client: &ApiClient,
         org: &OrgId,
-        credential: &Credential,
+        credential: Uuid,
         scope: ScopeSet,
     ) -> Result<TokenSet, latchkey_core::BoxError> {
         let now = self.ports.clock.now().unix_timestamp();
@@ -303,7 +297,7 @@ impl Grants {
         let jti = self.ports.random.uuid();
         let claims = AccessClaims {
             issuer: self.ports.issuer.clone(),
-            subject: credential.id.to_string(),
+            subject: credential.to_string(),
             audience: self.ports.audience.clone(),
             client_id: client.id.to_string(),
             issued_at: now,
@@ -311,7 +305,7 @@ impl Grants {
             jwt_id: jti,
             scopes: scope,
             orgs: OrgAccess::Only([org.clone()].into()),
-            credential: Some(credential.id),
+            credential: Some(credential),
         };
         Ok(TokenSet {
             access_token: self.ports.access.sign(&claims)?,

@@ -2,8 +2,8 @@
 
 use crate::{read, write};
 use async_trait::async_trait;
-use latchkey_core::{OrgId, StoreError, Timestamp};
-use latchkey_device::{Device, DeviceStore, NewRefresh, RefreshToken};
+use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
+use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use uuid::Uuid;
@@ -109,30 +109,48 @@ impl DeviceStore for MemDeviceStore {
         Ok(read(&self.state).refresh.get(&(org.clone(), id)).cloned())
     }
 
-    async fn rotate_refresh(
+    async fn exchange_refresh(
         &self,
         org: &OrgId,
-        old: Uuid,
+        id: Uuid,
+        secret_hash: &SecretHash,
+        client_id: &str,
         now: Timestamp,
         new: NewRefresh,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Exchange, StoreError> {
         let mut state = write(&self.state);
-        let Some(token) = state.refresh.get_mut(&(org.clone(), old)) else {
-            return Ok(false);
+        let Some(token) = state.refresh.get_mut(&(org.clone(), id)) else {
+            return Ok(Exchange::Refused);
         };
-        if token.used_at.is_some() || token.expires_at <= now {
-            return Ok(false);
+        if token.secret_hash != *secret_hash || token.client_id != client_id {
+            return Ok(Exchange::Refused);
+        }
+        if token.used_at.is_some() {
+            return Ok(Exchange::Reused {
+                device: token.device,
+            });
+        }
+        if token.expires_at <= now {
+            return Ok(Exchange::Refused);
         }
         token.used_at = Some(now);
+        let old = RefreshToken {
+            used_at: None,
+            ..token.clone()
+        };
         let next = RefreshToken {
             id: new.id,
             secret_hash: new.secret_hash,
             created_at: new.created_at,
-            expires_at: new.expires_at,
             used_at: None,
             ..token.clone()
         };
+        let credential = state
+            .devices
+            .get(&(org.clone(), old.device))
+            .map(|d| d.credential)
+            .ok_or(StoreError::NotFound)?;
         state.refresh.insert((org.clone(), new.id), next);
-        Ok(true)
+        Ok(Exchange::Rotated { old, credential })
     }
 }

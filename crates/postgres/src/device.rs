@@ -2,12 +2,13 @@
 //! each tenant's schema (secrets only as SHA-256 hashes).
 
 use crate::schema::{devices, refresh_tokens};
-use crate::{PgDatabase, QueryResult, corrupt};
+use crate::{PgDatabase, QueryResult, corrupt, schema_ident};
 use async_trait::async_trait;
 use diesel::prelude::*;
+use diesel::sql_types;
 use diesel_async::RunQueryDsl;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_device::{Device, DeviceStore, NewRefresh, RefreshToken};
+use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
@@ -47,6 +48,33 @@ impl DeviceRow {
             expires_at: self.expires_at,
         })
     }
+}
+
+/// A row of the exchange statement: the token as it was read, and what happened.
+#[derive(QueryableByName)]
+struct ExchangeRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    device_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    client_id: String,
+    #[diesel(sql_type = sql_types::Bytea)]
+    secret_hash: Vec<u8>,
+    #[diesel(sql_type = sql_types::Text)]
+    scope: String,
+    #[diesel(sql_type = sql_types::BigInt)]
+    auth_time: i64,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    created_at: Timestamp,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    expires_at: Timestamp,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    used_at: Option<Timestamp>,
+    #[diesel(sql_type = sql_types::Uuid)]
+    credential_id: Uuid,
+    #[diesel(sql_type = sql_types::Bool)]
+    rotated: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -251,49 +279,79 @@ impl DeviceStore for PgDeviceStore {
             .await
     }
 
-    /// `UPDATE ... WHERE used_at IS NULL RETURNING`, then the insert, in one transaction: the
-    /// row lock makes one of two concurrent rotations see the token unused.
-    async fn rotate_refresh(
+    /// One call of the tenant schema's `exchange_refresh` function, no explicit transaction
+    /// (the hot path of every refresh grant): the token and its device's credential are read
+    /// `FOR UPDATE` (so of concurrent exchanges one sees the token unused; the others wait, then
+    /// read it used), marked used and followed by the new token only when secret, client, use
+    /// and expiry allow. The function is named with its schema, so no `search_path` is set.
+    async fn exchange_refresh(
         &self,
         org: &OrgId,
-        old: Uuid,
+        id: Uuid,
+        secret_hash: &SecretHash,
+        client_id: &str,
         now: Timestamp,
         new: NewRefresh,
-    ) -> Result<bool, StoreError> {
-        let new = &new;
-        self.db
-            .in_tenant(org, move |conn| {
+    ) -> Result<Exchange, StoreError> {
+        let schema = schema_ident(org);
+        // The function of migration `2026-11-26-110000_exchange_refresh`.
+        let statement = format!("SELECT * FROM {schema}.exchange_refresh($1, $2, $3, $4, $5, $6)");
+        let presented = secret_hash.as_bytes().to_vec();
+        let next_hash = new.secret_hash.as_bytes().to_vec();
+        let client = client_id.to_owned();
+        let row: Option<ExchangeRow> = self
+            .db
+            .run(move |conn| {
                 async move {
-                    let used: Option<RefreshRow> = diesel::update(
-                        refresh_tokens::table
-                            .filter(refresh_tokens::id.eq(old))
-                            .filter(refresh_tokens::used_at.is_null())
-                            .filter(refresh_tokens::expires_at.gt(now)),
-                    )
-                    .set(refresh_tokens::used_at.eq(now))
-                    .returning(RefreshRow::as_returning())
-                    .get_result(conn)
-                    .await
-                    .optional()?;
-                    let Some(used) = used else {
-                        return Ok(false);
-                    };
-                    let next = RefreshRow {
-                        id: new.id,
-                        secret_hash: new.secret_hash.as_bytes().to_vec(),
-                        created_at: new.created_at,
-                        expires_at: new.expires_at,
-                        used_at: None,
-                        ..used
-                    };
-                    diesel::insert_into(refresh_tokens::table)
-                        .values(&next)
-                        .execute(conn)
-                        .await?;
-                    Ok(true)
+                    diesel::sql_query(statement)
+                        .bind::<sql_types::Uuid, _>(id)
+                        .bind::<sql_types::Timestamptz, _>(now)
+                        .bind::<sql_types::Bytea, _>(presented)
+                        .bind::<sql_types::Text, _>(client)
+                        .bind::<sql_types::Uuid, _>(new.id)
+                        .bind::<sql_types::Bytea, _>(next_hash)
+                        .get_result(conn)
+                        .await
+                        .optional()
                 }
                 .scope_boxed()
             })
-            .await
+            .await?;
+        let Some(row) = row else {
+            return Ok(Exchange::Refused);
+        };
+        let rotated = row.rotated;
+        let credential = row.credential_id;
+        let token = RefreshRow {
+            id: row.id,
+            device_id: row.device_id,
+            client_id: row.client_id,
+            secret_hash: row.secret_hash,
+            scope: row.scope,
+            auth_time: row.auth_time,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+        }
+        .into_domain()
+        .map_err(crate::store_error)?;
+        if rotated {
+            return Ok(Exchange::Rotated {
+                old: RefreshToken {
+                    used_at: None,
+                    ..token
+                },
+                credential,
+            });
+        }
+        if token.secret_hash != *secret_hash || token.client_id != client_id {
+            return Ok(Exchange::Refused);
+        }
+        if token.used_at.is_some() {
+            return Ok(Exchange::Reused {
+                device: token.device,
+            });
+        }
+        Ok(Exchange::Refused)
     }
 }

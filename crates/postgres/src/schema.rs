@@ -106,3 +106,6 @@ diesel::table! {
         used_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::joinable!(refresh_tokens -> devices (device_id));
+diesel::allow_tables_to_appear_in_same_query!(devices, refresh_tokens);

@@ -7,6 +7,7 @@
 
 mod cache;
 mod client;
+mod client_cache;
 mod error;
 mod ports;
 mod principal;
@@ -19,6 +20,7 @@ pub use client::{
     ApiClient, ClientId, ClientName, ClientSecret, Grant, GrantSet, IdTokenAlg, LoginSettings,
     NewClient, RedirectUri,
 };
+pub use client_cache::CachedClientRegistry;
 pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};
 pub use principal::Principal;

@@ -279,10 +279,15 @@ pub async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let input: PatchCredential = body::json(&req, payload).await?;
-    state
+    let credential = state
         .credentials
         .patch(&caller, &org, &path.1, input.enabled, input.require2fa)
         .await?;
+    if !credential.enabled {
+        // A disabled customer is signed out everywhere: their refresh tokens die with the
+        // device sessions.
+        state.devices.unlink_all(&org, credential.id).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -322,10 +327,19 @@ async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let input: TransferRequest = body::json(&req, payload).await?;
+    // A move deletes the origin's credential: its device sessions end with it (looked up first;
+    // the transfer below decides whether the caller may do it at all).
+    let origin = match kind {
+        Transfer::Move => state.credentials.by_username(&org, &path.1).await.ok(),
+        Transfer::Copy => None,
+    };
     let username = state
         .credentials
         .transfer(&caller, &org, &path.1, &input.destination_org, kind)
         .await?;
+    if let Some(origin) = origin {
+        state.devices.unlink_all(&org, origin.id).await?;
+    }
     Ok(HttpResponse::Ok().json(TransferResult {
         message: match kind {
             Transfer::Move => "credential moved successfully",

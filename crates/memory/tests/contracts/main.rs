@@ -72,3 +72,16 @@ async fn mem_ephemeral_store_honours_the_ephemeral_store_contract() {
 async fn mem_device_store_honours_the_device_store_contract() {
     contracts::device_store::run(|| async { latchkey_memory::MemDeviceStore::default() }).await;
 }
+
+/// The cache in front of a registry keeps the registry's contract.
+#[tokio::test]
+async fn cached_client_registry_honours_the_client_registry_contract() {
+    contracts::client_registry::run(|| async {
+        latchkey_tenancy::CachedClientRegistry::new(
+            std::sync::Arc::new(MemClientRegistry::default()),
+            std::sync::Arc::new(latchkey_testkit::WallClock),
+            time::Duration::seconds(1),
+        )
+    })
+    .await;
+}

@@ -4,7 +4,7 @@
 use super::{assert_conflict, assert_not_found, begin, ok};
 use crate::fixtures::{T0, org};
 use latchkey_core::{SecretHash, Timestamp};
-use latchkey_device::{Device, DeviceStore, NewRefresh, RefreshToken};
+use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
 use std::future::Future;
 use std::sync::Arc;
 use time::Duration;
@@ -143,8 +143,13 @@ pub async fn refresh_tokens_need_their_device(store: &impl DeviceStore) {
     );
 }
 
-/// "marks it used at `now` and stores `new` (inheriting `old`'s device, client, scope and
-/// `auth_time`), answering `true`".
+fn hash_of(n: u128) -> SecretHash {
+    SecretHash::of(format!("refresh {n}").as_bytes())
+}
+
+/// "marks it used at `now`, stores `new` (inheriting the old token's device, client, scope,
+/// `auth_time` and `expires_at` ...) and answers `Rotated` with the token as it was and its
+/// device's credential".
 pub async fn rotation_marks_used_and_inherits(store: &impl DeviceStore) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
@@ -154,10 +159,19 @@ pub async fn rotation_marks_used_and_inherits(store: &impl DeviceStore) {
         store.insert_refresh(&m, old.clone()).await,
         "insert_refresh",
     );
-    assert!(ok(
-        store.rotate_refresh(&m, old.id, at(5), next(2, 5)).await,
-        "rotate"
-    ));
+    let answer = ok(
+        store
+            .exchange_refresh(&m, old.id, &hash_of(1), "web", at(5), next(2, 5))
+            .await,
+        "exchange",
+    );
+    assert_eq!(
+        answer,
+        Exchange::Rotated {
+            old: old.clone(),
+            credential: ANA
+        }
+    );
     let used = ok(store.get_refresh(&m, old.id).await, "get old").expect("old token kept");
     assert_eq!(
         used.used_at,
@@ -171,15 +185,15 @@ pub async fn rotation_marks_used_and_inherits(store: &impl DeviceStore) {
             id: next(2, 5).id,
             secret_hash: next(2, 5).secret_hash,
             created_at: at(5),
-            expires_at: at(35),
             used_at: None,
             ..old
         },
-        "the new token inherits device, client, scope and auth_time"
+        "the new token inherits device, client, scope, auth_time and expiry"
     );
 }
 
-/// "Otherwise changes nothing and answers `false`".
+/// "With the right secret and client but already used: `Reused`. Otherwise `Refused`. Nothing
+/// changes but in `Rotated`."
 pub async fn rotation_refuses_used_expired_and_unknown_tokens(store: &impl DeviceStore) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
@@ -189,40 +203,56 @@ pub async fn rotation_refuses_used_expired_and_unknown_tokens(store: &impl Devic
         store.insert_refresh(&m, old.clone()).await,
         "insert_refresh",
     );
-    assert!(ok(
-        store.rotate_refresh(&m, old.id, at(1), next(2, 1)).await,
-        "rotate"
+    let exchange = |id, hash: SecretHash, client: &'static str, minutes, new| {
+        let m = m.clone();
+        async move {
+            ok(
+                store
+                    .exchange_refresh(&m, id, &hash, client, at(minutes), new)
+                    .await,
+                "exchange",
+            )
+        }
+    };
+    assert_eq!(
+        exchange(old.id, hash_of(9), "web", 1, next(3, 1)).await,
+        Exchange::Refused,
+        "another secret"
+    );
+    assert_eq!(
+        exchange(old.id, hash_of(1), "other", 1, next(3, 1)).await,
+        Exchange::Refused,
+        "another client"
+    );
+    assert_eq!(
+        ok(store.get_refresh(&m, old.id).await, "get").and_then(|t| t.used_at),
+        None,
+        "a refused exchange changes nothing"
+    );
+    assert!(matches!(
+        exchange(old.id, hash_of(1), "web", 1, next(2, 1)).await,
+        Exchange::Rotated { .. }
     ));
-    assert!(
-        !ok(
-            store.rotate_refresh(&m, old.id, at(2), next(3, 2)).await,
-            "rotate used"
-        ),
-        "a used token must not rotate"
+    assert_eq!(
+        exchange(old.id, hash_of(1), "web", 2, next(4, 2)).await,
+        Exchange::Reused { device: d.id },
+        "a used token"
     );
-    assert_eq!(ok(store.get_refresh(&m, next(3, 2).id).await, "get"), None);
-    // The device (and so the token) expires at minute 60.
-    assert!(
-        !ok(
-            store
-                .rotate_refresh(&m, next(2, 1).id, at(61), next(4, 61))
-                .await,
-            "rotate expired"
-        ),
-        "an expired token must not rotate"
+    assert_eq!(ok(store.get_refresh(&m, next(4, 2).id).await, "get"), None);
+    // The token (and its device) expires at minute 60.
+    assert_eq!(
+        exchange(next(2, 1).id, hash_of(2), "web", 61, next(5, 61)).await,
+        Exchange::Refused,
+        "an expired token"
     );
-    assert!(
-        !ok(
-            store
-                .rotate_refresh(&m, Uuid::from_u128(7), at(2), next(5, 2))
-                .await,
-            "unknown"
-        ),
-        "an unknown token must not rotate"
+    assert_eq!(
+        exchange(Uuid::from_u128(7), hash_of(1), "web", 2, next(6, 2)).await,
+        Exchange::Refused,
+        "an unknown token"
     );
 }
 
-/// "of concurrent rotations of one token exactly one is `true`".
+/// "of concurrent exchanges of one token exactly one is `Rotated`, the others `Reused`".
 pub async fn one_of_concurrent_rotations_wins<S: DeviceStore + 'static>(store: Arc<S>) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
@@ -237,21 +267,27 @@ pub async fn one_of_concurrent_rotations_wins<S: DeviceStore + 'static>(store: A
             let (store, m) = (store.clone(), m.clone());
             tokio::spawn(async move {
                 store
-                    .rotate_refresh(&m, old.id, at(1), next(10 + i, 1))
+                    .exchange_refresh(&m, old.id, &hash_of(1), "web", at(1), next(10 + i, 1))
                     .await
             })
         })
         .collect();
-    let mut wins = 0;
+    let (mut rotated, mut reused) = (0, 0);
     for task in tasks {
-        if ok(
+        match ok(
             task.await.unwrap_or_else(|e| panic!("task: {e}")),
-            "rotate race",
+            "exchange race",
         ) {
-            wins += 1;
+            Exchange::Rotated { .. } => rotated += 1,
+            Exchange::Reused { .. } => reused += 1,
+            Exchange::Refused => panic!("a concurrent exchange must not be refused"),
         }
     }
-    assert_eq!(wins, 1, "exactly one concurrent rotation must win");
+    assert_eq!(
+        (rotated, reused),
+        (1, 7),
+        "exactly one concurrent exchange wins"
+    );
 }
 
 /// "Removes the device ... and every refresh token of it, at once"; a device of another

@@ -1,0 +1,344 @@
+//! Load test of the login server, as browsers and applications use it: `just bench-login` runs
+//! it.
+//!
+//! Usage: `bench_login SERVER_BINARY DATABASE_URL REDIS_URL [SECONDS] [CONCURRENCY]`.
+//! It starts the server binary on PostgreSQL and Redis, makes CONCURRENCY customers (default
+//! 32) with passwords and a confidential login client, then measures, with CONCURRENCY in
+//! flight for SECONDS (default 10) each:
+//! 1. the argon2id bound: verifications per second of a real password hash (m=19456 KiB, t=2,
+//!    p=1) on every core, in this process, with one reused memory buffer per thread: what the
+//!    machine can do at most;
+//! 2. password logins: `GET /authorize` (login page, anti-forgery token and cookie), then
+//!    `POST /login` with username and password, answered 303 to the client with a code;
+//! 3. refresh-token grants: each customer's refresh token rotated at `POST /token` over and
+//!    over (HTTP Basic client authentication, rotation in the tenant's schema, an ES256 access
+//!    token each time).
+//!
+//! Every answer must be what a client expects, or the run fails. Prints a Markdown table.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "a benchmark tool fails loudly and prints its report"
+)]
+
+use argon2::password_hash::{PasswordHasher as _, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::collections::HashMap;
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "bench-secret-0123456789abcdef";
+const LISTEN: &str = "127.0.0.1:18084";
+const PASSWORD: &str = "correct horse battery staple";
+const CALLBACK: &str = "https://app.example/callback";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("http://{LISTEN}{path}")
+}
+
+async fn body(
+    response: Result<
+        awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+        >,
+        awc::error::SendRequestError,
+    >,
+    status: u16,
+) -> (Vec<u8>, awc::http::header::HeaderMap) {
+    let mut response = response.expect("request sent");
+    let bytes = response.body().limit(1 << 20).await.expect("body").to_vec();
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    (bytes, response.headers().clone())
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+/// The `name=value` pairs of every Set-Cookie.
+fn cookies(headers: &awc::http::header::HeaderMap) -> String {
+    headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One password login; answers the authorization code.
+async fn login(http: &awc::Client, client_id: &str, username: &str) -> String {
+    let query = serde_urlencoded::to_string([
+        ("client_id", client_id),
+        ("response_type", "code"),
+        ("redirect_uri", CALLBACK),
+        ("state", "s"),
+        ("scope", "openid devices offline_access"),
+    ])
+    .unwrap();
+    let (page, headers) = body(
+        http.get(url(&format!("/authorize?{query}"))).send().await,
+        200,
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    let form = [
+        ("tx", hidden(&page, "tx")),
+        ("csrf", hidden(&page, "csrf")),
+        ("username", username.to_owned()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    let (_, headers) = body(
+        http.post(url("/login"))
+            .insert_header(("cookie", cookies(&headers)))
+            .send_form(&form)
+            .await,
+        303,
+    )
+    .await;
+    let location = headers.get("location").unwrap().to_str().unwrap();
+    let query = location.split_once('?').unwrap().1;
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap();
+    params["code"].clone()
+}
+
+/// Runs `work(worker)` in `concurrency` loops for `seconds`; answers completions per second.
+async fn sustained<F, Fut>(name: &str, concurrency: usize, seconds: u64, work: F) -> f64
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let loops = (0..concurrency).map(|w| {
+        let (done, work) = (done.clone(), &work);
+        async move {
+            while Instant::now() < deadline {
+                work(w).await;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    futures_util::future::join_all(loops).await;
+    let n = done.load(Ordering::Relaxed);
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    eprintln!("{name}: {n} in {:?} ({rate:.0}/s)", started.elapsed());
+    rate
+}
+
+/// argon2id verifications per second on `threads` threads, each reusing its memory.
+fn argon2_bound(threads: usize, seconds: u64) -> f64 {
+    let params = Params::new(19_456, 2, 1, None).unwrap();
+    let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let phc = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
+    let expected = phc.hash.unwrap().as_bytes().to_vec();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let total: u64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (argon, params, expected) = (argon.clone(), params.clone(), expected.clone());
+                scope.spawn(move || {
+                    let mut blocks = vec![Block::new(); params.block_count()];
+                    let mut out = vec![0u8; expected.len()];
+                    let mut n = 0u64;
+                    while Instant::now() < deadline {
+                        argon
+                            .hash_password_into_with_memory(
+                                PASSWORD.as_bytes(),
+                                b"0123456789abcdef",
+                                &mut out,
+                                &mut blocks[..],
+                            )
+                            .unwrap();
+                        assert_eq!(out, expected);
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    eprintln!("argon2id bound: {total} verifications on {threads} threads ({rate:.1}/s)");
+    rate
+}
+
+#[actix_rt::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let binary = args.get(1).expect("SERVER_BINARY");
+    let database = args.get(2).expect("DATABASE_URL");
+    let redis = args.get(3).expect("REDIS_URL");
+    let seconds: u64 = args.get(4).map_or(10, |a| a.parse().unwrap());
+    let concurrency: usize = args.get(5).map_or(32, |a| a.parse().unwrap());
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // First, alone on the machine (and before any connection could idle out).
+    let bound = argon2_bound(cores, seconds);
+
+    let prefix = format!("latchkey-bench:{}:", std::process::id());
+    let _server = Server(
+        Command::new(binary)
+            .env("LATCHKEY_LISTEN", LISTEN)
+            .env(
+                "LATCHKEY_LOG",
+                std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "error".into()),
+            )
+            .env("LATCHKEY_BOOTSTRAP_CLIENT_SECRET", SECRET)
+            .env("LATCHKEY_DATABASE_URL", database)
+            .env("LATCHKEY_REDIS_URL", redis)
+            .env("LATCHKEY_REDIS_PREFIX", &prefix)
+            .env(
+                "LATCHKEY_DATA_KEY",
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            )
+            .spawn()
+            .expect("starting the server"),
+    );
+    let http = awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .disable_redirects()
+        .finish();
+    let started = Instant::now();
+    while http
+        .get(url("/readyz"))
+        .send()
+        .await
+        .map_or(true, |r| !r.status().is_success())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not come up"
+        );
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (token, _) = body(
+        http.post(url("/token"))
+            .basic_auth("latchkey-admin", SECRET)
+            .send_form(&[("grant_type", "client_credentials")])
+            .await,
+        200,
+    )
+    .await;
+    let token: serde_json::Value = serde_json::from_slice(&token).unwrap();
+    let bearer = token["access_token"].as_str().unwrap().to_owned();
+
+    eprintln!("creating {concurrency} customers and a login client");
+    let usernames: Vec<String> = (0..concurrency)
+        .map(|i| format!("login-{i}@example.com"))
+        .collect();
+    for name in &usernames {
+        let path = url(&format!(
+            "/v1/orgs/masmovil/credentials/{}",
+            name.replace('@', "%40")
+        ));
+        let (created, _) = body(http.post(&path).bearer_auth(&bearer).send().await, 201).await;
+        let created: serde_json::Value = serde_json::from_slice(&created).unwrap();
+        let set = serde_json::json!({"password": PASSWORD, "token": created["token"]});
+        body(
+            http.put(&path).bearer_auth(&bearer).send_json(&set).await,
+            204,
+        )
+        .await;
+    }
+    let client = serde_json::json!({
+        "name": "bench app", "orgs": ["masmovil"],
+        "scopes": ["openid", "devices", "offline_access"],
+        "grant_types": ["authorization_code", "refresh_token"], "redirect_uris": [CALLBACK],
+    });
+    let (created, _) = body(
+        http.post(url("/v1/clients"))
+            .bearer_auth(&bearer)
+            .send_json(&client)
+            .await,
+        201,
+    )
+    .await;
+    let created: serde_json::Value = serde_json::from_slice(&created).unwrap();
+    let client_id = created["client_id"].as_str().unwrap().to_owned();
+    let client_secret = created["client_secret"].as_str().unwrap().to_owned();
+
+    let logins = sustained("password logins", concurrency, seconds, |w| {
+        let (http, client_id, name) = (&http, &client_id, &usernames[w]);
+        async move {
+            login(http, client_id, name).await;
+        }
+    })
+    .await;
+
+    // One refresh token per customer, then each chain rotated as fast as it goes.
+    let mut chains = Vec::with_capacity(concurrency);
+    for name in &usernames {
+        let code = login(&http, &client_id, name).await;
+        let (tokens, _) = body(
+            http.post(url("/token"))
+                .basic_auth(&client_id, &client_secret)
+                .send_form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", code.as_str()),
+                    ("redirect_uri", CALLBACK),
+                ])
+                .await,
+            200,
+        )
+        .await;
+        let tokens: serde_json::Value = serde_json::from_slice(&tokens).unwrap();
+        chains.push(std::cell::RefCell::new(
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let refreshes = sustained("refresh grants", concurrency, seconds, |w| {
+        let (http, client_id, client_secret, chain) =
+            (&http, &client_id, &client_secret, &chains[w]);
+        async move {
+            let current = chain.borrow().clone();
+            let (tokens, _) = body(
+                http.post(url("/token"))
+                    .basic_auth(client_id, client_secret)
+                    .send_form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", current.as_str()),
+                    ])
+                    .await,
+                200,
+            )
+            .await;
+            let tokens: serde_json::Value = serde_json::from_slice(&tokens).unwrap();
+            *chain.borrow_mut() = tokens["refresh_token"].as_str().unwrap().to_owned();
+        }
+    })
+    .await;
+
+    println!("| what | per second |");
+    println!("|---|---:|");
+    println!("| argon2id bound ({cores} threads, m=19456 KiB, t=2, reused memory) | {bound:.1} |");
+    println!(
+        "| password logins (`GET /authorize` + `POST /login`, {concurrency} in flight) | {logins:.1} ({:.0}% of the bound) |",
+        100.0 * logins / bound
+    );
+    println!(
+        "| refresh-token grants (rotation on PostgreSQL, {concurrency} in flight) | {refreshes:.0} |"
+    );
+}

@@ -1,0 +1,1 @@
+DROP FUNCTION exchange_refresh(uuid, timestamptz, bytea, text, uuid, bytea);
