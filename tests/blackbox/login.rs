@@ -1155,3 +1155,74 @@ async fn a_magic_link_alone_signs_in_and_goes_to_the_landing_url() {
     let bogus = browser.get("/magiclink?token=not-a-token").await;
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
 }
+
+#[actix_rt::test]
+async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant() {
+    let (server, _) = server_with_ana().await;
+    let (client, secret) = login_client(
+        &server,
+        false,
+        &["authorization_code", "refresh_token", "implicit"],
+    )
+    .await;
+    let mut browser = Browser::new(&server);
+    // No offline_access scope, but access_type=offline: a refresh token all the same.
+    let page = browser
+        .get(&authorize_url(
+            &client,
+            &[("scope", "openid devices"), ("access_type", "offline")],
+        ))
+        .await;
+    let done = browser.sign_in(&page, ANA, PASSWORD).await;
+    let code = done.redirect_params()["code"].clone();
+    let tokens = exchange(
+        &server,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+    .expect_json(200);
+    assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    // Online (the default): none.
+    let done = browser
+        .get(&authorize_url(&client, &[("scope", "openid devices")]))
+        .await;
+    let code = done.redirect_params()["code"].clone();
+    let tokens = exchange(
+        &server,
+        &client,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+    .expect_json(200);
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    // Implicit, for a client allowed it: the token in the fragment.
+    let done = browser
+        .get(&authorize_url(
+            &client,
+            &[("response_type", "token"), ("scope", "devices")],
+        ))
+        .await;
+    let location = done.location.clone().unwrap();
+    assert!(location.starts_with(&format!("{CALLBACK}#")), "{location}");
+    let params = done.redirect_params();
+    assert_eq!(params["token_type"], "Bearer");
+    assert_eq!(params["state"], "xyz-state");
+    let devices = format!("{}/devices", credential_path(ORG, ANA));
+    assert_eq!(
+        server.get(&devices, &params["access_token"]).await.code(),
+        200
+    );
+}

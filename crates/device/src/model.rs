@@ -24,6 +24,8 @@ pub struct Device {
 pub struct RefreshToken {
     pub id: Uuid,
     pub device: Uuid,
+    /// The device's credential (the tokens' subject).
+    pub credential: Uuid,
     pub client_id: String,
     pub secret_hash: SecretHash,
     /// Space-delimited scopes granted.

@@ -140,6 +140,7 @@ impl DeviceService {
         let token = RefreshToken {
             id,
             device: device.id,
+            credential: device.credential,
             client_id: client_id.to_owned(),
             secret_hash: hash,
             scope: scope.to_owned(),

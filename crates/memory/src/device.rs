@@ -145,11 +145,7 @@ impl DeviceStore for MemDeviceStore {
             used_at: None,
             ..token.clone()
         };
-        let credential = state
-            .devices
-            .get(&(org.clone(), old.device))
-            .map(|d| d.credential)
-            .ok_or(StoreError::NotFound)?;
+        let credential = old.credential;
         state.refresh.insert((org.clone(), new.id), next);
         Ok(Exchange::Rotated { old, credential })
     }

@@ -82,6 +82,7 @@ struct ExchangeRow {
 struct RefreshRow {
     id: Uuid,
     device_id: Uuid,
+    credential_id: Uuid,
     client_id: String,
     secret_hash: Vec<u8>,
     scope: String,
@@ -96,6 +97,7 @@ impl RefreshRow {
         Self {
             id: t.id,
             device_id: t.device,
+            credential_id: t.credential,
             client_id: t.client_id,
             secret_hash: t.secret_hash.as_bytes().to_vec(),
             scope: t.scope,
@@ -110,6 +112,7 @@ impl RefreshRow {
         Ok(RefreshToken {
             id: self.id,
             device: self.device_id,
+            credential: self.credential_id,
             client_id: self.client_id,
             secret_hash: hash(self.secret_hash)?,
             scope: self.scope,
@@ -325,6 +328,7 @@ impl DeviceStore for PgDeviceStore {
         let token = RefreshRow {
             id: row.id,
             device_id: row.device_id,
+            credential_id: row.credential_id,
             client_id: row.client_id,
             secret_hash: row.secret_hash,
             scope: row.scope,

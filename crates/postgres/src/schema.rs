@@ -97,6 +97,7 @@ diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         device_id -> Uuid,
+        credential_id -> Uuid,
         client_id -> Text,
         secret_hash -> Bytea,
         scope -> Text,

@@ -17,6 +17,8 @@ CREATE INDEX devices_by_credential ON devices (credential_id, created_at);
 CREATE TABLE refresh_tokens (
     id           uuid PRIMARY KEY,
     device_id    uuid NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    -- The device's credential, copied: the refresh grant needs it and nothing else of the device.
+    credential_id uuid NOT NULL,
     client_id    text NOT NULL,
     secret_hash  bytea NOT NULL CHECK (octet_length(secret_hash) = 32),
     scope        text NOT NULL,

@@ -1,5 +1,5 @@
--- The refresh grant in one call (DeviceStore::exchange_refresh): the token and its device's
--- credential read FOR UPDATE (of concurrent exchanges one sees the token unused; the others
+-- The refresh grant in one call (DeviceStore::exchange_refresh): the token (with its device's
+-- credential) read FOR UPDATE (of concurrent exchanges one sees the token unused; the others
 -- wait, then read it used), then, only when secret, client, use and expiry allow, the token
 -- marked used and its successor stored (same device, client, scope, auth_time and expiry).
 -- PL/pgSQL keeps the statements' plans for the session: every refresh would otherwise plan them
@@ -13,26 +13,24 @@ CREATE FUNCTION exchange_refresh(
 ) LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     t refresh_tokens%ROWTYPE;
-    owner uuid;
 BEGIN
     SELECT r.* INTO t FROM refresh_tokens r WHERE r.id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    SELECT d.credential_id INTO owner FROM devices d WHERE d.id = t.device_id;
     IF t.used_at IS NULL AND t.expires_at > p_now AND t.secret_hash = p_hash
        AND t.client_id = p_client THEN
         UPDATE refresh_tokens r SET used_at = p_now WHERE r.id = p_id;
         INSERT INTO refresh_tokens
-            (id, device_id, client_id, secret_hash, scope, auth_time, created_at, expires_at,
-             used_at)
-        VALUES (p_new, t.device_id, t.client_id, p_new_hash, t.scope, t.auth_time, p_now,
-                t.expires_at, NULL);
+            (id, device_id, credential_id, client_id, secret_hash, scope, auth_time, created_at,
+             expires_at, used_at)
+        VALUES (p_new, t.device_id, t.credential_id, t.client_id, p_new_hash, t.scope,
+                t.auth_time, p_now, t.expires_at, NULL);
         RETURN QUERY SELECT t.id, t.device_id, t.client_id, t.secret_hash, t.scope, t.auth_time,
-            t.created_at, t.expires_at, t.used_at, owner, true;
+            t.created_at, t.expires_at, t.used_at, t.credential_id, true;
     ELSE
         RETURN QUERY SELECT t.id, t.device_id, t.client_id, t.secret_hash, t.scope, t.auth_time,
-            t.created_at, t.expires_at, t.used_at, owner, false;
+            t.created_at, t.expires_at, t.used_at, t.credential_id, false;
     END IF;
 END
 $$;

@@ -60,6 +60,7 @@ fn refresh(n: u128, device: &Device) -> RefreshToken {
     RefreshToken {
         id: Uuid::from_u128(0xf000 + n),
         device: device.id,
+        credential: device.credential,
         client_id: "web".to_owned(),
         secret_hash: SecretHash::of(format!("refresh {n}").as_bytes()),
         scope: "openid devices".to_owned(),
