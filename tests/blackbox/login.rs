@@ -233,6 +233,17 @@ async fn exchange(server: &TestServer, id: &str, secret: &str, form: &[(&str, &s
     server.token_request(id, secret, &form).await
 }
 
+/// The authorization code grant with the RFC 7636 Appendix B verifier and the usual callback.
+async fn redeem(server: &TestServer, client: &str, secret: &str, code: &str) -> Answer {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    exchange(server, client, secret, &form).await
+}
+
 pub(crate) async fn collect(
     response: Result<
         awc::ClientResponse<
@@ -337,18 +348,7 @@ async fn authorization_code_with_pkce_appendix_b_gives_tokens_a_relying_party_ac
     assert_eq!(session, format!("latchkey_session_{ORG}"));
     let code = done.redirect_params()["code"].clone();
 
-    let answer = exchange(
-        &server,
-        &client,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let answer = redeem(&server, &client, &secret, &code).await;
     assert_eq!(answer.header("cache-control").as_deref(), Some("no-store"));
     let tokens = answer.expect_json(200);
     assert_eq!(tokens["token_type"], "Bearer");
@@ -569,19 +569,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_session() {
     assert!(secret.is_empty(), "a public client has no secret");
     let mut browser = Browser::new(&server);
     let code = code_for(&server, &mut browser, &client).await;
-    let tokens = exchange(
-        &server,
-        &client,
-        "",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, "", &code).await.expect_json(200);
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
     let refreshed = exchange(
         &server,
@@ -832,19 +820,9 @@ async fn require2fa_asks_for_a_totp_code() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let code = done.redirect_params()["code"].clone();
-    let tokens = exchange(
-        &server,
-        &client,
-        &secret_of_client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, &secret_of_client, &code)
+        .await
+        .expect_json(200);
     let claims = verify_id_token(&server, tokens["id_token"].as_str().unwrap(), &client).await;
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
 }
@@ -912,19 +890,9 @@ async fn unlinking_a_device_kills_its_refresh_tokens_at_once() {
         login_client(&server, false, &["authorization_code", "refresh_token"]).await;
     let mut browser = Browser::new(&server);
     let code = code_for(&server, &mut browser, &client).await;
-    let tokens = exchange(
-        &server,
-        &client,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, &secret, &code)
+        .await
+        .expect_json(200);
     let devices = format!("{}/devices", credential_path(ORG, ANA));
     let list = server.get(&devices, &admin).await.expect_json(200);
     let id = list["devices"][0]["device_id"].as_str().unwrap().to_owned();
@@ -1101,19 +1069,9 @@ async fn a_magic_link_continues_the_login_pending_in_the_browser() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let params = done.redirect_params();
     assert_eq!(params["state"], "xyz-state");
-    let tokens = exchange(
-        &server,
-        &client,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &params["code"]),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, &secret, &params["code"])
+        .await
+        .expect_json(200);
     let claims = verify_id_token(&server, tokens["id_token"].as_str().unwrap(), &client).await;
     assert_eq!(claims["amr"], json!(["email"]));
     // Single use.
@@ -1175,38 +1133,18 @@ async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant
         .await;
     let done = browser.sign_in(&page, ANA, PASSWORD).await;
     let code = done.redirect_params()["code"].clone();
-    let tokens = exchange(
-        &server,
-        &client,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, &secret, &code)
+        .await
+        .expect_json(200);
     assert!(tokens["refresh_token"].is_string(), "{tokens}");
     // Online (the default): none.
     let done = browser
         .get(&authorize_url(&client, &[("scope", "openid devices")]))
         .await;
     let code = done.redirect_params()["code"].clone();
-    let tokens = exchange(
-        &server,
-        &client,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await
-    .expect_json(200);
+    let tokens = redeem(&server, &client, &secret, &code)
+        .await
+        .expect_json(200);
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     // Implicit, for a client allowed it: the token in the fragment.
     let done = browser
