@@ -2,13 +2,11 @@
 //! asks to sign a customer in (`/bc-authorize`); the customer approves or denies on their own
 //! device; the client polls `/token` until there is an answer. Tokens are issued exactly once.
 
-use crate::{EphemeralStore, TokenError};
+use crate::{EphemeralStore, TokenError, secret_key};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::{Clock, OrgId, SecureRandom};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -107,7 +105,7 @@ impl CibaService {
         };
         let decided = self
             .store
-            .get(&key("ciba-decision", id))
+            .get(&secret_key("ciba-decision", id))
             .await
             .map_err(TokenError::Store)?
             .is_some();
@@ -130,7 +128,7 @@ impl CibaService {
             serde_json::to_vec(decision).map_err(|_| TokenError::InvalidRequest("decision"))?;
         let ttl = Duration::seconds(CIBA_EXPIRES_IN + REMEMBERED_AFTER);
         self.store
-            .put_new(&key("ciba-decision", id), &bytes, ttl)
+            .put_new(&secret_key("ciba-decision", id), &bytes, ttl)
             .await
             .map_err(TokenError::Store)
     }
@@ -148,7 +146,7 @@ impl CibaService {
         let now = self.now();
         let decision = self
             .store
-            .get(&key("ciba-decision", id))
+            .get(&secret_key("ciba-decision", id))
             .await
             .map_err(TokenError::Store)?
             .and_then(|b| serde_json::from_slice::<Decision>(&b).ok());
@@ -157,12 +155,12 @@ impl CibaService {
                 // Exactly once: of concurrent polls, one takes the approval.
                 let taken = self
                     .store
-                    .take(&key("ciba-decision", id))
+                    .take(&secret_key("ciba-decision", id))
                     .await
                     .map_err(TokenError::Store)?
                     .and_then(|b| serde_json::from_slice::<Decision>(&b).ok());
                 self.store
-                    .delete(&key("ciba", id))
+                    .delete(&secret_key("ciba", id))
                     .await
                     .map_err(TokenError::Store)?;
                 return match taken {
@@ -201,7 +199,7 @@ impl CibaService {
         }
         let bytes = self
             .store
-            .get(&key("ciba", id))
+            .get(&secret_key("ciba", id))
             .await
             .map_err(TokenError::Store)?;
         Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
@@ -212,22 +210,10 @@ impl CibaService {
             serde_json::to_vec(request).map_err(|_| TokenError::InvalidRequest("request"))?;
         let ttl = Duration::seconds((request.expires_at - self.now()).max(1) + REMEMBERED_AFTER);
         self.store
-            .put(&key("ciba", id), &bytes, ttl)
+            .put(&secret_key("ciba", id), &bytes, ttl)
             .await
             .map_err(TokenError::Store)
     }
-}
-
-/// `<kind>:<hex of SHA-256(id)>`.
-fn key(kind: &str, id: &str) -> String {
-    let digest = Sha256::digest(id.as_bytes());
-    let mut key = String::with_capacity(kind.len() + 65);
-    key.push_str(kind);
-    key.push(':');
-    for b in digest {
-        let _ = write!(key, "{b:02x}");
-    }
-    key
 }
 
 #[cfg(test)]

@@ -3,13 +3,11 @@
 //! and the PKCE challenge. A code presented a second time is refused, and what its first use
 //! issued is handed to the caller to revoke.
 
-use crate::{CodeChallenge, EphemeralStore, TokenError};
+use crate::{CodeChallenge, EphemeralStore, TokenError, secret_key};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::{OrgId, SecureRandom};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -84,7 +82,7 @@ impl CodeService {
         let record = serde_json::to_vec(grant).map_err(|_| TokenError::InvalidRequest("code"))?;
         let stored = self
             .store
-            .put_new(&key("code", &code), &record, CODE_TTL)
+            .put_new(&secret_key("code", &code), &record, CODE_TTL)
             .await
             .map_err(TokenError::Store)?;
         if !stored {
@@ -104,8 +102,8 @@ impl CodeService {
         redirect_uri: Option<&str>,
         verifier: Option<&str>,
     ) -> Result<Redeemed, TokenError> {
-        let live = key("code", code);
-        let spent = key("code-spent", code);
+        let live = secret_key("code", code);
+        let spent = secret_key("code-spent", code);
         let Some(bytes) = self.store.take(&live).await.map_err(TokenError::Store)? else {
             let issued = self.store.get(&spent).await.map_err(TokenError::Store)?;
             return match issued {
@@ -165,20 +163,8 @@ impl CodeService {
     pub async fn record_issued(&self, code: &str, issued: &Issued) -> Result<(), TokenError> {
         let record = serde_json::to_vec(issued).map_err(|_| TokenError::InvalidRequest("code"))?;
         self.store
-            .put(&key("code-spent", code), &record, SPENT_TTL)
+            .put(&secret_key("code-spent", code), &record, SPENT_TTL)
             .await
             .map_err(TokenError::Store)
     }
-}
-
-/// `<kind>:<hex of SHA-256(code)>`: the code itself is never stored.
-fn key(kind: &str, code: &str) -> String {
-    let digest = Sha256::digest(code.as_bytes());
-    let mut key = String::with_capacity(kind.len() + 65);
-    key.push_str(kind);
-    key.push(':');
-    for b in digest {
-        let _ = write!(key, "{b:02x}");
-    }
-    key
 }

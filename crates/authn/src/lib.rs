@@ -17,5 +17,5 @@ pub use ciba::{CIBA_EXPIRES_IN, CIBA_INTERVAL, CibaRequest, CibaService, Decisio
 pub use code::{AuthCode, CODE_TTL, CodeService, Issued, Redeemed};
 pub use error::{AuthorizeError, RedirectError, TokenError};
 pub use pkce::{ChallengeMethod, CodeChallenge, valid_verifier};
-pub use ports::{EphemeralStore, IdTokenSigner};
+pub use ports::{EphemeralStore, IdTokenSigner, secret_key};
 pub use request::{AuthRequest, AuthorizeParams, ResponseType};

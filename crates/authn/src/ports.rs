@@ -5,6 +5,15 @@ use async_trait::async_trait;
 use latchkey_core::StoreError;
 use time::Duration;
 
+/// `<kind>:<hex of SHA-256(secret)>`: the key of a record that a secret names (a code, an
+/// `auth_req_id`, a consent token). The secret itself is never stored.
+pub fn secret_key(kind: &str, secret: &str) -> String {
+    format!(
+        "{kind}:{}",
+        latchkey_core::SecretHash::of(secret.as_bytes()).to_hex()
+    )
+}
+
 /// Short-lived records by key, shared by every server instance (Redis in production): logins
 /// in progress, authorization codes, CIBA requests. Keys are opaque strings; adapters may
 /// prefix them. A record past its time to live MUST read as absent.

@@ -35,6 +35,15 @@ impl SecretHash {
         &self.0
     }
 
+    /// The digest in lower-case hex (64 characters), for keys that name a secret by its hash.
+    pub fn to_hex(&self) -> String {
+        use std::fmt::Write as _;
+        self.0.iter().fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+    }
+
     /// Whether `secret` hashes to this value, in constant time.
     pub fn matches(&self, secret: &[u8]) -> bool {
         ct_eq(&Self::of(secret).0, &self.0)

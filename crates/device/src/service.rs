@@ -36,7 +36,8 @@ pub struct Refreshed {
     pub old: RefreshToken,
     /// The new refresh token, `<id>@<org>@<secret>`.
     pub token: SessionSecret,
-    /// The credential of the session.
+    /// The org the token routed to, and the credential of the session.
+    pub org: OrgId,
     pub credential: Uuid,
 }
 
@@ -159,13 +160,6 @@ impl DeviceService {
         Ok(SessionSecret(format!("{id}@{org}@{secret}")))
     }
 
-    /// The org a refresh token names (it routes the token to its tenant).
-    pub fn org_of(token: &str) -> Option<OrgId> {
-        let mut parts = token.splitn(3, '@');
-        let _id = parts.next()?;
-        OrgId::parse(parts.next()?).ok()
-    }
-
     /// Exchanges a refresh token of `client_id` for a new one (RFC 6749 §6, rotated), in one
     /// step of the store. A token already exchanged ends its device session (`Reused`).
     pub async fn refresh(&self, token: &str, client_id: &str) -> Result<Refreshed, DeviceError> {
@@ -194,6 +188,7 @@ impl DeviceService {
             Exchange::Rotated { old, credential } => Ok(Refreshed {
                 token: SessionSecret(format!("{new_id}@{org}@{new_secret}")),
                 old,
+                org,
                 credential,
             }),
             Exchange::Reused { device } => {

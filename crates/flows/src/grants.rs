@@ -163,8 +163,6 @@ impl Grants {
                 "the client may not use the refresh_token grant",
             ));
         }
-        let org = DeviceService::org_of(token)
-            .ok_or(TokenError::InvalidGrant("the refresh token is not valid"))?;
         let refreshed = self
             .ports
             .devices
@@ -188,7 +186,7 @@ impl Grants {
         // A live session implies a live, enabled credential: deleting, disabling or moving a
         // credential ends its device sessions, and with them their refresh tokens.
         let mut set = self
-            .access_only(client, &org, refreshed.credential, scope)
+            .access_only(client, &refreshed.org, refreshed.credential, scope)
             .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
         set.refresh_token = Some(refreshed.token.0);
         Ok(set)

@@ -1068,9 +1068,7 @@ fn mask(address: &str) -> String {
 }
 
 fn consent_key(token: &str) -> String {
-    let hash = latchkey_core::SecretHash::of(token.as_bytes());
-    let hex: String = hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("ciba-consent:{hex}")
+    latchkey_authn::secret_key("ciba-consent", token)
 }
 
 fn tx_key(id: &str) -> String {

@@ -405,12 +405,12 @@ struct EnrolledSecret {
 /// may fall in the step the old phone's last code used), and a secret keeps them when it goes
 /// from pending to active.
 fn step_key(org: &OrgId, credential: &Credential, sealed: &SealedSecret) -> String {
-    let fingerprint = SecretHash::of(&sealed.0);
-    let short: String = fingerprint.as_bytes()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{org}:{}:{short}", credential.username.as_str())
+    let fingerprint = SecretHash::of(&sealed.0).to_hex();
+    format!(
+        "{org}:{}:{}",
+        credential.username.as_str(),
+        &fingerprint[..16]
+    )
 }
 
 /// The store key of a credential's codes.

@@ -241,6 +241,7 @@ pub async fn magic_link(
                 totp,
                 &contacts,
                 None,
+                !totp,
             ),
             Step::Done(done) => complete(&state, done, None),
         },
@@ -325,6 +326,7 @@ pub async fn password(
             totp,
             &contacts,
             None,
+            !totp,
         ),
         Err(LoginError::BadCredentials) => {
             login_page(StatusCode::UNAUTHORIZED, Say::BadCredentials, None)
@@ -477,7 +479,7 @@ async fn second_factor_again(
     sent: bool,
 ) -> HttpResponse {
     match state.login.second_factor_choices(tx).await {
-        Ok(Step::SecondFactor { totp, contacts }) => second_factor_page_with(
+        Ok(Step::SecondFactor { totp, contacts }) => second_factor_page(
             status,
             lang,
             tenant,
@@ -497,20 +499,6 @@ async fn second_factor_again(
 
 #[allow(clippy::too_many_arguments, reason = "a page and everything it shows")]
 fn second_factor_page(
-    status: StatusCode,
-    lang: Lang,
-    tenant: &str,
-    id: &str,
-    csrf: &str,
-    totp: bool,
-    contacts: &[latchkey_flows::ContactChoice],
-    note: Option<Result<Say, Say>>,
-) -> HttpResponse {
-    second_factor_page_with(status, lang, tenant, id, csrf, totp, contacts, note, !totp)
-}
-
-#[allow(clippy::too_many_arguments, reason = "a page and everything it shows")]
-fn second_factor_page_with(
     status: StatusCode,
     lang: Lang,
     tenant: &str,
