@@ -1164,3 +1164,154 @@ async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant
         200
     );
 }
+
+/// POSTs `token` to `path` (`/introspect` or `/revoke`) as the client `id`.
+async fn as_client(server: &TestServer, path: &str, id: &str, secret: &str, token: &str) -> Answer {
+    let response = server
+        .http
+        .post(server.url(path))
+        .basic_auth(id, secret)
+        .send_form(&[("token", token)])
+        .await;
+    collect(response).await
+}
+
+#[actix_rt::test]
+async fn refresh_tokens_are_introspected_and_revoked_by_their_client() {
+    let (server, _) = server_with_ana().await;
+    let grants = ["authorization_code", "refresh_token"];
+    let (client, secret) = login_client(&server, false, &grants).await;
+    let (other, other_secret) = login_client(&server, false, &grants).await;
+    let mut browser = Browser::new(&server);
+    let code = code_for(&server, &mut browser, &client).await;
+    let tokens = redeem(&server, &client, &secret, &code)
+        .await
+        .expect_json(200);
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let claims = verify_id_token(&server, tokens["id_token"].as_str().unwrap(), &client).await;
+
+    // RFC 7662: active for the client it was issued to, with its scope and subject.
+    let seen = as_client(&server, "/introspect", &client, &secret, &first)
+        .await
+        .expect_json(200);
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["token_type"], "refresh_token");
+    assert_eq!(seen["client_id"], client.as_str());
+    assert_eq!(seen["scope"], tokens["scope"]);
+    assert_eq!(seen["sub"], claims["sub"]);
+    assert_eq!(seen["orgs"], json!([ORG]));
+    assert!(seen["exp"].as_i64().unwrap() > seen["iat"].as_i64().unwrap());
+    assert!(
+        seen.get("jti").is_none(),
+        "the token's id is part of its secret"
+    );
+    let theirs = as_client(&server, "/introspect", &other, &other_secret, &first)
+        .await
+        .expect_json(200);
+    assert_eq!(theirs, json!({"active": false}), "another client's token");
+
+    // Rotation: the old token is inactive (looking at it ends nothing), the new one active.
+    let refresh = |token: String| {
+        let (server, client, secret) = (&server, &client, &secret);
+        async move {
+            let form = [("grant_type", "refresh_token"), ("refresh_token", &token)];
+            exchange(server, client, secret, &form).await
+        }
+    };
+    let second = refresh(first.clone()).await.expect_json(200)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old = as_client(&server, "/introspect", &client, &secret, &first)
+        .await
+        .expect_json(200);
+    assert_eq!(old, json!({"active": false}), "a rotated token");
+    let new = as_client(&server, "/introspect", &client, &secret, &second)
+        .await
+        .expect_json(200);
+    assert_eq!(new["active"], true, "{new}");
+
+    // RFC 7009: only its client revokes it; then the refresh grant refuses it.
+    let refused = as_client(&server, "/revoke", &other, &other_secret, &second).await;
+    assert_eq!(refused.expect_oauth_error(400), "unauthorized_client");
+    let revoked = as_client(&server, "/revoke", &client, &secret, &second).await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(
+        refresh(second.clone()).await.expect_oauth_error(400),
+        "invalid_grant"
+    );
+    let gone = as_client(&server, "/introspect", &client, &secret, &second)
+        .await
+        .expect_json(200);
+    assert_eq!(gone, json!({"active": false}));
+    let again = as_client(&server, "/revoke", &client, &secret, &second).await;
+    assert_eq!(again.status, StatusCode::OK, "revoking twice is no error");
+    // The device session stays: the browser signs in again without a password.
+    let page = browser.get(&authorize_url(&client, &[])).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+#[actix_rt::test]
+async fn forged_refresh_tokens_are_refused_and_a_wrong_secret_ends_the_session() {
+    let (server, _) = server_with_ana().await;
+    let grants = ["authorization_code", "refresh_token"];
+    let (client, secret) = login_client(&server, false, &grants).await;
+    let mut browser = Browser::new(&server);
+    let code = code_for(&server, &mut browser, &client).await;
+    let tokens = redeem(&server, &client, &secret, &code)
+        .await
+        .expect_json(200);
+    let live = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        let (server, client, secret) = (&server, &client, &secret);
+        async move {
+            let form = [("grant_type", "refresh_token"), ("refresh_token", &token)];
+            exchange(server, client, secret, &form).await
+        }
+    };
+    let (id, rest) = live.split_once('@').unwrap();
+    let (org, _) = rest.split_once('@').unwrap();
+    // Made-up orgs and ids are no tokens: 400, never a storage failure.
+    for forged in [
+        format!("{id}@nosuchorg@x"),
+        format!("{id}@{}@x", "a".repeat(80)),
+        format!("00000000-0000-4000-8000-000000000000@{org}@x"),
+        "not-a-uuid@masmovil@x".to_owned(),
+    ] {
+        assert_eq!(
+            refresh(forged.clone()).await.expect_oauth_error(400),
+            "invalid_grant",
+            "{forged}"
+        );
+        let seen = as_client(&server, "/introspect", &client, &secret, &forged)
+            .await
+            .expect_json(200);
+        assert_eq!(seen, json!({"active": false}), "{forged}");
+        let revoked = as_client(&server, "/revoke", &client, &secret, &forged).await;
+        assert_eq!(revoked.status, StatusCode::OK, "{forged}");
+    }
+    assert_eq!(
+        refresh(live.clone()).await.status,
+        StatusCode::OK,
+        "untouched"
+    );
+    // Its id with another secret: someone holds a token of this session; it ends.
+    let rotated = as_client(&server, "/introspect", &client, &secret, &live).await;
+    assert_eq!(
+        rotated.expect_json(200)["active"],
+        false,
+        "rotated just now"
+    );
+    assert_eq!(
+        refresh(format!("{id}@{org}@guessed"))
+            .await
+            .expect_oauth_error(400),
+        "invalid_grant"
+    );
+    let page = browser.get(&authorize_url(&client, &[])).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the session ended: the login page again"
+    );
+}

@@ -19,7 +19,10 @@ pub struct Device {
     pub expires_at: Timestamp,
 }
 
-/// A refresh token of a device session.
+/// The refresh token of a device session for one client: one record whose secret is replaced
+/// on every rotation, so the token's id (`<id>@<org>@<secret>`) stays the same and only the
+/// secret changes. A secret it no longer has, presented with its id, is a rotated token
+/// presented again: the session ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshToken {
     pub id: Uuid,
@@ -27,16 +30,17 @@ pub struct RefreshToken {
     /// The device's credential (the tokens' subject).
     pub credential: Uuid,
     pub client_id: String,
+    /// The hash of the current secret (the only one that rotates the token).
     pub secret_hash: SecretHash,
     /// Space-delimited scopes granted.
     pub scope: String,
     /// When the customer authenticated (Unix seconds).
     pub auth_time: i64,
+    /// When it was issued (the first secret).
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
-    /// Set when the token was exchanged (rotated); a used token presented again ends the
-    /// session.
-    pub used_at: Option<Timestamp>,
+    /// When its secret was last replaced; `None` before the first rotation.
+    pub rotated_at: Option<Timestamp>,
 }
 
 /// A secret in clear (cookie value or refresh token): shown to its holder once, never printed.

@@ -6,26 +6,15 @@ use async_trait::async_trait;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
 use uuid::Uuid;
 
-/// The new token of a rotation: it inherits the device, client, scope and `auth_time` of the
-/// one it replaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRefresh {
-    pub id: Uuid,
-    pub secret_hash: SecretHash,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
-}
-
 /// What [`DeviceStore::exchange_refresh`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exchange {
-    /// The token is now used and `new` stored; here is the token as it was, and the credential
-    /// of its device.
-    Rotated { old: RefreshToken, credential: Uuid },
-    /// The token (with the right secret and client) was used already: nothing changed; the
-    /// caller ends the device session.
+    /// The secret was replaced: here is the token as it is now.
+    Rotated { token: RefreshToken },
+    /// A secret the token no longer has (or never had) came with its id, from its client,
+    /// unexpired: nothing changed; the caller ends the device session.
     Reused { device: Uuid },
-    /// No such token, another secret or client, or expired: nothing changed.
+    /// No such token, another client, or expired: nothing changed.
     Refused,
 }
 
@@ -62,18 +51,19 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
     /// with `Conflict` when the id is taken.
     async fn insert_refresh(&self, org: &OrgId, token: RefreshToken) -> Result<(), StoreError>;
 
-    /// The refresh token with that id, used or not; `Ok(None)` when there is none (never
-    /// issued, or its device is gone).
+    /// The refresh token with that id, expired or not; `Ok(None)` when there is none (never
+    /// issued, revoked, or its device is gone).
     async fn get_refresh(&self, org: &OrgId, id: Uuid) -> Result<Option<RefreshToken>, StoreError>;
 
-    /// The refresh grant in one step: when the token `id` exists with `secret_hash`, was issued
-    /// to `client_id`, is unused and its `expires_at` is after `now`, marks it used at `now`,
-    /// stores `new` (inheriting the old token's device, client, scope, `auth_time` and
-    /// `expires_at`: `new.expires_at` is not used) and answers `Rotated`
-    /// with the token as it was and its device's credential. With the right secret and client
-    /// but already used: `Reused`. Otherwise `Refused`. Nothing changes but in `Rotated`.
-    /// Atomic: of concurrent exchanges of one token exactly one is `Rotated`, the others
-    /// `Reused`.
+    /// Removes the refresh token with that id (its device stays). Answers whether there was one.
+    async fn delete_refresh(&self, org: &OrgId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// The refresh grant in one step. When the token `id` exists, was issued to `client_id`
+    /// and its `expires_at` is after `now`: if `secret_hash` is its secret, the secret becomes
+    /// `next` and `rotated_at` becomes `now`, and the answer is `Rotated` with the token as it
+    /// is then; with any other secret the answer is `Reused` with its device. Otherwise `Refused`.
+    /// Nothing changes but in `Rotated`. Atomic: of concurrent exchanges of one secret exactly
+    /// one is `Rotated`, the others `Reused`.
     async fn exchange_refresh(
         &self,
         org: &OrgId,
@@ -81,6 +71,6 @@ pub trait DeviceStore: Send + Sync + std::fmt::Debug {
         secret_hash: &SecretHash,
         client_id: &str,
         now: Timestamp,
-        new: NewRefresh,
+        next: &SecretHash,
     ) -> Result<Exchange, StoreError>;
 }

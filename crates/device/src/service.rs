@@ -1,7 +1,7 @@
 //! Device-session use cases: start and resume a session, issue and rotate its refresh tokens,
 //! list and unlink devices.
 
-use crate::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken, SessionSecret, alias_of};
+use crate::{Device, DeviceStore, Exchange, RefreshToken, SessionSecret, alias_of};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::{Clock, OrgId, SecretHash, SecureRandom, StoreError, Timestamp};
@@ -25,6 +25,24 @@ pub enum DeviceError {
     Store(#[source] StoreError),
 }
 
+/// What revoking a refresh token did (RFC 7009 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// It was live and is gone (its device session stays).
+    Revoked,
+    /// Nothing to revoke: malformed, unknown, expired, already revoked or rotated.
+    NotLive,
+    /// A live token of another client: nothing changed.
+    OtherClient,
+}
+
+/// A refresh token's parts: `<id>@<org>@<secret>`.
+fn parse_refresh(token: &str) -> Option<(Uuid, OrgId, &str)> {
+    let mut parts = token.splitn(3, '@');
+    let (id, org, secret) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((Uuid::try_parse(id).ok()?, OrgId::parse(org).ok()?, secret))
+}
+
 /// A session's cookie value, `<device id>.<secret>`: shown to the browser only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionCookie(pub SessionSecret);
@@ -32,9 +50,9 @@ pub struct SessionCookie(pub SessionSecret);
 /// What a successful rotation gives.
 #[derive(Debug, Clone)]
 pub struct Refreshed {
-    /// The token presented (now used): its device, client, scope and `auth_time`.
-    pub old: RefreshToken,
-    /// The new refresh token, `<id>@<org>@<secret>`.
+    /// The token as it is after the rotation: its device, client, scope and `auth_time`.
+    pub rotated: RefreshToken,
+    /// The refresh token to use next: the same id, a new secret (`<id>@<org>@<secret>`).
     pub token: SessionSecret,
     /// The org the token routed to, and the credential of the session.
     pub org: OrgId,
@@ -137,7 +155,8 @@ impl DeviceService {
         scope: &str,
         auth_time: i64,
     ) -> Result<SessionSecret, DeviceError> {
-        let (id, secret, hash) = self.fresh_secret();
+        let (secret, hash) = self.fresh_secret();
+        let id = self.random.uuid();
         let token = RefreshToken {
             id,
             device: device.id,
@@ -148,7 +167,7 @@ impl DeviceService {
             auth_time,
             created_at: self.clock.now(),
             expires_at: device.expires_at,
-            used_at: None,
+            rotated_at: None,
         };
         self.store
             .insert_refresh(org, token)
@@ -160,36 +179,29 @@ impl DeviceService {
         Ok(SessionSecret(format!("{id}@{org}@{secret}")))
     }
 
-    /// Exchanges a refresh token of `client_id` for a new one (RFC 6749 §6, rotated), in one
-    /// step of the store. A token already exchanged ends its device session (`Reused`).
+    /// The org a refresh token names (`None` when it is not shaped like one).
+    pub fn refresh_org(token: &str) -> Option<OrgId> {
+        parse_refresh(token).map(|(_, org, _)| org)
+    }
+
+    /// Exchanges a refresh token of `client_id` for the next one (RFC 6749 §6, rotated), in
+    /// one step of the store. A secret the token no longer has ends its device session
+    /// (`Reused`).
     pub async fn refresh(&self, token: &str, client_id: &str) -> Result<Refreshed, DeviceError> {
-        let mut parts = token.splitn(3, '@');
-        let (Some(id), Some(org), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(DeviceError::InvalidToken);
-        };
-        let id = Uuid::try_parse(id).map_err(|_| DeviceError::InvalidToken)?;
-        let org = OrgId::parse(org).map_err(|_| DeviceError::InvalidToken)?;
-        let now = self.clock.now();
-        let (new_id, new_secret, hash) = self.fresh_secret();
-        // A refresh token lives as long as its session: the new one inherits the old's expiry.
-        let new = NewRefresh {
-            id: new_id,
-            secret_hash: hash,
-            created_at: now,
-            expires_at: now,
-        };
+        let (id, org, secret) = parse_refresh(token).ok_or(DeviceError::InvalidToken)?;
+        let (next_secret, next) = self.fresh_secret();
         let presented = SecretHash::of(secret.as_bytes());
         let exchanged = self
             .store
-            .exchange_refresh(&org, id, &presented, client_id, now, new)
+            .exchange_refresh(&org, id, &presented, client_id, self.clock.now(), &next)
             .await
             .map_err(DeviceError::Store)?;
         match exchanged {
-            Exchange::Rotated { old, credential } => Ok(Refreshed {
-                token: SessionSecret(format!("{new_id}@{org}@{new_secret}")),
-                old,
+            Exchange::Rotated { token: rotated } => Ok(Refreshed {
+                token: SessionSecret(format!("{id}@{org}@{next_secret}")),
+                credential: rotated.credential,
+                rotated,
                 org,
-                credential,
             }),
             Exchange::Reused { device } => {
                 self.end_session(&org, device).await?;
@@ -197,6 +209,50 @@ impl DeviceService {
             }
             Exchange::Refused => Err(DeviceError::InvalidToken),
         }
+    }
+
+    /// The live refresh token `token` names (its current secret, unexpired), with its org.
+    pub async fn inspect_refresh(
+        &self,
+        token: &str,
+    ) -> Result<Option<(OrgId, RefreshToken)>, DeviceError> {
+        let Some((id, org, secret)) = parse_refresh(token) else {
+            return Ok(None);
+        };
+        let found = self
+            .store
+            .get_refresh(&org, id)
+            .await
+            .map_err(DeviceError::Store)?;
+        let now = self.clock.now();
+        Ok(found
+            .filter(|t| t.secret_hash.matches(secret.as_bytes()) && t.expires_at > now)
+            .map(|t| (org, t)))
+    }
+
+    /// Revokes a live refresh token of `client_id` (RFC 7009): it stops working at once; the
+    /// device session and its other clients' tokens stay.
+    pub async fn revoke_refresh(
+        &self,
+        token: &str,
+        client_id: &str,
+    ) -> Result<Revocation, DeviceError> {
+        let Some((org, live)) = self.inspect_refresh(token).await? else {
+            return Ok(Revocation::NotLive);
+        };
+        if live.client_id != client_id {
+            return Ok(Revocation::OtherClient);
+        }
+        let deleted = self
+            .store
+            .delete_refresh(&org, live.id)
+            .await
+            .map_err(DeviceError::Store)?;
+        Ok(if deleted {
+            Revocation::Revoked
+        } else {
+            Revocation::NotLive
+        })
     }
 
     /// The live devices of `credential`, oldest first.
@@ -250,10 +306,10 @@ impl DeviceService {
         Ok(())
     }
 
-    fn fresh_secret(&self) -> (Uuid, String, SecretHash) {
+    fn fresh_secret(&self) -> (String, SecretHash) {
         let secret = URL_SAFE_NO_PAD.encode(self.random.secret_bytes());
         let hash = SecretHash::of(secret.as_bytes());
-        (self.random.uuid(), secret, hash)
+        (secret, hash)
     }
 
     /// Now, by the service's clock.

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_authn::{AuthCode, CodeService, IdTokenSigner, Issued, Redeemed, TokenError};
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
-use latchkey_device::{Device, DeviceError, DeviceService};
-use latchkey_tenancy::{ApiClient, Grant, OrgAccess, Scope, ScopeSet};
+use latchkey_device::{Device, DeviceError, DeviceService, RefreshToken, Revocation};
+use latchkey_tenancy::{ApiClient, Grant, OrgAccess, Scope, ScopeSet, TenantError};
 use latchkey_token::{AccessClaims, AccessTokenCodec, RevokedTokens};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -163,13 +163,16 @@ impl Grants {
                 "the client may not use the refresh_token grant",
             ));
         }
+        if self.live_refresh_org(token).await?.is_none() {
+            return Err(device_error(DeviceError::InvalidToken));
+        }
         let refreshed = self
             .ports
             .devices
             .refresh(token, client.id.as_str())
             .await
             .map_err(device_error)?;
-        let granted = ScopeSet::parse_space_delimited(&refreshed.old.scope).unwrap_or_default();
+        let granted = ScopeSet::parse_space_delimited(&refreshed.rotated.scope).unwrap_or_default();
         let scope = match scope.map(str::trim).filter(|s| !s.is_empty()) {
             None => granted,
             Some(raw) => {
@@ -190,6 +193,55 @@ impl Grants {
             .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
         set.refresh_token = Some(refreshed.token.0);
         Ok(set)
+    }
+
+    /// Revokes a refresh token the calling client holds (RFC 7009 §2.1): from then on the
+    /// refresh grant refuses it; the device session stays. Anything else is `NotLive`.
+    pub async fn revoke_refresh(
+        &self,
+        client: &ApiClient,
+        token: &str,
+    ) -> Result<Revocation, TokenError> {
+        if self.live_refresh_org(token).await?.is_none() {
+            return Ok(Revocation::NotLive);
+        }
+        self.ports
+            .devices
+            .revoke_refresh(token, client.id.as_str())
+            .await
+            .map_err(device_error)
+    }
+
+    /// The live refresh token `token` is (RFC 7662 introspection), if it is one.
+    pub async fn introspect_refresh(
+        &self,
+        token: &str,
+    ) -> Result<Option<RefreshToken>, TokenError> {
+        if self.live_refresh_org(token).await?.is_none() {
+            return Ok(None);
+        }
+        let found = self
+            .ports
+            .devices
+            .inspect_refresh(token)
+            .await
+            .map_err(device_error)?;
+        Ok(found.map(|(_, token)| token))
+    }
+
+    /// The org a refresh token names, when it is an enabled tenant (the token names it, so a
+    /// made-up or disabled org is no token, never a storage failure).
+    async fn live_refresh_org(&self, token: &str) -> Result<Option<OrgId>, TokenError> {
+        let Some(org) = DeviceService::refresh_org(token) else {
+            return Ok(None);
+        };
+        match self.credentials.login_tenant(&org).await {
+            Ok(_) => Ok(Some(org)),
+            Err(CredentialError::Tenant(TenantError::Store(e)) | CredentialError::Store(e)) => {
+                Err(TokenError::Store(e))
+            }
+            Err(_) => Ok(None),
+        }
     }
 
     /// Tokens for a completed authentication: the access token, an ID token when `openid`

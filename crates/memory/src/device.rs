@@ -3,7 +3,7 @@
 use crate::{read, write};
 use async_trait::async_trait;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
+use latchkey_device::{Device, DeviceStore, Exchange, RefreshToken};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use uuid::Uuid;
@@ -109,6 +109,13 @@ impl DeviceStore for MemDeviceStore {
         Ok(read(&self.state).refresh.get(&(org.clone(), id)).cloned())
     }
 
+    async fn delete_refresh(&self, org: &OrgId, id: Uuid) -> Result<bool, StoreError> {
+        Ok(write(&self.state)
+            .refresh
+            .remove(&(org.clone(), id))
+            .is_some())
+    }
+
     async fn exchange_refresh(
         &self,
         org: &OrgId,
@@ -116,37 +123,24 @@ impl DeviceStore for MemDeviceStore {
         secret_hash: &SecretHash,
         client_id: &str,
         now: Timestamp,
-        new: NewRefresh,
+        next: &SecretHash,
     ) -> Result<Exchange, StoreError> {
         let mut state = write(&self.state);
         let Some(token) = state.refresh.get_mut(&(org.clone(), id)) else {
             return Ok(Exchange::Refused);
         };
-        if token.secret_hash != *secret_hash || token.client_id != client_id {
+        if token.client_id != client_id || token.expires_at <= now {
             return Ok(Exchange::Refused);
         }
-        if token.used_at.is_some() {
+        if token.secret_hash != *secret_hash {
             return Ok(Exchange::Reused {
                 device: token.device,
             });
         }
-        if token.expires_at <= now {
-            return Ok(Exchange::Refused);
-        }
-        token.used_at = Some(now);
-        let old = RefreshToken {
-            used_at: None,
-            ..token.clone()
-        };
-        let next = RefreshToken {
-            id: new.id,
-            secret_hash: new.secret_hash,
-            created_at: new.created_at,
-            used_at: None,
-            ..token.clone()
-        };
-        let credential = old.credential;
-        state.refresh.insert((org.clone(), new.id), next);
-        Ok(Exchange::Rotated { old, credential })
+        token.secret_hash = next.clone();
+        token.rotated_at = Some(now);
+        Ok(Exchange::Rotated {
+            token: token.clone(),
+        })
     }
 }

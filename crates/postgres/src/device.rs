@@ -2,13 +2,13 @@
 //! each tenant's schema (secrets only as SHA-256 hashes).
 
 use crate::schema::{devices, refresh_tokens};
+use crate::statement::{Piece, TenantSql};
 use crate::{PgDatabase, QueryResult, corrupt, schema_ident};
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types;
 use diesel_async::RunQueryDsl;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
+use latchkey_device::{Device, DeviceStore, Exchange, RefreshToken};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
@@ -50,34 +50,11 @@ impl DeviceRow {
     }
 }
 
-/// A row of the exchange statement: the token as it was read, and what happened.
-#[derive(QueryableByName)]
-struct ExchangeRow {
-    #[diesel(sql_type = sql_types::Uuid)]
-    id: Uuid,
-    #[diesel(sql_type = sql_types::Uuid)]
-    device_id: Uuid,
-    #[diesel(sql_type = sql_types::Text)]
-    client_id: String,
-    #[diesel(sql_type = sql_types::Bytea)]
-    secret_hash: Vec<u8>,
-    #[diesel(sql_type = sql_types::Text)]
-    scope: String,
-    #[diesel(sql_type = sql_types::BigInt)]
-    auth_time: i64,
-    #[diesel(sql_type = sql_types::Timestamptz)]
-    created_at: Timestamp,
-    #[diesel(sql_type = sql_types::Timestamptz)]
-    expires_at: Timestamp,
-    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
-    used_at: Option<Timestamp>,
-    #[diesel(sql_type = sql_types::Uuid)]
-    credential_id: Uuid,
-    #[diesel(sql_type = sql_types::Bool)]
-    rotated: bool,
-}
+/// The columns of `refresh_tokens`, as [`RefreshRow`] reads them by name.
+const REFRESH_COLUMNS: &str = "id, device_id, credential_id, client_id, secret_hash, scope, \
+    auth_time, created_at, expires_at, rotated_at";
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = refresh_tokens, check_for_backend(diesel::pg::Pg))]
 struct RefreshRow {
     id: Uuid,
@@ -89,7 +66,7 @@ struct RefreshRow {
     auth_time: i64,
     created_at: Timestamp,
     expires_at: Timestamp,
-    used_at: Option<Timestamp>,
+    rotated_at: Option<Timestamp>,
 }
 
 impl RefreshRow {
@@ -104,7 +81,7 @@ impl RefreshRow {
             auth_time: t.auth_time,
             created_at: t.created_at,
             expires_at: t.expires_at,
-            used_at: t.used_at,
+            rotated_at: t.rotated_at,
         }
     }
 
@@ -119,7 +96,7 @@ impl RefreshRow {
             auth_time: self.auth_time,
             created_at: self.created_at,
             expires_at: self.expires_at,
-            used_at: self.used_at,
+            rotated_at: self.rotated_at,
         })
     }
 }
@@ -282,11 +259,25 @@ impl DeviceStore for PgDeviceStore {
             .await
     }
 
-    /// One call of the tenant schema's `exchange_refresh` function, no explicit transaction
-    /// (the hot path of every refresh grant): the token and its device's credential are read
-    /// `FOR UPDATE` (so of concurrent exchanges one sees the token unused; the others wait, then
-    /// read it used), marked used and followed by the new token only when secret, client, use
-    /// and expiry allow. The function is named with its schema, so no `search_path` is set.
+    async fn delete_refresh(&self, org: &OrgId, id: Uuid) -> Result<bool, StoreError> {
+        self.db
+            .in_tenant(org, move |conn| {
+                async move {
+                    let n = diesel::delete(refresh_tokens::table.find(id))
+                        .execute(conn)
+                        .await?;
+                    Ok(n > 0)
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
+    /// The hot path of every refresh grant: one `UPDATE` of the token's row, the schema named
+    /// in the statement (no transaction, no `search_path`), prepared once per connection and
+    /// tenant. It replaces the secret only when id, client, expiry and secret match; of
+    /// concurrent exchanges of one secret, the others wait for the row and then find another
+    /// secret. Only when nothing matched does a second statement tell `Reused` from `Refused`.
     async fn exchange_refresh(
         &self,
         org: &OrgId,
@@ -294,68 +285,45 @@ impl DeviceStore for PgDeviceStore {
         secret_hash: &SecretHash,
         client_id: &str,
         now: Timestamp,
-        new: NewRefresh,
+        next: &SecretHash,
     ) -> Result<Exchange, StoreError> {
         let schema = schema_ident(org);
-        // The function of migration `2026-11-26-110000_exchange_refresh`.
-        let statement = format!("SELECT * FROM {schema}.exchange_refresh($1, $2, $3, $4, $5, $6)");
-        let presented = secret_hash.as_bytes().to_vec();
-        let next_hash = new.secret_hash.as_bytes().to_vec();
-        let client = client_id.to_owned();
-        let row: Option<ExchangeRow> = self
+        let rotate = TenantSql::new()
+            .sql(format!("UPDATE {schema}.refresh_tokens SET secret_hash = "))
+            .bind(Piece::Bytes(next.as_bytes().to_vec()))
+            .sql(", rotated_at = ")
+            .bind(Piece::Time(now))
+            .sql(" WHERE id = ")
+            .bind(Piece::Uuid(id))
+            .sql(" AND client_id = ")
+            .bind(Piece::Text(client_id.to_owned()))
+            .sql(" AND expires_at > ")
+            .bind(Piece::Time(now))
+            .sql(" AND secret_hash = ")
+            .bind(Piece::Bytes(secret_hash.as_bytes().to_vec()))
+            .sql(format!(" RETURNING {REFRESH_COLUMNS}"));
+        let rotated: Option<RefreshRow> = self
             .db
-            .run(move |conn| {
-                async move {
-                    diesel::sql_query(statement)
-                        .bind::<sql_types::Uuid, _>(id)
-                        .bind::<sql_types::Timestamptz, _>(now)
-                        .bind::<sql_types::Bytea, _>(presented)
-                        .bind::<sql_types::Text, _>(client)
-                        .bind::<sql_types::Uuid, _>(new.id)
-                        .bind::<sql_types::Bytea, _>(next_hash)
-                        .get_result(conn)
-                        .await
-                        .optional()
-                }
-                .scope_boxed()
-            })
+            .run(move |conn| async move { rotate.get_result(conn).await.optional() }.scope_boxed())
             .await?;
-        let Some(row) = row else {
-            return Ok(Exchange::Refused);
-        };
-        let rotated = row.rotated;
-        let credential = row.credential_id;
-        let token = RefreshRow {
-            id: row.id,
-            device_id: row.device_id,
-            credential_id: row.credential_id,
-            client_id: row.client_id,
-            secret_hash: row.secret_hash,
-            scope: row.scope,
-            auth_time: row.auth_time,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            used_at: row.used_at,
+        if let Some(row) = rotated {
+            let token = row.into_domain().map_err(crate::store_error)?;
+            return Ok(Exchange::Rotated { token });
         }
-        .into_domain()
-        .map_err(crate::store_error)?;
-        if rotated {
-            return Ok(Exchange::Rotated {
-                old: RefreshToken {
-                    used_at: None,
-                    ..token
-                },
-                credential,
-            });
-        }
-        if token.secret_hash != *secret_hash || token.client_id != client_id {
-            return Ok(Exchange::Refused);
-        }
-        if token.used_at.is_some() {
-            return Ok(Exchange::Reused {
-                device: token.device,
-            });
-        }
-        Ok(Exchange::Refused)
+        let read = TenantSql::new()
+            .sql(format!(
+                "SELECT {REFRESH_COLUMNS} FROM {schema}.refresh_tokens WHERE id = "
+            ))
+            .bind(Piece::Uuid(id));
+        let found: Option<RefreshRow> = self
+            .db
+            .run(move |conn| async move { read.get_result(conn).await.optional() }.scope_boxed())
+            .await?;
+        Ok(match found {
+            Some(t) if t.client_id == client_id && t.expires_at > now => Exchange::Reused {
+                device: t.device_id,
+            },
+            _ => Exchange::Refused,
+        })
     }
 }

@@ -15,6 +15,7 @@ mod credential;
 mod device;
 mod migrate;
 mod schema;
+mod statement;
 mod tenancy;
 pub mod testing;
 mod token;

@@ -104,7 +104,7 @@ diesel::table! {
         auth_time -> BigInt,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
-        used_at -> Nullable<Timestamptz>,
+        rotated_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `POST /introspect`: token introspection (RFC 7662) for the access tokens Latchkey signs.
+//! `POST /introspect`: token introspection (RFC 7662) for the access and refresh tokens
+//! Latchkey issues.
 
 use crate::http::auth::verified;
 use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
@@ -13,8 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// What introspection says about a token (RFC 7662 §2.2). An inactive token (unknown, badly
-/// signed, expired, of another audience, or of a deleted client) is `{"active": false}` and
-/// nothing else.
+/// signed, expired, of another audience, of a deleted client, a rotated or revoked refresh
+/// token, or another client's refresh token) is `{"active": false}` and nothing else.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
@@ -23,7 +24,7 @@ pub struct Introspection {
     pub scope: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// `Bearer`.
+    /// `Bearer` for an access token, `refresh_token` for a refresh token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
     /// Unix seconds.
@@ -40,7 +41,8 @@ pub struct Introspection {
     pub iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
-    /// The orgs the token covers (`["*"]` for all): Latchkey's own claim.
+    /// The orgs the token covers (`["*"]` for all): Latchkey's own claim. A refresh token's
+    /// is its customer's org.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orgs: Option<Vec<String>>,
 }
@@ -54,13 +56,14 @@ pub struct Introspection {
 pub struct IntrospectionForm {
     /// The token to look at.
     token: String,
-    /// `access_token` (the only kind Latchkey introspects); ignored otherwise (RFC 7662 §2.1).
+    /// `access_token` or `refresh_token`; ignored (RFC 7662 §2.1: the server tells them apart
+    /// itself).
     token_type_hint: Option<String>,
 }
 
-/// Tells a registered client whether an access token is active, and its claims (RFC 7662).
-/// The caller authenticates as at `/token` (HTTP Basic, or `client_id` and `client_secret` in
-/// the form).
+/// Tells a registered client whether a token is active, and its claims (RFC 7662): any access
+/// token, and the refresh tokens issued to the caller. The caller authenticates as at `/token`
+/// (HTTP Basic, or `client_id` and `client_secret` in the form).
 #[utoipa::path(post, operation_id = "oauth_introspect", path = "/introspect", tag = "OAuth",
     request_body(content = IntrospectionForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -75,12 +78,45 @@ pub async fn introspect(
     payload: web::Payload,
 ) -> Result<HttpResponse, OAuthError> {
     let form = read_form(&req, payload).await?;
-    authenticate_client(&state, &req, &form).await?;
+    let client = authenticate_client(&state, &req, &form).await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    let answer = match verified(&state, token).await {
+    // A refresh token is `<id>@<org>@<secret>`; an access token is a JWT (no '@').
+    let answer = if token.contains('@') {
+        match state.grants.introspect_refresh(token).await {
+            Ok(Some(t)) if t.client_id == client.id.as_str() => Introspection {
+                active: true,
+                scope: Some(t.scope),
+                client_id: Some(t.client_id),
+                token_type: Some("refresh_token"),
+                exp: Some(t.expires_at.unix_timestamp()),
+                iat: Some(t.rotated_at.unwrap_or(t.created_at).unix_timestamp()),
+                sub: Some(t.credential.to_string()),
+                iss: Some(state.grants.issuer().to_owned()),
+                orgs: latchkey_device::DeviceService::refresh_org(token)
+                    .map(|org| vec![org.to_string()]),
+                ..Introspection::default()
+            },
+            Ok(_) => Introspection::default(),
+            Err(e) => {
+                tracing::error!(error = %e, "introspection: storage failed");
+                return Err(OAuthError::temporarily_unavailable());
+            }
+        }
+    } else {
+        introspect_access(&state, token).await?
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(answer))
+}
+
+/// An access token's introspection.
+async fn introspect_access(state: &AppState, token: &str) -> Result<Introspection, OAuthError> {
+    Ok(match verified(state, token).await {
         Ok((_, claims)) => Introspection {
             active: true,
             scope: Some(claims.scopes.to_string()),
@@ -99,9 +135,5 @@ pub async fn introspect(
             return Err(OAuthError::temporarily_unavailable());
         }
         Err(_) => Introspection::default(),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Pragma", "no-cache"))
-        .json(answer))
+    })
 }

@@ -1,9 +1,11 @@
-//! `POST /revoke`: token revocation (RFC 7009) for the access tokens Latchkey signs.
+//! `POST /revoke`: token revocation (RFC 7009) for the access and refresh tokens Latchkey
+//! issues.
 
 use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_device::Revocation;
 use latchkey_token::RevokeError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,15 +19,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reason = "documents the form for OpenAPI; the handler parses it by hand"
 )]
 pub struct RevocationForm {
-    /// The access token to revoke.
+    /// The access or refresh token to revoke.
     token: String,
-    /// `access_token`; ignored otherwise (RFC 7009 §2.1: the server searches all it supports).
+    /// `access_token` or `refresh_token`; ignored (RFC 7009 §2.1: the server tells them
+    /// apart itself).
     token_type_hint: Option<String>,
 }
 
-/// Revokes an access token the calling client obtained (RFC 7009): from then on it is refused
-/// (401 `auth.revoked_token`) and introspects as inactive. An invalid, expired or already
-/// revoked token answers 200 all the same (RFC 7009 §2.2).
+/// Revokes a token the calling client obtained (RFC 7009). An access token is refused from then
+/// on (401 `auth.revoked_token`) and introspects as inactive; a refresh token stops working at
+/// the refresh grant (its device session stays). An invalid, expired or already revoked token
+/// answers 200 all the same (RFC 7009 §2.2).
 #[utoipa::path(post, operation_id = "oauth_revoke", path = "/revoke", tag = "OAuth",
     request_body(content = RevocationForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -45,6 +49,21 @@ pub async fn revoke(
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    // A refresh token is `<id>@<org>@<secret>`; an access token is a JWT (no '@').
+    if token.contains('@') {
+        return match state.grants.revoke_refresh(&client, token).await {
+            Ok(Revocation::OtherClient) => Err(OAuthError::unauthorized_client(
+                "the token was not issued to this client",
+            )),
+            Ok(Revocation::Revoked | Revocation::NotLive) => Ok(HttpResponse::Ok()
+                .insert_header(("Cache-Control", "no-store"))
+                .finish()),
+            Err(e) => {
+                tracing::error!(error = %e, "revocation: storage failed");
+                Err(OAuthError::temporarily_unavailable())
+            }
+        };
+    }
     match state.verifier.revoke(client.id.as_str(), token).await {
         Ok(_) => {}
         Err(RevokeError::NotIssuedToCaller) => {

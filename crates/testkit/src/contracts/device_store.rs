@@ -4,7 +4,7 @@
 use super::{assert_conflict, assert_not_found, begin, ok};
 use crate::fixtures::{T0, org};
 use latchkey_core::{SecretHash, Timestamp};
-use latchkey_device::{Device, DeviceStore, Exchange, NewRefresh, RefreshToken};
+use latchkey_device::{Device, DeviceStore, Exchange, RefreshToken};
 use std::future::Future;
 use std::sync::Arc;
 use time::Duration;
@@ -25,10 +25,12 @@ where
     insert_device_refuses_a_taken_id(&make().await).await;
     begin(port, "refresh_tokens_need_their_device");
     refresh_tokens_need_their_device(&make().await).await;
-    begin(port, "rotation_marks_used_and_inherits");
-    rotation_marks_used_and_inherits(&make().await).await;
-    begin(port, "rotation_refuses_used_expired_and_unknown_tokens");
-    rotation_refuses_used_expired_and_unknown_tokens(&make().await).await;
+    begin(port, "rotation_replaces_the_secret_in_place");
+    rotation_replaces_the_secret_in_place(&make().await).await;
+    begin(port, "rotation_tells_reuse_from_refusal");
+    rotation_tells_reuse_from_refusal(&make().await).await;
+    begin(port, "delete_refresh_removes_one_token");
+    delete_refresh_removes_one_token(&make().await).await;
     begin(port, "one_of_concurrent_rotations_wins");
     one_of_concurrent_rotations_wins(Arc::new(make().await)).await;
     begin(port, "deleting_a_device_kills_its_refresh_tokens");
@@ -67,16 +69,7 @@ fn refresh(n: u128, device: &Device) -> RefreshToken {
         auth_time: 1_700_000_000,
         created_at: device.created_at,
         expires_at: device.expires_at,
-        used_at: None,
-    }
-}
-
-fn next(n: u128, minutes: i64) -> NewRefresh {
-    NewRefresh {
-        id: Uuid::from_u128(0xf000 + n),
-        secret_hash: SecretHash::of(format!("refresh {n}").as_bytes()),
-        created_at: at(minutes),
-        expires_at: at(minutes + 30),
+        rotated_at: None,
     }
 }
 
@@ -148,112 +141,158 @@ fn hash_of(n: u128) -> SecretHash {
     SecretHash::of(format!("refresh {n}").as_bytes())
 }
 
-/// "marks it used at `now`, stores `new` (inheriting the old token's device, client, scope,
-/// `auth_time` and `expires_at` ...) and answers `Rotated` with the token as it was and its
-/// device's credential".
-pub async fn rotation_marks_used_and_inherits(store: &impl DeviceStore) {
+/// "if `secret_hash` is its secret, the secret becomes `next` and `rotated_at` becomes `now`,
+/// and the answer is `Rotated` with the token as it is then"; the rest of the token stays.
+pub async fn rotation_replaces_the_secret_in_place(store: &impl DeviceStore) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
     ok(store.insert_device(&m, d.clone()).await, "insert_device");
-    let old = refresh(1, &d);
+    let issued = refresh(1, &d);
     ok(
-        store.insert_refresh(&m, old.clone()).await,
+        store.insert_refresh(&m, issued.clone()).await,
         "insert_refresh",
     );
     let answer = ok(
         store
-            .exchange_refresh(&m, old.id, &hash_of(1), "web", at(5), next(2, 5))
+            .exchange_refresh(&m, issued.id, &hash_of(1), "web", at(5), &hash_of(2))
             .await,
         "exchange",
     );
+    let rotated = RefreshToken {
+        secret_hash: hash_of(2),
+        rotated_at: Some(at(5)),
+        ..issued.clone()
+    };
     assert_eq!(
         answer,
         Exchange::Rotated {
-            old: old.clone(),
-            credential: ANA
+            token: rotated.clone()
         }
     );
-    let used = ok(store.get_refresh(&m, old.id).await, "get old").expect("old token kept");
     assert_eq!(
-        used.used_at,
-        Some(at(5)),
-        "the old token is marked used at now"
+        ok(store.get_refresh(&m, issued.id).await, "get"),
+        Some(rotated),
+        "the token keeps its id, device, credential, client, scope, auth_time and expiry"
     );
-    let new = ok(store.get_refresh(&m, next(2, 5).id).await, "get new").expect("new stored");
-    assert_eq!(
-        new,
-        RefreshToken {
-            id: next(2, 5).id,
-            secret_hash: next(2, 5).secret_hash,
-            created_at: at(5),
-            used_at: None,
-            ..old
-        },
-        "the new token inherits device, client, scope, auth_time and expiry"
+    assert!(
+        matches!(
+            ok(
+                store
+                    .exchange_refresh(&m, issued.id, &hash_of(2), "web", at(6), &hash_of(3))
+                    .await,
+                "exchange the new secret",
+            ),
+            Exchange::Rotated { .. }
+        ),
+        "the new secret rotates it again"
     );
 }
 
-/// "With the right secret and client but already used: `Reused`. Otherwise `Refused`. Nothing
+/// "with any other secret the answer is `Reused` with its device. Otherwise `Refused`. Nothing
 /// changes but in `Rotated`."
-pub async fn rotation_refuses_used_expired_and_unknown_tokens(store: &impl DeviceStore) {
+pub async fn rotation_tells_reuse_from_refusal(store: &impl DeviceStore) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
     ok(store.insert_device(&m, d.clone()).await, "insert_device");
-    let old = refresh(1, &d);
+    let issued = refresh(1, &d);
     ok(
-        store.insert_refresh(&m, old.clone()).await,
+        store.insert_refresh(&m, issued.clone()).await,
         "insert_refresh",
     );
-    let exchange = |id, hash: SecretHash, client: &'static str, minutes, new| {
+    let exchange = |id, hash: SecretHash, client: &'static str, minutes, next: SecretHash| {
         let m = m.clone();
         async move {
             ok(
                 store
-                    .exchange_refresh(&m, id, &hash, client, at(minutes), new)
+                    .exchange_refresh(&m, id, &hash, client, at(minutes), &next)
                     .await,
                 "exchange",
             )
         }
     };
     assert_eq!(
-        exchange(old.id, hash_of(9), "web", 1, next(3, 1)).await,
-        Exchange::Refused,
-        "another secret"
-    );
-    assert_eq!(
-        exchange(old.id, hash_of(1), "other", 1, next(3, 1)).await,
+        exchange(issued.id, hash_of(1), "other", 1, hash_of(3)).await,
         Exchange::Refused,
         "another client"
     );
     assert_eq!(
-        ok(store.get_refresh(&m, old.id).await, "get").and_then(|t| t.used_at),
-        None,
-        "a refused exchange changes nothing"
+        exchange(issued.id, hash_of(9), "other", 1, hash_of(3)).await,
+        Exchange::Refused,
+        "another client, another secret"
+    );
+    assert_eq!(
+        exchange(issued.id, hash_of(9), "web", 1, hash_of(3)).await,
+        Exchange::Reused { device: d.id },
+        "a secret the token never had"
+    );
+    assert_eq!(
+        ok(store.get_refresh(&m, issued.id).await, "get"),
+        Some(issued.clone()),
+        "refused and reused exchanges change nothing"
     );
     assert!(matches!(
-        exchange(old.id, hash_of(1), "web", 1, next(2, 1)).await,
+        exchange(issued.id, hash_of(1), "web", 1, hash_of(2)).await,
         Exchange::Rotated { .. }
     ));
     assert_eq!(
-        exchange(old.id, hash_of(1), "web", 2, next(4, 2)).await,
+        exchange(issued.id, hash_of(1), "web", 2, hash_of(4)).await,
         Exchange::Reused { device: d.id },
-        "a used token"
+        "the rotated secret presented again"
     );
-    assert_eq!(ok(store.get_refresh(&m, next(4, 2).id).await, "get"), None);
     // The token (and its device) expires at minute 60.
     assert_eq!(
-        exchange(next(2, 1).id, hash_of(2), "web", 61, next(5, 61)).await,
+        exchange(issued.id, hash_of(2), "web", 61, hash_of(5)).await,
         Exchange::Refused,
-        "an expired token"
+        "an expired token, with its secret"
     );
     assert_eq!(
-        exchange(Uuid::from_u128(7), hash_of(1), "web", 2, next(6, 2)).await,
+        exchange(issued.id, hash_of(1), "web", 61, hash_of(5)).await,
+        Exchange::Refused,
+        "an expired token, with a rotated secret"
+    );
+    assert_eq!(
+        exchange(Uuid::from_u128(7), hash_of(1), "web", 2, hash_of(6)).await,
         Exchange::Refused,
         "an unknown token"
     );
+    assert_eq!(
+        ok(store.get_refresh(&m, issued.id).await, "get").map(|t| t.secret_hash),
+        Some(hash_of(2)),
+        "only the rotation changed the secret"
+    );
 }
 
-/// "of concurrent exchanges of one token exactly one is `Rotated`, the others `Reused`".
+/// "Removes the refresh token with that id (its device stays). Answers whether there was one."
+pub async fn delete_refresh_removes_one_token(store: &impl DeviceStore) {
+    let m = org("masmovil");
+    let d = device(1, ANA, 0);
+    ok(store.insert_device(&m, d.clone()).await, "insert_device");
+    let (web, app) = (
+        refresh(1, &d),
+        RefreshToken {
+            client_id: "app".to_owned(),
+            ..refresh(2, &d)
+        },
+    );
+    for t in [&web, &app] {
+        ok(store.insert_refresh(&m, t.clone()).await, "insert_refresh");
+    }
+    assert!(ok(store.delete_refresh(&m, web.id).await, "delete_refresh"));
+    assert!(!ok(store.delete_refresh(&m, web.id).await, "delete again"));
+    assert_eq!(ok(store.get_refresh(&m, web.id).await, "get"), None);
+    assert_eq!(
+        ok(store.get_refresh(&m, app.id).await, "get the other"),
+        Some(app),
+        "the device's other tokens stay"
+    );
+    assert_eq!(
+        ok(store.get_device(&m, d.id).await, "get_device"),
+        Some(d),
+        "the device stays"
+    );
+}
+
+/// "of concurrent exchanges of one secret exactly one is `Rotated`, the others `Reused`".
 pub async fn one_of_concurrent_rotations_wins<S: DeviceStore + 'static>(store: Arc<S>) {
     let m = org("masmovil");
     let d = device(1, ANA, 0);
@@ -268,7 +307,7 @@ pub async fn one_of_concurrent_rotations_wins<S: DeviceStore + 'static>(store: A
             let (store, m) = (store.clone(), m.clone());
             tokio::spawn(async move {
                 store
-                    .exchange_refresh(&m, old.id, &hash_of(1), "web", at(1), next(10 + i, 1))
+                    .exchange_refresh(&m, old.id, &hash_of(1), "web", at(1), &hash_of(10 + i))
                     .await
             })
         })
