@@ -200,9 +200,10 @@ bench-pg rounds="3" duration="10s" pool="":
 
 # Second factors on Redis: OTP issue, OTP validate and TOTP validate, every answer checked
 # (apps/server/examples/bench_second_factors.rs), over CREDENTIALS credentials.
-# Login server on PostgreSQL and Redis: password logins/s against the argon2id bound measured in
-# the same run, and refresh-token grants/s (apps/server/examples/bench_login.rs).
-bench-login seconds="10" concurrency="32":
+# Login server on PostgreSQL and Redis, in rounds: each measures the argon2id bound, then
+# password logins/s against it, then refresh-token grants/s; prints every round and the medians
+# (apps/server/examples/bench_login.rs).
+bench-login rounds="3" seconds="10" concurrency="32":
     #!/usr/bin/env bash
     set -euo pipefail
     bash .ci/postgres
@@ -215,7 +216,7 @@ bench-login seconds="10" concurrency="32":
     # Refresh grants wait on PostgreSQL's commits, not its CPU: 16 connections let commits group.
     export LATCHKEY_DATABASE_POOL_SIZE=${LATCHKEY_DATABASE_POOL_SIZE:-16}
     ./target/release/examples/bench_login ./target/release/latchkey "$url" \
-        "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{seconds}} {{concurrency}}
+        "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{seconds}} {{concurrency}} {{rounds}}
 
 bench-redis credentials="20000" concurrency="32":
     #!/usr/bin/env bash

@@ -1,10 +1,10 @@
 //! Load test of the login server, as browsers and applications use it: `just bench-login` runs
 //! it.
 //!
-//! Usage: `bench_login SERVER_BINARY DATABASE_URL REDIS_URL [SECONDS] [CONCURRENCY]`.
+//! Usage: `bench_login SERVER_BINARY DATABASE_URL REDIS_URL [SECONDS] [CONCURRENCY] [ROUNDS]`.
 //! It starts the server binary on PostgreSQL and Redis, makes CONCURRENCY customers (default
-//! 32) with passwords and a confidential login client, then measures, with CONCURRENCY in
-//! flight for SECONDS (default 10) each:
+//! 32) with passwords and a confidential login client, then runs ROUNDS rounds (default 3),
+//! each measuring, with CONCURRENCY in flight, for SECONDS (default 10) each:
 //! 1. the argon2id bound: verifications per second of a real password hash (m=19456 KiB, t=2,
 //!    p=1) on every core, in this process, with one reused memory buffer per thread: what the
 //!    machine can do at most;
@@ -14,7 +14,10 @@
 //!    over (HTTP Basic client authentication, rotation in the tenant's schema, an ES256 access
 //!    token each time).
 //!
-//! Every answer must be what a client expects, or the run fails. Prints a Markdown table.
+//! A round's bound and logins are measured in alternating slices (SECONDS / 5 each) and
+//! compared: a shared machine's speed drifts by a quarter from one minute to the next, so a
+//! bound from another minute would not be the same machine. Every answer must be what a
+//! client expects, or the run fails. Prints each round and the medians as Markdown.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -35,6 +38,8 @@ const SECRET: &str = "bench-secret-0123456789abcdef";
 const LISTEN: &str = "127.0.0.1:18084";
 const PASSWORD: &str = "correct horse battery staple";
 const CALLBACK: &str = "https://app.example/callback";
+/// A round's bound and logins alternate in this many slices each.
+const SLICES: u32 = 5;
 
 struct Server(Child);
 
@@ -121,14 +126,23 @@ async fn login(http: &awc::Client, client_id: &str, username: &str) -> String {
     params["code"].clone()
 }
 
-/// Runs `work(worker)` in `concurrency` loops for `seconds`; answers completions per second.
-async fn sustained<F, Fut>(name: &str, concurrency: usize, seconds: u64, work: F) -> f64
+/// A client with a fresh connection pool (the server closes connections idle for 5 s).
+fn http_client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .disable_redirects()
+        .finish()
+}
+
+/// Runs `work(worker)` in `concurrency` loops for `span` (then lets the last ones finish);
+/// answers how many completed, and in how many seconds.
+async fn sustained<F, Fut>(name: &str, concurrency: usize, span: Duration, work: F) -> (u64, f64)
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let deadline = Instant::now() + span;
     let started = Instant::now();
     let loops = (0..concurrency).map(|w| {
         let (done, work) = (done.clone(), &work);
@@ -141,19 +155,23 @@ where
     });
     futures_util::future::join_all(loops).await;
     let n = done.load(Ordering::Relaxed);
-    let rate = n as f64 / started.elapsed().as_secs_f64();
-    eprintln!("{name}: {n} in {:?} ({rate:.0}/s)", started.elapsed());
-    rate
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{name}: {n} in {elapsed:.2} s ({:.0}/s)",
+        n as f64 / elapsed
+    );
+    (n, elapsed)
 }
 
-/// argon2id verifications per second on `threads` threads, each reusing its memory.
-fn argon2_bound(threads: usize, seconds: u64) -> f64 {
+/// argon2id verifications on `threads` threads for `span`, each thread reusing its memory;
+/// answers how many, and in how many seconds.
+fn argon2_bound(threads: usize, span: Duration) -> (u64, f64) {
     let params = Params::new(19_456, 2, 1, None).unwrap();
     let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let phc = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
     let expected = phc.hash.unwrap().as_bytes().to_vec();
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let deadline = Instant::now() + span;
     let started = Instant::now();
     let total: u64 = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -181,9 +199,12 @@ fn argon2_bound(threads: usize, seconds: u64) -> f64 {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    eprintln!("argon2id bound: {total} verifications on {threads} threads ({rate:.1}/s)");
-    rate
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!(
+        "argon2id bound: {total} verifications on {threads} threads ({:.1}/s)",
+        total as f64 / elapsed
+    );
+    (total, elapsed)
 }
 
 #[actix_rt::main]
@@ -194,9 +215,8 @@ async fn main() {
     let redis = args.get(3).expect("REDIS_URL");
     let seconds: u64 = args.get(4).map_or(10, |a| a.parse().unwrap());
     let concurrency: usize = args.get(5).map_or(32, |a| a.parse().unwrap());
+    let rounds: usize = args.get(6).map_or(3, |a| a.parse().unwrap());
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    // First, alone on the machine (and before any connection could idle out).
-    let bound = argon2_bound(cores, seconds);
 
     let prefix = format!("latchkey-bench:{}:", std::process::id());
     let _server = Server(
@@ -217,10 +237,7 @@ async fn main() {
             .spawn()
             .expect("starting the server"),
     );
-    let http = awc::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .disable_redirects()
-        .finish();
+    let http = http_client();
     let started = Instant::now();
     while http
         .get(url("/readyz"))
@@ -280,14 +297,6 @@ async fn main() {
     let client_id = created["client_id"].as_str().unwrap().to_owned();
     let client_secret = created["client_secret"].as_str().unwrap().to_owned();
 
-    let logins = sustained("password logins", concurrency, seconds, |w| {
-        let (http, client_id, name) = (&http, &client_id, &usernames[w]);
-        async move {
-            login(http, client_id, name).await;
-        }
-    })
-    .await;
-
     // One refresh token per customer, then each chain rotated as fast as it goes.
     let mut chains = Vec::with_capacity(concurrency);
     for name in &usernames {
@@ -309,36 +318,83 @@ async fn main() {
             tokens["refresh_token"].as_str().unwrap().to_owned(),
         ));
     }
-    let refreshes = sustained("refresh grants", concurrency, seconds, |w| {
-        let (http, client_id, client_secret, chain) =
-            (&http, &client_id, &client_secret, &chains[w]);
-        async move {
-            let current = chain.borrow().clone();
-            let (tokens, _) = body(
-                http.post(url("/token"))
-                    .basic_auth(client_id, client_secret)
-                    .send_form(&[
-                        ("grant_type", "refresh_token"),
-                        ("refresh_token", current.as_str()),
-                    ])
-                    .await,
-                200,
-            )
+    let mut table = Vec::with_capacity(rounds);
+    for round in 1..=rounds {
+        eprintln!("round {round}/{rounds}");
+        // The bound alone on the machine (the server idle), then the logins, in alternating
+        // slices: both see the same minutes of the machine.
+        let slice = Duration::from_secs(seconds) / SLICES;
+        let http = http_client();
+        let (mut verified, mut bound_time, mut logged_in, mut login_time) = (0, 0.0, 0, 0.0);
+        for _ in 0..SLICES {
+            let (n, t) = argon2_bound(cores, slice);
+            (verified, bound_time) = (verified + n, bound_time + t);
+            let (n, t) = sustained("password logins", concurrency, slice, |w| {
+                let (http, client_id, name) = (&http, &client_id, &usernames[w]);
+                async move {
+                    login(http, client_id, name).await;
+                }
+            })
             .await;
-            let tokens: serde_json::Value = serde_json::from_slice(&tokens).unwrap();
-            *chain.borrow_mut() = tokens["refresh_token"].as_str().unwrap().to_owned();
+            (logged_in, login_time) = (logged_in + n, login_time + t);
         }
-    })
-    .await;
+        let bound = verified as f64 / bound_time;
+        let logins = logged_in as f64 / login_time;
+        let span = Duration::from_secs(seconds);
+        let (n, t) = sustained("refresh grants", concurrency, span, |w| {
+            let (http, client_id, client_secret, chain) =
+                (&http, &client_id, &client_secret, &chains[w]);
+            async move {
+                let current = chain.borrow().clone();
+                let (tokens, _) = body(
+                    http.post(url("/token"))
+                        .basic_auth(client_id, client_secret)
+                        .send_form(&[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", current.as_str()),
+                        ])
+                        .await,
+                    200,
+                )
+                .await;
+                let tokens: serde_json::Value = serde_json::from_slice(&tokens).unwrap();
+                *chain.borrow_mut() = tokens["refresh_token"].as_str().unwrap().to_owned();
+            }
+        })
+        .await;
+        let refreshes = n as f64 / t;
+        table.push((bound, logins, logins / bound, refreshes));
+    }
 
-    println!("| what | per second |");
-    println!("|---|---:|");
-    println!("| argon2id bound ({cores} threads, m=19456 KiB, t=2, reused memory) | {bound:.1} |");
     println!(
-        "| password logins (`GET /authorize` + `POST /login`, {concurrency} in flight) | {logins:.1} ({:.0}% of the bound) |",
-        100.0 * logins / bound
+        "{rounds} rounds, {concurrency} in flight, {cores} cores; each round: the bound and the logins in {SLICES} alternating slices of {:.1} s each, then {seconds} s of refreshes:",
+        seconds as f64 / f64::from(SLICES)
     );
+    println!();
     println!(
-        "| refresh-token grants (rotation on PostgreSQL, {concurrency} in flight) | {refreshes:.0} |"
+        "| round | argon2id bound (verifications/s, {cores} threads, m=19456 KiB, t=2, reused memory) | password logins/s (`GET /authorize` + `POST /login`) | logins / bound | refresh-token grants/s (rotation on PostgreSQL) |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    for (i, (bound, logins, share, refreshes)) in table.iter().enumerate() {
+        println!(
+            "| {} | {bound:.1} | {logins:.1} | {:.0}% | {refreshes:.0} |",
+            i + 1,
+            100.0 * share
+        );
+    }
+    let column = |pick: fn(&(f64, f64, f64, f64)) -> f64| {
+        let mut values: Vec<f64> = table.iter().map(pick).collect();
+        values.sort_by(f64::total_cmp);
+        let median = values[values.len() / 2];
+        (median, values[0], values[values.len() - 1])
+    };
+    let (share, share_min, share_max) = column(|r| r.2);
+    let (refresh, refresh_min, refresh_max) = column(|r| r.3);
+    println!();
+    println!(
+        "Median logins / bound: {:.0}% ({:.0}%-{:.0}%); median refresh grants: {refresh:.0}/s ({refresh_min:.0}-{refresh_max:.0})",
+        100.0 * share,
+        100.0 * share_min,
+        100.0 * share_max
     );
 }

@@ -91,18 +91,19 @@ pub struct Stores {
 impl Stores {
     /// In-memory storage (dev mode: nothing is kept).
     pub fn in_memory() -> Self {
+        let credentials = Arc::new(MemCredentialStore::default());
         Self {
             tenants: Arc::new(MemTenantDirectory::default()),
             clients: Arc::new(MemClientRegistry::default()),
             signing_keys: Arc::new(MemSigningKeyStore::default()),
-            credentials: Arc::new(MemCredentialStore::default()),
+            credentials: credentials.clone(),
             security_tokens: Arc::new(MemSecurityTokenStore::default()),
             totp_secrets: Arc::new(MemTotpStore::default()),
             revoked_tokens: Arc::new(MemRevokedTokens::default()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
-            devices: Arc::new(MemDeviceStore::default()),
+            devices: Arc::new(MemDeviceStore::with_credentials(credentials)),
             database: None,
         }
     }

@@ -29,6 +29,16 @@ pub trait EphemeralStore: Send + Sync + std::fmt::Debug {
     /// The live record of `key`, if any.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// The live records of `keys`, in their order (`None` for each absent one), as `get` would
+    /// answer them, in one request where the store allows.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            found.push(self.get(key).await?);
+        }
+        Ok(found)
+    }
+
     /// Removes the record and returns it, atomically: of concurrent callers exactly one gets
     /// `Some`.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;

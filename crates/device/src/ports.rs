@@ -21,7 +21,9 @@ pub enum Exchange {
 /// Where devices and refresh tokens live (per tenant).
 #[async_trait]
 pub trait DeviceStore: Send + Sync + std::fmt::Debug {
-    /// Stores a new device. MUST fail with `Conflict` when `org` has a device with that id.
+    /// Stores a new device: a login. With it (both or neither), the live credential
+    /// `device.credential` of `org`, if there is one, gets `last_login_at` = `device.created_at`
+    /// (one write per login). MUST fail with `Conflict` when `org` has a device with that id.
     async fn insert_device(&self, org: &OrgId, device: Device) -> Result<(), StoreError>;
 
     /// The device with that id, expired or not; `Ok(None)` when there is none.

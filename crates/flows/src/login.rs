@@ -373,7 +373,7 @@ impl LoginService {
                 Ok(MagicOutcome::Done(done))
             }
             None => {
-                let credential = self.credentials.stamp_login(org, credential).await?;
+                // The new device stamps `last_login_at` (DeviceStore::insert_device).
                 let (device, cookie) = self
                     .grants
                     .devices()
@@ -612,8 +612,7 @@ impl LoginService {
         let org = tx.request.org.clone();
         let name_key = format!("pwd:{org}:{}", username.trim().to_lowercase());
         let address_key = format!("addr:{}", agent.address);
-        self.check_delay(&name_key).await?;
-        self.check_delay(&address_key).await?;
+        let failed_before = self.check_delays(&[&name_key, &address_key]).await?;
         let credential = match self
             .credentials
             .authenticate(&org, username, password)
@@ -627,7 +626,9 @@ impl LoginService {
             }
             Err(e) => return Err(e.into()),
         };
-        self.forget_failures(&name_key).await?;
+        if failed_before {
+            self.forget_failures(&name_key).await?;
+        }
         let auth_time = self.ports.clock.now().unix_timestamp();
         if !credential.require2fa {
             let amr = vec!["pwd".to_owned()];
@@ -723,7 +724,7 @@ impl LoginService {
         };
         let org = &tx.request.org;
         let key = format!("2fa:{org}:{credential}");
-        self.check_delay(&key).await?;
+        let failed_before = self.check_delays(&[&key]).await?;
         let caller = customer(org, *credential);
         let checked = match factor {
             Factor::Totp => {
@@ -745,7 +746,9 @@ impl LoginService {
             }
             Err(e) => return Err(e.into()),
         }
-        self.forget_failures(&key).await?;
+        if failed_before {
+            self.forget_failures(&key).await?;
+        }
         let credential = self.credentials.by_id(org, *credential).await?;
         if !credential.enabled {
             return Err(LoginError::Disabled);
@@ -768,8 +771,8 @@ impl LoginService {
         .await
     }
 
-    /// Finishes a login: `last_login_at`, the device session (a new one is announced to the
-    /// customer), then the code (or token) for the client.
+    /// Finishes a login: the device session with `last_login_at` (a new device is announced to
+    /// the customer), then the code (or token) for the client.
     #[allow(
         clippy::too_many_arguments,
         reason = "one completed login, spelled out"
@@ -788,10 +791,14 @@ impl LoginService {
         if let Some(id) = &request.ciba {
             return self.consent(org, id, &credential, auth_time, amr).await;
         }
-        let credential = self.credentials.stamp_login(org, credential).await?;
         let (device, session, notice_failed) = match device {
-            // A session resumed as it is (single sign-on).
-            Some(device) => (device, None, None),
+            // A session resumed as it is (single sign-on); the login is stamped all the same.
+            Some(device) => {
+                self.credentials
+                    .stamp_login(org, credential.clone())
+                    .await?;
+                (device, None, None)
+            }
             None => {
                 // A login replaces the session the browser had (its start is the new
                 // `auth_time`); the device is new only if the browser had none of this
@@ -959,23 +966,32 @@ impl LoginService {
         with_params(redirect_uri, mark, &params)
     }
 
-    /// Refuses an attempt while the key's wait runs.
-    async fn check_delay(&self, key: &str) -> Result<(), LoginError> {
-        let Some(bytes) = self.ports.store.get(&format!("wait:{key}")).await? else {
-            return Ok(());
+    /// Refuses an attempt while the wait of any of `keys` runs (with the longest wait);
+    /// otherwise answers whether the first key has failures on record (to forget after a
+    /// success). One read of the store for all of it.
+    async fn check_delays(&self, keys: &[&str]) -> Result<bool, LoginError> {
+        let Some(first) = keys.first() else {
+            return Ok(false);
         };
-        let until = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0);
+        let mut names: Vec<String> = keys.iter().map(|k| format!("wait:{k}")).collect();
+        names.push(format!("fails:{first}"));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let found = self.ports.store.get_many(&names).await?;
         let now = self.ports.clock.now().unix_timestamp();
-        if until > now {
-            Err(LoginError::Throttled {
-                retry_after: Duration::seconds(until - now),
-            })
-        } else {
-            Ok(())
+        let longest = found
+            .iter()
+            .take(keys.len())
+            .flatten()
+            .filter_map(|bytes| std::str::from_utf8(bytes).ok()?.parse::<i64>().ok())
+            .map(|until| until - now)
+            .max()
+            .unwrap_or(0);
+        if longest > 0 {
+            return Err(LoginError::Throttled {
+                retry_after: Duration::seconds(longest),
+            });
         }
+        Ok(found.first().is_some_and(Option::is_some) || found.last().is_some_and(Option::is_some))
     }
 
     /// Counts a failure; past `free` failures the next attempt waits 1 s, then 2, 4 ... up to

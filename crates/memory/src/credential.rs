@@ -31,6 +31,20 @@ impl Tenant {
     }
 }
 
+impl MemCredentialStore {
+    /// Sets `last_login_at` of the live credential `id` of `org`, if there is one (a device
+    /// session starting: see `MemDeviceStore::with_credentials`).
+    pub(crate) fn stamp_login(&self, org: &OrgId, id: Uuid, at: latchkey_core::Timestamp) {
+        let mut tenants = write(&self.tenants);
+        if let Some(c) = tenants
+            .get_mut(org)
+            .and_then(|t| t.live.values_mut().find(|c| c.id == id))
+        {
+            c.last_login_at = Some(at);
+        }
+    }
+}
+
 /// Credentials of every tenant behind one lock, so a move between tenants is atomic.
 #[derive(Debug, Default)]
 pub struct MemCredentialStore {

@@ -1,11 +1,12 @@
 //! Device sessions and refresh tokens in process memory.
 
+use crate::MemCredentialStore;
 use crate::{read, write};
 use async_trait::async_trait;
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
 use latchkey_device::{Device, DeviceStore, Exchange, RefreshToken};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
@@ -18,6 +19,19 @@ struct State {
 #[derive(Debug, Default)]
 pub struct MemDeviceStore {
     state: RwLock<State>,
+    /// Where a new device stamps its credential's `last_login_at` (none: nothing stamped).
+    credentials: Option<Arc<MemCredentialStore>>,
+}
+
+impl MemDeviceStore {
+    /// A store whose new devices stamp `last_login_at` in `credentials`, as the tables of one
+    /// schema do on PostgreSQL.
+    pub fn with_credentials(credentials: Arc<MemCredentialStore>) -> Self {
+        Self {
+            state: RwLock::default(),
+            credentials: Some(credentials),
+        }
+    }
 }
 
 impl State {
@@ -35,6 +49,9 @@ impl DeviceStore for MemDeviceStore {
         let key = (org.clone(), device.id);
         if state.devices.contains_key(&key) {
             return Err(StoreError::Conflict);
+        }
+        if let Some(credentials) = &self.credentials {
+            credentials.stamp_login(org, device.credential, device.created_at);
         }
         state.devices.insert(key, device);
         Ok(())

@@ -1,6 +1,7 @@
 //! Credentials, in the `credentials` table of each tenant's schema.
 
 use crate::schema::credentials;
+use crate::statement::{Piece, TenantSql};
 use crate::{PgDatabase, QueryResult, corrupt, schema_ident, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -96,6 +97,32 @@ impl PgCredentialStore {
     }
 }
 
+impl PgCredentialStore {
+    /// The live credential whose `column` is `value`: one statement naming the schema, no
+    /// transaction (the login's and the API's hot path; see `statement.rs`).
+    async fn live_by(
+        &self,
+        org: &OrgId,
+        column: &'static str,
+        value: Piece,
+    ) -> Result<Option<Credential>, StoreError> {
+        let query = TenantSql::new()
+            .sql(format!(
+                "SELECT {COLUMNS} FROM {}.credentials WHERE {column} = ",
+                schema_ident(org)
+            ))
+            .bind(value)
+            .sql(" AND deleted_at IS NULL");
+        let row: Option<CredentialRow> = self
+            .db
+            .run(move |conn| async move { query.get_result(conn).await.optional() }.scope_boxed())
+            .await?;
+        row.map(CredentialRow::into_domain)
+            .transpose()
+            .map_err(crate::store_error)
+    }
+}
+
 /// Replaces the live credential with `row.id`; `NotFound` when there is none.
 async fn replace_live(
     conn: &mut diesel_async::AsyncPgConnection,
@@ -119,42 +146,12 @@ impl CredentialStore for PgCredentialStore {
         org: &OrgId,
         username: &Username,
     ) -> Result<Option<Credential>, StoreError> {
-        let username = username.as_str();
-        self.db
-            .in_tenant(org, move |conn| {
-                async move {
-                    credentials::table
-                        .filter(credentials::username.eq(username))
-                        .filter(credentials::deleted_at.is_null())
-                        .select(CredentialRow::as_select())
-                        .first(conn)
-                        .await
-                        .optional()?
-                        .map(CredentialRow::into_domain)
-                        .transpose()
-                }
-                .scope_boxed()
-            })
+        self.live_by(org, "username", Piece::Text(username.as_str().to_owned()))
             .await
     }
 
     async fn find_by_id(&self, org: &OrgId, id: Uuid) -> Result<Option<Credential>, StoreError> {
-        self.db
-            .in_tenant(org, move |conn| {
-                async move {
-                    credentials::table
-                        .filter(credentials::id.eq(id))
-                        .filter(credentials::deleted_at.is_null())
-                        .select(CredentialRow::as_select())
-                        .first(conn)
-                        .await
-                        .optional()?
-                        .map(CredentialRow::into_domain)
-                        .transpose()
-                }
-                .scope_boxed()
-            })
-            .await
+        self.live_by(org, "id", Piece::Uuid(id)).await
     }
 
     async fn insert(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
@@ -173,12 +170,40 @@ impl CredentialStore for PgCredentialStore {
             .await
     }
 
+    /// One statement naming the schema, no transaction (every login stamps `last_login_at`).
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
-        let row = &CredentialRow::from_domain(&credential);
+        let row = CredentialRow::from_domain(&credential);
+        let query = TenantSql::new()
+            .sql(format!(
+                "UPDATE {}.credentials SET username = ",
+                schema_ident(org)
+            ))
+            .bind(Piece::Text(row.username))
+            .sql(", enabled = ")
+            .bind(Piece::Bool(row.enabled))
+            .sql(", require2fa = ")
+            .bind(Piece::Bool(row.require2fa))
+            .sql(", crm = ")
+            .bind(Piece::Text(row.crm))
+            .sql(", customer_id = ")
+            .bind(Piece::MaybeText(row.customer_id))
+            .sql(", msisdn = ")
+            .bind(Piece::MaybeText(row.msisdn))
+            .sql(", password_hash = ")
+            .bind(Piece::MaybeText(row.password_hash))
+            .sql(", created_at = ")
+            .bind(Piece::Time(row.created_at))
+            .sql(", updated_at = ")
+            .bind(Piece::Time(row.updated_at))
+            .sql(", last_login_at = ")
+            .bind(Piece::MaybeTime(row.last_login_at))
+            .sql(", deleted_at = ")
+            .bind(Piece::MaybeTime(row.deleted_at))
+            .sql(" WHERE id = ")
+            .bind(Piece::Uuid(row.id))
+            .sql(" AND deleted_at IS NULL");
         self.db
-            .in_tenant(org, move |conn| {
-                async move { replace_live(conn, row).await }.scope_boxed()
-            })
+            .run(move |conn| async move { some_row(query.execute(conn).await?) }.scope_boxed())
             .await
     }
 

@@ -12,7 +12,11 @@ use latchkey_device::{Device, DeviceStore, Exchange, RefreshToken};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
-#[derive(Queryable, Selectable, Insertable)]
+/// The columns of `devices`, as [`DeviceRow`] reads them by name.
+const DEVICE_COLUMNS: &str =
+    "id, credential_id, user_agent, alias, secret_hash, created_at, expires_at";
+
+#[derive(Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = devices, check_for_backend(diesel::pg::Pg))]
 struct DeviceRow {
     id: Uuid,
@@ -120,38 +124,55 @@ impl PgDeviceStore {
 
 #[async_trait]
 impl DeviceStore for PgDeviceStore {
+    /// One statement naming the schema, no transaction (every login starts a device): the
+    /// stamp of `last_login_at` and the insert, so that a login is one write and one commit.
     async fn insert_device(&self, org: &OrgId, device: Device) -> Result<(), StoreError> {
-        let row = &DeviceRow::from_domain(device);
+        let row = DeviceRow::from_domain(device);
+        let schema = schema_ident(org);
+        let query = TenantSql::new()
+            .sql(format!(
+                "WITH stamped AS (UPDATE {schema}.credentials SET last_login_at = "
+            ))
+            .bind(Piece::Time(row.created_at))
+            .sql(" WHERE id = ")
+            .bind(Piece::Uuid(row.credential_id))
+            .sql(format!(
+                " AND deleted_at IS NULL) INSERT INTO {schema}.devices ({DEVICE_COLUMNS}) VALUES ("
+            ))
+            .bind(Piece::Uuid(row.id))
+            .sql(", ")
+            .bind(Piece::Uuid(row.credential_id))
+            .sql(", ")
+            .bind(Piece::Text(row.user_agent))
+            .sql(", ")
+            .bind(Piece::Text(row.alias))
+            .sql(", ")
+            .bind(Piece::Bytes(row.secret_hash))
+            .sql(", ")
+            .bind(Piece::Time(row.created_at))
+            .sql(", ")
+            .bind(Piece::Time(row.expires_at))
+            .sql(")");
         self.db
-            .in_tenant(org, move |conn| {
-                async move {
-                    diesel::insert_into(devices::table)
-                        .values(row)
-                        .execute(conn)
-                        .await
-                        .map(drop)
-                }
-                .scope_boxed()
-            })
+            .run(move |conn| async move { query.execute(conn).await.map(drop) }.scope_boxed())
             .await
     }
 
+    /// One statement naming the schema, no transaction (single sign-on, code exchanges).
     async fn get_device(&self, org: &OrgId, id: Uuid) -> Result<Option<Device>, StoreError> {
-        self.db
-            .in_tenant(org, move |conn| {
-                async move {
-                    devices::table
-                        .find(id)
-                        .select(DeviceRow::as_select())
-                        .first(conn)
-                        .await
-                        .optional()?
-                        .map(DeviceRow::into_domain)
-                        .transpose()
-                }
-                .scope_boxed()
-            })
-            .await
+        let query = TenantSql::new()
+            .sql(format!(
+                "SELECT {DEVICE_COLUMNS} FROM {}.devices WHERE id = ",
+                schema_ident(org)
+            ))
+            .bind(Piece::Uuid(id));
+        let row: Option<DeviceRow> = self
+            .db
+            .run(move |conn| async move { query.get_result(conn).await.optional() }.scope_boxed())
+            .await?;
+        row.map(DeviceRow::into_domain)
+            .transpose()
+            .map_err(crate::store_error)
     }
 
     async fn list_devices(

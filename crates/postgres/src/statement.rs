@@ -23,6 +23,9 @@ pub(crate) enum Piece {
     Bytes(Vec<u8>),
     Text(String),
     Time(Timestamp),
+    Bool(bool),
+    MaybeText(Option<String>),
+    MaybeTime(Option<Timestamp>),
 }
 
 /// A statement made of SQL text and parameters, in order; load its rows with
@@ -59,6 +62,13 @@ impl QueryFragment<Pg> for TenantSql {
                 Piece::Bytes(v) => out.push_bind_param::<sql_types::Bytea, _>(v)?,
                 Piece::Text(v) => out.push_bind_param::<sql_types::Text, _>(v)?,
                 Piece::Time(v) => out.push_bind_param::<sql_types::Timestamptz, _>(v)?,
+                Piece::Bool(v) => out.push_bind_param::<sql_types::Bool, _>(v)?,
+                Piece::MaybeText(v) => {
+                    out.push_bind_param::<sql_types::Nullable<sql_types::Text>, _>(v)?;
+                }
+                Piece::MaybeTime(v) => {
+                    out.push_bind_param::<sql_types::Nullable<sql_types::Timestamptz>, _>(v)?;
+                }
             }
         }
         Ok(())

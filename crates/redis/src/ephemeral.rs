@@ -26,7 +26,7 @@ impl RedisEphemeralStore {
 #[async_trait]
 impl EphemeralStore for RedisEphemeralStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         self.db
             .run(async move {
@@ -42,7 +42,7 @@ impl EphemeralStore for RedisEphemeralStore {
     }
 
     async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         let answer: Option<String> = self
             .db
@@ -61,7 +61,7 @@ impl EphemeralStore for RedisEphemeralStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         self.db
             .run(async move {
@@ -73,8 +73,24 @@ impl EphemeralStore for RedisEphemeralStore {
             .await
     }
 
+    /// One pipeline of `GET`s: one round trip.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        if keys.is_empty() {
+            // Redis refuses an empty pipeline.
+            return Ok(Vec::new());
+        }
+        let mut connection = self.db.connection()?;
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.get(self.key(key));
+        }
+        self.db
+            .run(async move { pipe.query_async(&mut connection).await })
+            .await
+    }
+
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         self.db
             .run(async move {
@@ -87,7 +103,7 @@ impl EphemeralStore for RedisEphemeralStore {
     }
 
     async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         let (count, _): (u64, i64) = self
             .db
@@ -107,7 +123,7 @@ impl EphemeralStore for RedisEphemeralStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let key = self.key(key);
         self.db
             .run(async move {

@@ -6,7 +6,8 @@
 //! never both accept one code, exceed the attempt limit, or let more events through than a rate
 //! allows. The keys of one operation share a hash tag (`{...}`), so the scripts also run on Redis
 //! Cluster. Every operation has a deadline; a failure or a timeout is `StoreError::Unavailable`
-//! (503), never a hang. The connection is multiplexed and reconnects by itself.
+//! (503), never a hang. Each thread that uses Redis (each server worker) has its own multiplexed
+//! connection, which reconnects by itself.
 
 mod ephemeral;
 mod otp;
@@ -18,8 +19,11 @@ pub use rate::RedisRateLimiter;
 
 use latchkey_core::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// How to reach Redis.
@@ -48,10 +52,15 @@ impl fmt::Debug for RedisConfig {
 #[error("LATCHKEY_REDIS_URL is not a valid Redis URL (redis://host:6379)")]
 pub struct RedisConfigError(#[source] redis::RedisError);
 
-/// A connection to Redis, shared by the adapters made from it.
+/// Connections to Redis, shared by the adapters made from it.
 #[derive(Clone)]
 pub struct RedisDatabase {
-    connection: ConnectionManager,
+    client: redis::Client,
+    manager_config: ConnectionManagerConfig,
+    /// One multiplexed connection per thread that uses Redis, driven by that thread's runtime
+    /// (as the PostgreSQL pools are per worker): a command never hops to another thread and
+    /// back, which costs more than the command itself on a busy machine.
+    connections: Arc<Mutex<HashMap<ThreadId, ConnectionManager>>>,
     timeout: Duration,
     prefix: String,
 }
@@ -66,9 +75,8 @@ impl fmt::Debug for RedisDatabase {
 }
 
 impl RedisDatabase {
-    /// Checks the URL; connects lazily, at the first operation, so that a server starts (and
-    /// serves everything that does not need Redis) while Redis is down. Call it inside a Tokio
-    /// runtime.
+    /// Checks the URL; connects lazily, at a thread's first operation, so that a server starts
+    /// (and serves everything that does not need Redis) while Redis is down.
     pub fn new(config: &RedisConfig) -> Result<Self, RedisConfigError> {
         let client = redis::Client::open(config.url.as_str()).map_err(RedisConfigError)?;
         let manager_config = ConnectionManagerConfig::new()
@@ -76,18 +84,37 @@ impl RedisDatabase {
             .set_response_timeout(Some(config.timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let connection = ConnectionManager::new_lazy_with_config(client, manager_config)
-            .map_err(RedisConfigError)?;
         Ok(Self {
-            connection,
+            client,
+            manager_config,
+            connections: Arc::default(),
             timeout: config.timeout,
             prefix: config.prefix.clone(),
         })
     }
 
+    /// This thread's connection (made at its first use, on its Tokio runtime).
+    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let thread = std::thread::current().id();
+        let mut connections = self
+            .connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(connection) = connections.get(&thread) {
+            return Ok(connection.clone());
+        }
+        let connection = ConnectionManager::new_lazy_with_config(
+            self.client.clone(),
+            self.manager_config.clone(),
+        )
+        .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        connections.insert(thread, connection.clone());
+        Ok(connection)
+    }
+
     /// Whether Redis answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         self.run(async move {
             redis::cmd("PING")
                 .query_async::<String>(&mut connection)

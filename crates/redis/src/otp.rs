@@ -79,7 +79,7 @@ impl OtpStore for RedisOtpStore {
         ttl: Duration,
         resend_after: Duration,
     ) -> Result<Issue, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let mut invocation = ISSUE.prepare_invoke();
         invocation
             .key(self.db.key("otp", key, ":code"))
@@ -106,7 +106,7 @@ impl OtpStore for RedisOtpStore {
         candidate: &SecretHash,
         max_attempts: u32,
     ) -> Result<Redeem, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let mut invocation = REDEEM.prepare_invoke();
         invocation
             .key(self.db.key("otp", key, ":code"))
@@ -127,7 +127,7 @@ impl OtpStore for RedisOtpStore {
     }
 
     async fn withdraw(&self, key: &str) -> Result<(), StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let keys = [
             self.db.key("otp", key, ":code"),
             self.db.key("otp", key, ":resend"),
@@ -144,7 +144,7 @@ impl OtpStore for RedisOtpStore {
     }
 
     async fn accept_step(&self, key: &str, step: u64, ttl: Duration) -> Result<bool, StoreError> {
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let mut invocation = ACCEPT_STEP.prepare_invoke();
         invocation
             .key(self.db.key("totp", key, ":step"))

@@ -42,7 +42,7 @@ impl RedisRateLimiter {
 impl RateLimiter for RedisRateLimiter {
     async fn hit(&self, key: &str, rate: Rate, now: Timestamp) -> Result<Verdict, StoreError> {
         let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-        let mut connection = self.db.connection.clone();
+        let mut connection = self.db.connection()?;
         let mut invocation = HIT.prepare_invoke();
         invocation
             .key(self.db.key("rate", key, ""))

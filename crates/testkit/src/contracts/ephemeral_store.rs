@@ -33,7 +33,8 @@ where
 
 const MINUTE: Duration = Duration::minutes(1);
 
-/// "Stores `value` under `key` for `ttl`, replacing any earlier record"; "The live record".
+/// "Stores `value` under `key` for `ttl`, replacing any earlier record"; "The live record";
+/// "The live records of `keys`, in their order".
 pub async fn put_then_get_and_replace(store: &impl EphemeralStore) {
     assert_eq!(ok(store.get("a").await, "get of a missing key"), None);
     ok(store.put("a", b"one", MINUTE).await, "put");
@@ -48,6 +49,21 @@ pub async fn put_then_get_and_replace(store: &impl EphemeralStore) {
         "put must replace the earlier record"
     );
     assert_eq!(ok(store.get("b").await, "get of another key"), None);
+    ok(store.put("c", b"three", MINUTE).await, "put");
+    assert_eq!(
+        ok(store.get_many(&["c", "b", "a", "c"]).await, "get_many"),
+        vec![
+            Some(b"three".to_vec()),
+            None,
+            Some(b"two".to_vec()),
+            Some(b"three".to_vec())
+        ],
+        "get_many answers what get would, in order"
+    );
+    assert_eq!(
+        ok(store.get_many(&[]).await, "get_many of nothing"),
+        Vec::<Option<Vec<u8>>>::new()
+    );
 }
 
 /// "unless a live record has that key: then MUST change nothing and answer `false`"; "of
@@ -107,7 +123,7 @@ pub async fn take_removes_and_returns_once<S: EphemeralStore + 'static>(store: A
     assert_eq!(ok(store.take("code").await, "take again"), None);
 }
 
-/// "A record past its time to live MUST read as absent" (for get, take and put_new).
+/// "A record past its time to live MUST read as absent" (for get, get_many, take and put_new).
 pub async fn records_expire(store: &impl EphemeralStore) {
     let short = Duration::milliseconds(150);
     ok(store.put("gone", b"v", short).await, "put");
@@ -115,6 +131,11 @@ pub async fn records_expire(store: &impl EphemeralStore) {
     assert!(ok(store.put_new("again", b"v", short).await, "put_new"));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(ok(store.get("gone").await, "get"), None, "expired get");
+    assert_eq!(
+        ok(store.get_many(&["gone"]).await, "get_many"),
+        vec![None],
+        "expired get_many"
+    );
     assert_eq!(ok(store.take("taken").await, "take"), None, "expired take");
     assert!(
         ok(store.put_new("again", b"w", MINUTE).await, "put_new"),
