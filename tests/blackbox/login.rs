@@ -733,7 +733,13 @@ async fn a_live_session_signs_in_without_asking_and_logout_ends_it() {
     let (server, _) = server_with_ana().await;
     let (client, _) = login_client(&server, false, &["authorization_code"]).await;
     let mut browser = Browser::new(&server);
-    code_for(&server, &mut browser, &client).await;
+    let page = browser.get(&authorize_url(&client, &[])).await;
+    let done = browser.sign_in(&page, ANA, PASSWORD).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The same form submitted again finds its login finished.
+    let twice = browser.sign_in(&page, ANA, PASSWORD).await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{}", twice.body);
+    assert!(twice.location.is_none(), "no second code");
     let again = browser
         .get(&authorize_url(&client, &[("prompt", "none")]))
         .await;

@@ -212,21 +212,19 @@ impl Grants {
             .map_err(device_error)
     }
 
-    /// The live refresh token `token` is (RFC 7662 introspection), if it is one.
+    /// The live refresh token `token` is (RFC 7662 introspection), with its org, if it is one.
     pub async fn introspect_refresh(
         &self,
         token: &str,
-    ) -> Result<Option<RefreshToken>, TokenError> {
+    ) -> Result<Option<(OrgId, RefreshToken)>, TokenError> {
         if self.live_refresh_org(token).await?.is_none() {
             return Ok(None);
         }
-        let found = self
-            .ports
+        self.ports
             .devices
             .inspect_refresh(token)
             .await
-            .map_err(device_error)?;
-        Ok(found.map(|(_, token)| token))
+            .map_err(device_error)
     }
 
     /// The org a refresh token names, when it is an enabled tenant (the token names it, so a

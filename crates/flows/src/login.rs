@@ -591,13 +591,56 @@ impl LoginService {
         }
     }
 
+    /// The login `id` taken out of the store, when `csrf` is its anti-forgery token: of two
+    /// submissions of one form, one finds it. [`LoginService::password`] puts it back unless
+    /// the login moved on.
+    pub async fn take(&self, id: &str, csrf: &str) -> Result<LoginTx, LoginError> {
+        if id.is_empty() || id.len() > 64 {
+            return Err(LoginError::Expired);
+        }
+        let bytes = self
+            .ports
+            .store
+            .take(&tx_key(id))
+            .await?
+            .ok_or(LoginError::Expired)?;
+        let tx: LoginTx = serde_json::from_slice(&bytes).map_err(|_| LoginError::Expired)?;
+        if ct_eq(tx.csrf.as_bytes(), csrf.as_bytes()) {
+            Ok(tx)
+        } else {
+            self.save(id, &tx).await?;
+            Err(LoginError::Expired)
+        }
+    }
+
     /// The login's anti-forgery token, for pages re-rendered within it.
     pub fn csrf_of(tx: &LoginTx) -> &str {
         &tx.csrf
     }
 
-    /// Username and password. Answers the next step: the second factor, or the finished login.
+    /// Username and password, for a login [`LoginService::take`]n. Answers the next step: the
+    /// second factor (the login is stored at that stage), or the finished login (it is gone).
+    /// When refused, the login is stored back as it was, for another try.
     pub async fn password(
+        &self,
+        client: &ApiClient,
+        id: &str,
+        tx: LoginTx,
+        username: &str,
+        password: &Password,
+        agent: Agent<'_>,
+    ) -> Result<Step, LoginError> {
+        let kept = tx.clone();
+        let step = self
+            .check_password(client, id, tx, username, password, agent)
+            .await;
+        if step.is_err() {
+            self.save(id, &kept).await?;
+        }
+        step
+    }
+
+    async fn check_password(
         &self,
         client: &ApiClient,
         id: &str,
@@ -632,7 +675,6 @@ impl LoginService {
         let auth_time = self.ports.clock.now().unix_timestamp();
         if !credential.require2fa {
             let amr = vec!["pwd".to_owned()];
-            self.ports.store.delete(&tx_key(id)).await?;
             let done = self
                 .complete(client, &tx.request, credential, None, auth_time, amr, agent)
                 .await?;

@@ -86,7 +86,7 @@ pub async fn introspect(
     // A refresh token is `<id>@<org>@<secret>`; an access token is a JWT (no '@').
     let answer = if token.contains('@') {
         match state.grants.introspect_refresh(token).await {
-            Ok(Some(t)) if t.client_id == client.id.as_str() => Introspection {
+            Ok(Some((org, t))) if t.client_id == client.id.as_str() => Introspection {
                 active: true,
                 scope: Some(t.scope),
                 client_id: Some(t.client_id),
@@ -95,8 +95,7 @@ pub async fn introspect(
                 iat: Some(t.rotated_at.unwrap_or(t.created_at).unix_timestamp()),
                 sub: Some(t.credential.to_string()),
                 iss: Some(state.grants.issuer().to_owned()),
-                orgs: latchkey_device::DeviceService::refresh_org(token)
-                    .map(|org| vec![org.to_string()]),
+                orgs: Some(vec![org.to_string()]),
                 ..Introspection::default()
             },
             Ok(_) => Introspection::default(),

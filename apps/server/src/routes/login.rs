@@ -285,7 +285,10 @@ pub async fn password(
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let (tx, lang, tenant, client) = match enter(&state, &req, &form.tx, &form.csrf).await {
+    // Taken out of the store: a second submission of the form finds nothing; `password` puts
+    // it back when it refuses.
+    let entered = enter(&state, &req, &form.tx, &form.csrf, Entry::Take).await;
+    let (tx, lang, tenant, client) = match entered {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -348,7 +351,7 @@ pub async fn send_code(
     form: web::Form<SendForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let (tx, lang, tenant, _) = match enter(&state, &req, &form.tx, &form.csrf).await {
+    let (tx, lang, tenant, _) = match enter(&state, &req, &form.tx, &form.csrf, Entry::Read).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -382,10 +385,11 @@ pub async fn second_factor(
     form: web::Form<FactorForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let (tx, lang, tenant, client) = match enter(&state, &req, &form.tx, &form.csrf).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
+    let (tx, lang, tenant, client) =
+        match enter(&state, &req, &form.tx, &form.csrf, Entry::Read).await {
+            Ok(found) => found,
+            Err(page) => return page,
+        };
     let factor = match form.method.as_str() {
         "totp" => Factor::Totp,
         "otp" => Factor::Otp,
@@ -424,6 +428,13 @@ pub async fn second_factor(
     .await
 }
 
+/// How a form handler gets its login: read (it stays stored), or taken out of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Read,
+    Take,
+}
+
 /// The login a form names, when its anti-forgery token matches the form and the cookie; with
 /// the page language, the tenant's name and the client. An error page otherwise.
 async fn enter(
@@ -431,6 +442,7 @@ async fn enter(
     req: &HttpRequest,
     id: &str,
     csrf: &str,
+    entry: Entry,
 ) -> Result<(LoginTx, Lang, String, ApiClient), HttpResponse> {
     let fallback = Lang::choose(None, req);
     let expired = |lang| pages::message(StatusCode::BAD_REQUEST, lang, "", Say::Expired);
@@ -441,7 +453,11 @@ async fn enter(
     if !ct_eq(cookie.as_bytes(), csrf.as_bytes()) {
         return Err(expired(fallback));
     }
-    let tx = match state.login.load(id, csrf).await {
+    let found = match entry {
+        Entry::Read => state.login.load(id, csrf).await,
+        Entry::Take => state.login.take(id, csrf).await,
+    };
+    let tx = match found {
         Ok(tx) => tx,
         Err(LoginError::Expired) => return Err(expired(fallback)),
         Err(e) => return Err(failure_page(e, fallback, "")),
