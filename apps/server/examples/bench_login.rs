@@ -3,8 +3,9 @@
 //!
 //! Usage: `bench_login SERVER_BINARY DATABASE_URL REDIS_URL [SECONDS] [CONCURRENCY] [ROUNDS]`.
 //! It starts the server binary on PostgreSQL and Redis, makes CONCURRENCY customers (default
-//! 32) with passwords and a confidential login client, then runs ROUNDS rounds (default 3),
-//! each measuring, with CONCURRENCY in flight, for SECONDS (default 10) each:
+//! 32) with passwords and a confidential login client, then measures, with CONCURRENCY in
+//! flight, ROUNDS rounds (default 3) of SECONDS (default 10) of 1 and 2, then ROUNDS rounds of
+//! SECONDS of 3:
 //! 1. the argon2id bound: verifications per second of a real password hash (m=19456 KiB, t=2,
 //!    p=1) on every core, in this process, with one reused memory buffer per thread: what the
 //!    machine can do at most;
@@ -318,9 +319,11 @@ async fn main() {
             tokens["refresh_token"].as_str().unwrap().to_owned(),
         ));
     }
+    // All login rounds first, then all refresh rounds: the refreshes leave PostgreSQL work
+    // behind (pruning, vacuum, checkpoints) that would land in the next round's logins.
     let mut table = Vec::with_capacity(rounds);
     for round in 1..=rounds {
-        eprintln!("round {round}/{rounds}");
+        eprintln!("logins, round {round}/{rounds}");
         // The bound alone on the machine (the server idle), then the logins, in alternating
         // slices: both see the same minutes of the machine.
         let slice = Duration::from_secs(seconds) / SLICES;
@@ -340,6 +343,11 @@ async fn main() {
         }
         let bound = verified as f64 / bound_time;
         let logins = logged_in as f64 / login_time;
+        table.push((bound, logins, logins / bound, 0.0));
+    }
+    for (round, row) in table.iter_mut().enumerate() {
+        eprintln!("refreshes, round {}/{rounds}", round + 1);
+        let http = http_client();
         let span = Duration::from_secs(seconds);
         let (n, t) = sustained("refresh grants", concurrency, span, |w| {
             let (http, client_id, client_secret, chain) =
@@ -362,12 +370,11 @@ async fn main() {
             }
         })
         .await;
-        let refreshes = n as f64 / t;
-        table.push((bound, logins, logins / bound, refreshes));
+        row.3 = n as f64 / t;
     }
 
     println!(
-        "{rounds} rounds, {concurrency} in flight, {cores} cores; each round: the bound and the logins in {SLICES} alternating slices of {:.1} s each, then {seconds} s of refreshes:",
+        "{rounds} rounds of logins, then {rounds} of refreshes; {concurrency} in flight, {cores} cores; a login round: the bound and the logins in {SLICES} alternating slices of {:.1} s each; a refresh round: {seconds} s:",
         seconds as f64 / f64::from(SLICES)
     );
     println!();
