@@ -482,12 +482,9 @@ impl LoginService {
         if consent.is_empty() || consent.len() > 64 {
             return Err(LoginError::Expired);
         }
-        let record = self
-            .ports
-            .store
-            .take(&consent_key(consent))
+        let record: Consent = self
+            .take_record(&consent_key(consent))
             .await?
-            .and_then(|b| serde_json::from_slice::<Consent>(&b).ok())
             .ok_or(LoginError::Expired)?;
         let decision = if approve {
             Decision::Approved {
@@ -511,6 +508,16 @@ impl LoginService {
             .await
             .map_err(|e| LoginError::Unavailable(Box::new(e)))?
             .ok_or(LoginError::Expired)
+    }
+
+    /// Takes the record under `key` out of the store: `None` when there is none (or it does not
+    /// read as a `T`).
+    async fn take_record<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, LoginError> {
+        let bytes = self.ports.store.take(key).await?;
+        Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
     async fn read(&self, id: &str) -> Result<Option<LoginTx>, LoginError> {
@@ -598,13 +605,10 @@ impl LoginService {
         if id.is_empty() || id.len() > 64 {
             return Err(LoginError::Expired);
         }
-        let bytes = self
-            .ports
-            .store
-            .take(&tx_key(id))
+        let tx: LoginTx = self
+            .take_record(&tx_key(id))
             .await?
             .ok_or(LoginError::Expired)?;
-        let tx: LoginTx = serde_json::from_slice(&bytes).map_err(|_| LoginError::Expired)?;
         if ct_eq(tx.csrf.as_bytes(), csrf.as_bytes()) {
             Ok(tx)
         } else {
