@@ -202,10 +202,19 @@ bench-pg rounds="3" duration="10s" pool="":
 # (apps/server/examples/bench_second_factors.rs), over CREDENTIALS credentials.
 # Login server on PostgreSQL and Redis, in rounds: each measures the argon2id bound, then
 # password logins/s against it, then refresh-token grants/s; prints every round and the medians
-# (apps/server/examples/bench_login.rs).
-bench-login rounds="3" seconds="10" concurrency="32":
+# (apps/server/examples/bench_login.rs). storage=memory runs the same on the in-memory adapters:
+# what a login costs without its PostgreSQL and Redis round trips.
+bench-login rounds="3" seconds="10" concurrency="32" storage="postgres":
     #!/usr/bin/env bash
     set -euo pipefail
+    case "{{storage}}" in
+        postgres) ;;
+        memory)
+            cargo build --release --locked -p latchkey-server --bin latchkey --example bench_login
+            exec ./target/release/examples/bench_login ./target/release/latchkey "" "" \
+                {{seconds}} {{concurrency}} {{rounds}} ;;
+        *) echo "storage is postgres or memory, not {{storage}}"; exit 1 ;;
+    esac
     bash .ci/postgres
     bash .ci/redis
     admin=${LATCHKEY_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}

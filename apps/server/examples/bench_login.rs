@@ -2,10 +2,11 @@
 //! it.
 //!
 //! Usage: `bench_login SERVER_BINARY DATABASE_URL REDIS_URL [SECONDS] [CONCURRENCY] [ROUNDS]`.
-//! It starts the server binary on PostgreSQL and Redis, makes CONCURRENCY customers (default
-//! 32) with passwords and a confidential login client, then measures, with CONCURRENCY in
-//! flight, ROUNDS rounds (default 3) of SECONDS (default 10) of 1 and 2, then ROUNDS rounds of
-//! SECONDS of 3:
+//! It starts the server binary on PostgreSQL and Redis (an empty URL leaves that storage in the
+//! server's memory: what a login costs without its round trips), makes CONCURRENCY customers
+//! (default 32) with passwords and a confidential login client, then measures, with CONCURRENCY
+//! in flight, ROUNDS rounds (default 3) of SECONDS (default 10) of 1 and 2, then ROUNDS rounds
+//! of SECONDS of 3:
 //! 1. the argon2id bound: verifications per second of a real password hash (m=19456 KiB, t=2,
 //!    p=1) on every core, in this process, with one reused memory buffer per thread: what the
 //!    machine can do at most;
@@ -228,8 +229,15 @@ async fn main() {
                 std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "error".into()),
             )
             .env("LATCHKEY_BOOTSTRAP_CLIENT_SECRET", SECRET)
-            .env("LATCHKEY_DATABASE_URL", database)
-            .env("LATCHKEY_REDIS_URL", redis)
+            // An empty URL leaves that storage in memory.
+            .envs(
+                [
+                    ("LATCHKEY_DATABASE_URL", database.as_str()),
+                    ("LATCHKEY_REDIS_URL", redis.as_str()),
+                ]
+                .into_iter()
+                .filter(|(_, url)| !url.is_empty()),
+            )
             .env("LATCHKEY_REDIS_PREFIX", &prefix)
             .env(
                 "LATCHKEY_DATA_KEY",
@@ -327,11 +335,12 @@ async fn main() {
         // The bound alone on the machine (the server idle), then the logins, in alternating
         // slices: both see the same minutes of the machine.
         let slice = Duration::from_secs(seconds) / SLICES;
-        let http = http_client();
         let (mut verified, mut bound_time, mut logged_in, mut login_time) = (0, 0.0, 0, 0.0);
         for _ in 0..SLICES {
             let (n, t) = argon2_bound(cores, slice);
             (verified, bound_time) = (verified + n, bound_time + t);
+            // New connections: the last slice's went idle for as long as the bound ran.
+            let http = http_client();
             let (n, t) = sustained("password logins", concurrency, slice, |w| {
                 let (http, client_id, name) = (&http, &client_id, &usernames[w]);
                 async move {
