@@ -387,8 +387,14 @@ async fn main() {
         seconds as f64 / f64::from(SLICES)
     );
     println!();
+    let (rotation, records) = match (database.is_empty(), redis.is_empty()) {
+        (false, false) => ("on PostgreSQL", "Redis"),
+        (false, true) => ("on PostgreSQL", "memory"),
+        (true, false) => ("in memory", "Redis"),
+        (true, true) => ("in memory", "memory"),
+    };
     println!(
-        "| round | argon2id bound (verifications/s, {cores} threads, m=19456 KiB, t=2, reused memory) | password logins/s (`GET /authorize` + `POST /login`) | logins / bound | refresh-token grants/s (rotation on PostgreSQL) |"
+        "| round | argon2id bound (verifications/s, {cores} threads, m=19456 KiB, t=2, reused memory) | password logins/s (`GET /authorize` + `POST /login`, records in {records}) | logins / bound | refresh-token grants/s (rotation {rotation}) |"
     );
     println!("|---:|---:|---:|---:|---:|");
     for (i, (bound, logins, share, refreshes)) in table.iter().enumerate() {
