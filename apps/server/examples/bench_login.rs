@@ -243,6 +243,9 @@ async fn main() {
                 "LATCHKEY_DATA_KEY",
                 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             )
+            // Its standard output carries dev mode's printed messages (a new-device notice a
+            // login on the in-memory adapters), not the report's; its logs go to stderr.
+            .stdout(std::process::Stdio::null())
             .spawn()
             .expect("starting the server"),
     );
