@@ -179,6 +179,13 @@ impl DeviceService {
         Ok(SessionSecret(format!("{id}@{org}@{secret}")))
     }
 
+    /// Whether `token` is of the refresh tokens' kind (`<id>@<org>@<secret>`), not an access
+    /// token: a JWT never holds an '@'. Well formed or not, it is then a refresh token's
+    /// business.
+    pub fn is_refresh_token(token: &str) -> bool {
+        token.contains('@')
+    }
+
     /// The org a refresh token names (`None` when it is not shaped like one).
     pub fn refresh_org(token: &str) -> Option<OrgId> {
         parse_refresh(token).map(|(_, org, _)| org)

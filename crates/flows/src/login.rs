@@ -479,7 +479,7 @@ impl LoginService {
     /// The customer approves or denies (once) the backchannel request their consent token is
     /// for. `false` when the request is no longer waiting.
     pub async fn ciba_decide(&self, consent: &str, approve: bool) -> Result<bool, LoginError> {
-        if consent.is_empty() || consent.len() > 64 {
+        if !plausible_key(consent) {
             return Err(LoginError::Expired);
         }
         let record: Consent = self
@@ -521,7 +521,7 @@ impl LoginService {
     }
 
     async fn read(&self, id: &str) -> Result<Option<LoginTx>, LoginError> {
-        if id.is_empty() || id.len() > 64 {
+        if !plausible_key(id) {
             return Ok(None);
         }
         let bytes = self.ports.store.get(&tx_key(id)).await?;
@@ -602,7 +602,7 @@ impl LoginService {
     /// submissions of one form, one finds it. [`LoginService::password`] puts it back unless
     /// the login moved on.
     pub async fn take(&self, id: &str, csrf: &str) -> Result<LoginTx, LoginError> {
-        if id.is_empty() || id.len() > 64 {
+        if !plausible_key(id) {
             return Err(LoginError::Expired);
         }
         let tx: LoginTx = self
@@ -1131,6 +1131,12 @@ fn mask(address: &str) -> String {
 
 fn consent_key(token: &str) -> String {
     latchkey_authn::secret_key("ciba-consent", token)
+}
+
+/// Whether a login id or consent token from a form or link can be one this service made (a
+/// short random string), before it goes anywhere near the store.
+fn plausible_key(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64
 }
 
 fn tx_key(id: &str) -> String {

@@ -6,6 +6,7 @@ use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_device::DeviceService;
 use latchkey_token::AuthError;
 use serde::Serialize;
 
@@ -83,8 +84,7 @@ pub async fn introspect(
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    // A refresh token is `<id>@<org>@<secret>`; an access token is a JWT (no '@').
-    let answer = if token.contains('@') {
+    let answer = if DeviceService::is_refresh_token(token) {
         match state.grants.introspect_refresh(token).await {
             Ok(Some((org, t))) if t.client_id == client.id.as_str() => Introspection {
                 active: true,

@@ -5,7 +5,7 @@ use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_device::Revocation;
+use latchkey_device::{DeviceService, Revocation};
 use latchkey_token::RevokeError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,8 +49,7 @@ pub async fn revoke(
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    // A refresh token is `<id>@<org>@<secret>`; an access token is a JWT (no '@').
-    if token.contains('@') {
+    if DeviceService::is_refresh_token(token) {
         return match state.grants.revoke_refresh(&client, token).await {
             Ok(Revocation::OtherClient) => Err(OAuthError::unauthorized_client(
                 "the token was not issued to this client",
