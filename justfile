@@ -3,12 +3,14 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
-domain := "latchkey-core latchkey-tenancy latchkey-token latchkey-credential latchkey-notify latchkey-otp latchkey-authn latchkey-device latchkey-flows"
+domain := "latchkey-core latchkey-tenancy latchkey-access latchkey-credential latchkey-notify latchkey-otp latchkey-oauth latchkey-device latchkey-flows"
 # Adapter crates: may do I/O, never name the web framework.
-adapters := "latchkey-memory latchkey-postgres latchkey-redis latchkey-smtp latchkey-sms"
+adapters := "latchkey-crypto latchkey-memory latchkey-postgres latchkey-redis latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).
 forbidden_in_domain := "diesel deadpool redis lettre actix-web actix-rt actix-http awc reqwest hyper anyhow tokio sqlx argon2 jsonwebtoken aws-lc-rs"
 forbidden_in_adapters := "actix-web actix-http actix-rt awc"
+# What the app must not name directly: these belong to the adapter crates.
+forbidden_in_app := "argon2 jsonwebtoken aws-lc-rs diesel diesel-async redis"
 
 default:
     @just --list
@@ -89,6 +91,17 @@ deps-check:
     }
     for crate in {{domain}}; do check "$crate" {{forbidden_in_domain}}; done
     for crate in {{adapters}}; do check "$crate" {{forbidden_in_adapters}}; done
+    # The app's own dependencies (depth 1): adapters are reached through their crates only.
+    direct=$(cargo tree --locked -p latchkey-server -e normal,build --depth 1 --prefix none --format '{p}' 2>&1) || {
+        echo "deps-check: cargo tree failed for latchkey-server:"; echo "$direct"; exit 1; }
+    grep -q "^latchkey-server " <<<"$direct" || { echo "deps-check: latchkey-server did not match any package"; exit 1; }
+    for bad in {{forbidden_in_app}}; do
+        if grep -q "^$bad " <<<"$direct"; then
+            echo "deps-check: latchkey-server names $bad directly; use it through its adapter crate"
+            exit 1
+        fi
+    done
+    echo "deps-check: latchkey-server names none of {{forbidden_in_app}}"
 
 # Release-build load test (wrk, 32 connections) against a bare actix-web hello; medians of interleaved rounds.
 bench rounds="3" duration="10s":

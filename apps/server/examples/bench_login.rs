@@ -28,8 +28,7 @@
     reason = "a benchmark tool fails loudly and prints its report"
 )]
 
-use argon2::password_hash::{PasswordHasher as _, SaltString};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use latchkey_crypto::argon::{hash_with_salt, verify_with_thread_memory};
 use std::collections::HashMap;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -165,34 +164,21 @@ where
     (n, elapsed)
 }
 
-/// argon2id verifications on `threads` threads for `span`, each thread reusing its memory;
-/// answers how many, and in how many seconds.
+/// argon2id verifications on `threads` threads for `span`, each thread reusing its memory
+/// through the server's own verification routine (`latchkey_crypto::argon`); answers how many,
+/// and in how many seconds.
 fn argon2_bound(threads: usize, span: Duration) -> (u64, f64) {
-    let params = Params::new(19_456, 2, 1, None).unwrap();
-    let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let phc = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
-    let expected = phc.hash.unwrap().as_bytes().to_vec();
+    let phc = hash_with_salt(PASSWORD.as_bytes(), b"0123456789abcdef").unwrap();
     let deadline = Instant::now() + span;
     let started = Instant::now();
     let total: u64 = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (argon, params, expected) = (argon.clone(), params.clone(), expected.clone());
+                let phc = phc.clone();
                 scope.spawn(move || {
-                    let mut blocks = vec![Block::new(); params.block_count()];
-                    let mut out = vec![0u8; expected.len()];
                     let mut n = 0u64;
                     while Instant::now() < deadline {
-                        argon
-                            .hash_password_into_with_memory(
-                                PASSWORD.as_bytes(),
-                                b"0123456789abcdef",
-                                &mut out,
-                                &mut blocks[..],
-                            )
-                            .unwrap();
-                        assert_eq!(out, expected);
+                        assert!(verify_with_thread_memory(PASSWORD.as_bytes(), &phc).unwrap());
                         n += 1;
                     }
                     n

@@ -8,9 +8,9 @@ pub mod cli;
 pub mod config;
 mod docs;
 pub mod http;
-mod infra;
 mod notifier;
 mod pages;
+mod qr;
 mod routes;
 pub mod state;
 
@@ -190,7 +190,7 @@ async fn provision_bootstrap_client(
             return Ok(None);
         }
         None => {
-            let bytes = infra::ThreadRandom.secret_bytes();
+            let bytes = latchkey_crypto::ThreadRandom.secret_bytes();
             (
                 SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)),
                 true,

@@ -3,9 +3,9 @@
 //! where printing would put customers' links in a log).
 
 use crate::config::ServerConfig;
-use crate::infra::ConsoleNotifier;
 use anyhow::Context as _;
 use latchkey_core::SecretString;
+use latchkey_memory::ConsoleNotifier;
 use latchkey_notify::{ChannelRouter, Notifier, Unconfigured};
 use latchkey_sms::{SmsConfig, SmsNotifier};
 use latchkey_smtp::{SmtpConfig, SmtpNotifier};

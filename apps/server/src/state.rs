@@ -2,13 +2,15 @@
 
 use crate::config::ServerConfig;
 use crate::http::auth::{AuthCache, KeyRefresh};
-use crate::infra::{
-    AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
+use latchkey_access::{
+    AccessTokenVerifier, KeyService, RevokedTokens, ServiceTokenIssuer, SigningKeyStore,
 };
-use latchkey_authn::{CibaService, CodeService, EphemeralStore};
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::CredentialService;
-use latchkey_credential::CredentialStore;
+use latchkey_credential::{CredentialStore, SecurityTokenStore, SecurityTokens};
+use latchkey_crypto::{
+    AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
+};
 use latchkey_device::{DeviceService, DeviceStore};
 use latchkey_flows::{
     Backchannel, FlowLimits, FlowService, GrantPorts, Grants, LoginPorts, LoginService,
@@ -19,16 +21,13 @@ use latchkey_memory::{
     MemRateLimiter, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
     MemTenantDirectory, MemTotpStore,
 };
+use latchkey_oauth::{CibaService, CodeService, EphemeralStore};
 use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
 use latchkey_postgres::{PgConfig, PgDatabase};
 use latchkey_redis::RedisDatabase;
 use latchkey_tenancy::{
     CachedClientRegistry, CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory,
     TenantService,
-};
-use latchkey_token::{
-    AccessTokenVerifier, KeyService, RevokedTokens, SecurityTokenStore, SecurityTokens,
-    ServiceTokenIssuer, SigningKeyStore,
 };
 use std::sync::Arc;
 use std::time::Duration;

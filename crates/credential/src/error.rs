@@ -3,7 +3,6 @@
 use crate::{PolicyViolation, UsernameError};
 use latchkey_core::{BoxError, OrgId, StoreError};
 use latchkey_tenancy::{AccessDenied, TenantError};
-use latchkey_token::TokenError;
 
 /// What can go wrong in a credential use case.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +32,7 @@ pub enum CredentialError {
     Policy(#[from] PolicyViolation),
     /// A security token presented to set a password is not acceptable.
     #[error("the security token is not valid for this credential")]
-    InvalidToken(#[source] TokenError),
+    InvalidToken(#[source] SecurityTokenError),
     /// A security token looked up or revoked is unknown, used, expired or malformed.
     #[error("no such security token")]
     TokenNotFound,
@@ -51,11 +50,26 @@ pub enum CredentialError {
     Store(#[source] StoreError),
 }
 
-impl From<TokenError> for CredentialError {
-    fn from(e: TokenError) -> Self {
+impl From<SecurityTokenError> for CredentialError {
+    fn from(e: SecurityTokenError) -> Self {
         match e {
-            TokenError::Store(s) => CredentialError::Store(s),
+            SecurityTokenError::Store(s) => CredentialError::Store(s),
             other => CredentialError::InvalidToken(other),
         }
     }
+}
+
+/// Errors about security tokens.
+#[derive(Debug, thiserror::Error)]
+pub enum SecurityTokenError {
+    /// Not of the shape `<uuid>@<org>@<secret>`.
+    #[error("the token is malformed")]
+    Malformed,
+    /// Unknown, already used, revoked, of another org or purpose, or for another subject.
+    #[error("the token is not valid")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+    #[error("token storage failed")]
+    Store(#[source] StoreError),
 }

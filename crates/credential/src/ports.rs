@@ -1,7 +1,7 @@
 //! The ports of the credential domain. Every adapter runs the contract suite of
 //! `latchkey-testkit`, which checks exactly the sentences below.
 
-use crate::{Credential, Password, PasswordHash, Username};
+use crate::{Credential, Password, PasswordHash, SecurityToken, TokenPurpose, Username};
 use async_trait::async_trait;
 use latchkey_core::{BoxError, OrgId, StoreError};
 use uuid::Uuid;
@@ -59,4 +59,27 @@ pub trait PasswordHasher: Send + Sync + std::fmt::Debug {
 
     /// Whether `password` matches `hash`.
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError>;
+}
+
+/// Where security tokens live (per tenant). Only hashes of their secrets are stored.
+#[async_trait]
+pub trait SecurityTokenStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new token. MUST fail with `StoreError::Conflict` when `org` already holds a token
+    /// with that id.
+    async fn insert(&self, org: &OrgId, token: SecurityToken) -> Result<(), StoreError>;
+
+    /// Returns `Ok(None)` when `org` holds no token with that id.
+    async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
+
+    /// Removes the token and returns it, atomically: of concurrent callers, exactly one gets
+    /// `Some`. Returns `Ok(None)` when there is no such token.
+    async fn take(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
+
+    /// Removes every token of `org` issued for `subject` with one of `purposes`; returns how many.
+    async fn delete_for_subject(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purposes: &[TokenPurpose],
+    ) -> Result<u64, StoreError>;
 }

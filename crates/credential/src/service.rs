@@ -7,9 +7,9 @@ use crate::{
     Credential, CredentialAttrs, CredentialError, CredentialStore, Password, PasswordHash,
     PasswordHasher, Username,
 };
+use crate::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError};
 use latchkey_tenancy::{AccessDenied, Principal, Scope, ScopeSet, TenantService};
-use latchkey_token::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
 use std::sync::{Arc, OnceLock};
 
 /// How far the clocks of two server instances may disagree when a token's age is compared with
@@ -122,7 +122,7 @@ impl CredentialService {
         let stale = record.created_at + TOKEN_CLOCK_SKEW < credential.created_at;
         if record.subject != username.as_str() || stale {
             return Err(CredentialError::InvalidToken(
-                latchkey_token::TokenError::Invalid,
+                crate::SecurityTokenError::Invalid,
             ));
         }
         password.check_policy(&username)?;
@@ -411,9 +411,9 @@ fn missing_as_not_found(e: StoreError) -> CredentialError {
     }
 }
 
-fn token_lookup(e: latchkey_token::TokenError) -> CredentialError {
+fn token_lookup(e: crate::SecurityTokenError) -> CredentialError {
     match e {
-        latchkey_token::TokenError::Store(s) => CredentialError::Store(s),
+        crate::SecurityTokenError::Store(s) => CredentialError::Store(s),
         _ => CredentialError::TokenNotFound,
     }
 }

@@ -4,9 +4,9 @@
 
 use super::{CredentialService, missing_as_not_found, token_lookup};
 use crate::{Credential, CredentialError, Password, Username};
+use crate::{TokenPurpose, TokenString};
 use latchkey_core::OrgId;
 use latchkey_tenancy::Tenant;
-use latchkey_token::{TokenPurpose, TokenString};
 use uuid::Uuid;
 
 impl CredentialService {

@@ -3,9 +3,9 @@
 
 use super::{CredentialService, missing_as_not_found};
 use crate::{Credential, CredentialError, Password, PasswordHash, Username};
+use crate::{IssuedToken, TokenPurpose};
 use latchkey_core::OrgId;
 use latchkey_tenancy::{Principal, Scope, Tenant};
-use latchkey_token::{IssuedToken, TokenPurpose};
 
 /// What a dummy verification hashes: never a customer's password, and well within the policy.
 const DUMMY_PASSWORD: &str = "latchkey dummy password for timing";

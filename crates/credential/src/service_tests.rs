@@ -8,11 +8,11 @@ mod fakes;
 
 use super::*;
 use crate::PasswordHash;
+use crate::SecurityTokenError;
 use fakes::{
     CountingRandom, FakeCredentials, FakeTenants, FakeTokens, FixedClock, PrefixHasher, T0,
 };
 use latchkey_tenancy::{AccessDenied, OrgAccess, ScopeSet, Tenant, TenantName};
-use latchkey_token::TokenError;
 use std::sync::Mutex;
 use time::Duration;
 use uuid::Uuid;
@@ -171,7 +171,7 @@ async fn set_password_enables_the_credential_and_stores_the_hashers_hash() {
     assert!(
         matches!(
             again,
-            Err(CredentialError::InvalidToken(TokenError::Invalid))
+            Err(CredentialError::InvalidToken(SecurityTokenError::Invalid))
         ),
         "{again:?}"
     );
@@ -205,7 +205,7 @@ async fn token_issued_for_another_username_is_invalid_token() {
     assert!(
         matches!(
             result,
-            Err(CredentialError::InvalidToken(TokenError::Invalid))
+            Err(CredentialError::InvalidToken(SecurityTokenError::Invalid))
         ),
         "{result:?}"
     );
@@ -387,7 +387,7 @@ async fn a_token_older_than_the_credential_is_refused() {
     assert!(
         matches!(
             refused,
-            Err(CredentialError::InvalidToken(TokenError::Invalid))
+            Err(CredentialError::InvalidToken(SecurityTokenError::Invalid))
         ),
         "{refused:?}"
     );

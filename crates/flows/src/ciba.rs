@@ -6,9 +6,9 @@
 use crate::contact;
 use crate::grants::{Authenticated, Grants, TokenSet};
 use crate::link::token_link;
-use latchkey_authn::{CIBA_EXPIRES_IN, CibaRequest, CibaService, Poll, TokenError};
 use latchkey_credential::{CredentialError, CredentialService};
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
+use latchkey_oauth::{CIBA_EXPIRES_IN, CibaRequest, CibaService, Poll, TokenError};
 use latchkey_tenancy::{ApiClient, Grant, Scope, ScopeSet};
 use std::sync::Arc;
 
@@ -189,7 +189,7 @@ impl Backchannel {
         let started = Started {
             auth_req_id: id,
             expires_in: CIBA_EXPIRES_IN,
-            interval: latchkey_authn::CIBA_INTERVAL,
+            interval: latchkey_oauth::CIBA_INTERVAL,
         };
         Ok(started)
     }

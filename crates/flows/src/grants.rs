@@ -4,12 +4,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_authn::{AuthCode, CodeService, IdTokenSigner, Issued, Redeemed, TokenError};
+use latchkey_access::{AccessClaims, AccessTokenCodec, RevokedTokens};
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
 use latchkey_device::{Device, DeviceError, DeviceService, RefreshToken, Revocation};
+use latchkey_oauth::{AuthCode, CodeService, IdTokenSigner, Issued, Redeemed, TokenError};
 use latchkey_tenancy::{ApiClient, Grant, OrgAccess, Scope, ScopeSet, TenantError};
-use latchkey_token::{AccessClaims, AccessTokenCodec, RevokedTokens};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -13,11 +13,11 @@ use crate::grants::{Authenticated, Grants};
 use crate::{CodeRefusal, FlowError, SecondFactors};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_authn::{AuthCode, AuthRequest, CibaService, Decision, EphemeralStore, ResponseType};
 use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp, ct_eq};
 use latchkey_credential::{Credential, CredentialError, CredentialService, Password};
 use latchkey_device::{Device, DeviceError, SessionSecret};
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
+use latchkey_oauth::{AuthCode, AuthRequest, CibaService, Decision, EphemeralStore, ResponseType};
 use latchkey_tenancy::{ApiClient, ClientService, OrgAccess, Principal, Scope, Tenant};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -196,8 +196,8 @@ impl From<DeviceError> for LoginError {
     }
 }
 
-impl From<latchkey_authn::TokenError> for LoginError {
-    fn from(e: latchkey_authn::TokenError) -> Self {
+impl From<latchkey_oauth::TokenError> for LoginError {
+    fn from(e: latchkey_oauth::TokenError) -> Self {
         LoginError::Unavailable(Box::new(e))
     }
 }
@@ -1130,7 +1130,7 @@ fn mask(address: &str) -> String {
 }
 
 fn consent_key(token: &str) -> String {
-    latchkey_authn::secret_key("ciba-consent", token)
+    latchkey_oauth::secret_key("ciba-consent", token)
 }
 
 /// Whether a login id or consent token from a form or link can be one this service made (a

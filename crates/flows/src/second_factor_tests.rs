@@ -5,6 +5,7 @@
 use super::*;
 use async_trait::async_trait;
 use latchkey_core::{BoxError, ExposeSecret as _, Timestamp};
+use latchkey_credential::SecurityTokens;
 use latchkey_credential::{CredentialAttrs, Password, PasswordHash, PasswordHasher};
 use latchkey_memory::{
     MemCredentialStore, MemNotifier, MemOtpStore, MemRateLimiter, MemSecurityTokenStore,
@@ -14,7 +15,6 @@ use latchkey_notify::{Channel, NotifyError};
 use latchkey_otp::{SealedSecret, TotpEnrollment};
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName, TenantService};
 use latchkey_testkit::{FixedClock, SeededRandom};
-use latchkey_token::SecurityTokens;
 use time::macros::datetime;
 
 /// 2025-01-15 10:30:00 UTC: the start of a 30-second step.

@@ -3,12 +3,12 @@
 use crate::contact::{self, Contact, ContactError};
 use crate::{FlowError, LimitScope, SET_PASSWORD_PATH, token_link};
 use latchkey_core::{Clock, OrgId, Rate, RateLimiter, Verdict};
+use latchkey_credential::IssuedToken;
 use latchkey_credential::{
     CredentialAttrs, CredentialError, CredentialService, Password, Username,
 };
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_tenancy::{Principal, Scope, Tenant, TenantService};
-use latchkey_token::IssuedToken;
 use std::sync::Arc;
 
 /// What `POST /flows/create_username` asks for: every field is required.

@@ -6,6 +6,7 @@
 use super::*;
 use async_trait::async_trait;
 use latchkey_core::{BoxError, SecureRandom, StoreError, Timestamp};
+use latchkey_credential::SecurityTokens;
 use latchkey_credential::{PasswordHash, PasswordHasher};
 use latchkey_memory::{
     MemCredentialStore, MemNotifier, MemRateLimiter, MemSecurityTokenStore, MemTenantDirectory,
@@ -13,7 +14,6 @@ use latchkey_memory::{
 use latchkey_notify::Channel;
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName};
 use latchkey_testkit::{FixedClock, SeededRandom};
-use latchkey_token::SecurityTokens;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use time::Duration;
 

@@ -1,22 +1,25 @@
 //! In-memory adapters for every port: the dev-mode default (data is lost on exit) and the
 //! unit-test double. They run the same contract suites (`latchkey-testkit`) as the PostgreSQL
-//! and Redis adapters, so they cannot drift from them.
+//! and Redis adapters, so they cannot drift from them. Dev mode's outbox is here too:
+//! [`ConsoleNotifier`] prints messages instead of sending them.
 //!
 //! Locks are `std` locks held only for the few instructions of each operation, never across an
 //! `.await`.
 
-mod authn;
+mod console;
 mod credential;
 mod device;
+mod ephemeral;
 mod notify;
 mod otp;
 mod rate;
 mod tenancy;
 mod token;
 
-pub use authn::MemEphemeralStore;
+pub use console::ConsoleNotifier;
 pub use credential::MemCredentialStore;
 pub use device::MemDeviceStore;
+pub use ephemeral::MemEphemeralStore;
 pub use notify::MemNotifier;
 pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;

@@ -1,9 +1,8 @@
 use crate::{read, write};
 use async_trait::async_trait;
+use latchkey_access::{SigningKey, SigningKeyStore};
 use latchkey_core::{OrgId, StoreError};
-use latchkey_token::{
-    SecurityToken, SecurityTokenStore, SigningKey, SigningKeyStore, TokenPurpose,
-};
+use latchkey_credential::{SecurityToken, SecurityTokenStore, TokenPurpose};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use uuid::Uuid;
@@ -94,7 +93,7 @@ pub struct MemRevokedTokens {
 }
 
 #[async_trait]
-impl latchkey_token::RevokedTokens for MemRevokedTokens {
+impl latchkey_access::RevokedTokens for MemRevokedTokens {
     async fn revoke(
         &self,
         jti: Uuid,

@@ -5,11 +5,9 @@ use crate::{PgDatabase, QueryResult, corrupt, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use latchkey_access::{RevokedTokens, SigningAlgorithm, SigningKey, SigningKeyStore};
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_token::{
-    RevokedTokens, SecurityToken, SecurityTokenStore, SigningAlgorithm, SigningKey,
-    SigningKeyStore, TokenPurpose,
-};
+use latchkey_credential::{SecurityToken, SecurityTokenStore, TokenPurpose};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 

@@ -3,8 +3,8 @@
 
 use crate::{RedisDatabase, millis};
 use async_trait::async_trait;
-use latchkey_authn::EphemeralStore;
 use latchkey_core::StoreError;
+use latchkey_oauth::EphemeralStore;
 use time::Duration;
 
 /// The `EphemeralStore` on Redis.

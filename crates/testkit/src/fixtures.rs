@@ -4,13 +4,14 @@
 //! Timestamps are whole seconds from [`T0`], so they survive a round trip through any store
 //! (PostgreSQL keeps microseconds, not nanoseconds).
 
+use latchkey_access::{SigningAlgorithm, SigningKey};
 use latchkey_core::{OrgId, SecretHash, SecureRandom as _, Timestamp};
 use latchkey_credential::{Credential, CredentialAttrs, PasswordHash, Username};
+use latchkey_credential::{SecurityToken, TokenPurpose};
 use latchkey_tenancy::{
     ApiClient, ClientId, ClientName, Grant, LoginSettings, OrgAccess, Scope, ScopeSet, Tenant,
     TenantName,
 };
-use latchkey_token::{SecurityToken, SigningAlgorithm, SigningKey, TokenPurpose};
 use time::Duration;
 use time::macros::datetime;
 use uuid::Uuid;

@@ -10,8 +10,8 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
+use latchkey_access::{AccessClaims, AuthError, VerifyError};
 use latchkey_tenancy::Principal;
-use latchkey_token::{AccessClaims, AuthError, VerifyError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
@@ -121,13 +121,13 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
     let header = req.headers().get(AUTHORIZATION).ok_or(AuthError::Missing)?;
     let value = header
         .to_str()
-        .map_err(|_| latchkey_token::VerifyError::Malformed)?;
+        .map_err(|_| latchkey_access::VerifyError::Malformed)?;
     let (scheme, token) = value
         .split_once(' ')
-        .ok_or(latchkey_token::VerifyError::Malformed)?;
+        .ok_or(latchkey_access::VerifyError::Malformed)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.len() > 8192 {
-        return Err(latchkey_token::VerifyError::Malformed.into());
+        return Err(latchkey_access::VerifyError::Malformed.into());
     }
     Ok(token.to_owned())
 }

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use latchkey_token::GrantError;
+use latchkey_access::GrantError;
 use serde::Serialize;
 use std::fmt;
 
@@ -123,9 +123,9 @@ pub fn post_only(path: &str, endpoint: &'static str) -> actix_web::Resource {
     }))
 }
 
-impl From<latchkey_authn::TokenError> for OAuthError {
-    fn from(e: latchkey_authn::TokenError) -> Self {
-        use latchkey_authn::TokenError;
+impl From<latchkey_oauth::TokenError> for OAuthError {
+    fn from(e: latchkey_oauth::TokenError) -> Self {
+        use latchkey_oauth::TokenError;
         match e {
             TokenError::Store(source) => {
                 tracing::error!(error = %source, "login server storage failed");

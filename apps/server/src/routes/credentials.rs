@@ -6,8 +6,8 @@ use crate::http::body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_credential::IssuedToken;
 use latchkey_credential::{Credential, CredentialAttrs, Password, Transfer};
-use latchkey_token::IssuedToken;
 use serde::{Deserialize, Serialize};
 
 const BASE: &str = "/v1/orgs/{org}/credentials";

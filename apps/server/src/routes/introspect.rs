@@ -6,8 +6,8 @@ use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_access::AuthError;
 use latchkey_device::DeviceService;
-use latchkey_token::AuthError;
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use latchkey_token::{KeyService, SigningAlgorithm, SigningKey};
+use latchkey_access::{KeyService, SigningAlgorithm, SigningKey};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -11,12 +11,12 @@ use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::OffsetDateTime};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_authn::{AuthRequest, AuthorizeError, AuthorizeParams, RedirectError};
 use latchkey_core::ct_eq;
 use latchkey_credential::Password;
 use latchkey_flows::{
     Agent, CodeRefusal, Completion, Factor, LoginError, LoginService, LoginTx, MagicOutcome, Step,
 };
+use latchkey_oauth::{AuthRequest, AuthorizeError, AuthorizeParams, RedirectError};
 use latchkey_tenancy::{ApiClient, ClientId};
 use minijinja::context;
 use serde::Deserialize;
@@ -659,9 +659,9 @@ fn redirect_error(
         })
         .unwrap_or_default();
     let response_type = if params.response_type.as_deref() == Some("token") {
-        latchkey_authn::ResponseType::Token
+        latchkey_oauth::ResponseType::Token
     } else {
-        latchkey_authn::ResponseType::Code
+        latchkey_oauth::ResponseType::Code
     };
     see_other(&state.login.error_redirect_to(
         &redirect_uri,

@@ -8,9 +8,9 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_authn::TokenError;
 use latchkey_core::OrgId;
 use latchkey_flows::LoginService;
+use latchkey_oauth::TokenError;
 use latchkey_tenancy::{ClientId, Scope, ScopeSet};
 use minijinja::context;
 use serde::Deserialize;
@@ -104,7 +104,7 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
     };
     let claims = match verified(&state, &token).await {
         Ok((_, claims)) => claims,
-        Err(latchkey_token::AuthError::Unavailable(e)) => {
+        Err(latchkey_access::AuthError::Unavailable(e)) => {
             tracing::error!(error = %e, "token verification failed");
             return HttpResponse::ServiceUnavailable().finish();
         }

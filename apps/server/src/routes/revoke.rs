@@ -5,8 +5,8 @@ use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
 use crate::routes::token::{authenticate_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_access::RevokeError;
 use latchkey_device::{DeviceService, Revocation};
-use latchkey_token::RevokeError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(post_only("/revoke", "revocation").route(web::post().to(revoke)));

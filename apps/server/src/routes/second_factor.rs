@@ -4,7 +4,7 @@ use super::org_path;
 use crate::http::auth::Caller;
 use crate::http::body;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::infra::qr_png;
+use crate::qr::png as qr_png;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::{ExposeSecret as _, SecretString};

@@ -96,13 +96,13 @@ pub async fn token(
     }
     let candidates = client_credentials(&req, &form)?;
     let scope = form.get("scope").map(String::as_str);
-    let mut result = Err(latchkey_token::GrantError::InvalidClient);
+    let mut result = Err(latchkey_access::GrantError::InvalidClient);
     for (client_id, secret) in &candidates {
         result = state
             .issuer
             .client_credentials(client_id, secret.as_bytes(), scope)
             .await;
-        if !matches!(result, Err(latchkey_token::GrantError::InvalidClient)) {
+        if !matches!(result, Err(latchkey_access::GrantError::InvalidClient)) {
             break;
         }
     }
@@ -152,7 +152,7 @@ async fn customer_grant(
                 form.get("code_verifier").map(String::as_str),
             )
             .await;
-        if let Err(latchkey_authn::TokenError::CodeReplayed {
+        if let Err(latchkey_oauth::TokenError::CodeReplayed {
             subject: Some(subject),
         }) = &exchanged
         {

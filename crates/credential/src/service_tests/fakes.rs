@@ -3,10 +3,10 @@
 //! `hash:<password>`, a clock the tests move and counter-based "randomness".
 
 use super::*;
+use crate::{SecurityToken, SecurityTokenStore};
 use async_trait::async_trait;
 use latchkey_core::{BoxError, Timestamp};
 use latchkey_tenancy::{Tenant, TenantDirectory};
-use latchkey_token::{SecurityToken, SecurityTokenStore};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};

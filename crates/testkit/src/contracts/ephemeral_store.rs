@@ -1,9 +1,9 @@
-//! The contract of [`EphemeralStore`] (`latchkey_authn::ports`): short-lived records by key.
+//! The contract of [`EphemeralStore`] (`latchkey_oauth::ports`): short-lived records by key.
 //! Adapters run on the wall clock (Redis expires keys on its own), so expiry is checked with a
 //! short TTL and a real wait.
 
 use super::{begin, ok};
-use latchkey_authn::EphemeralStore;
+use latchkey_oauth::EphemeralStore;
 use std::future::Future;
 use std::sync::Arc;
 use time::Duration;

@@ -1,8 +1,8 @@
-//! The contract of [`RevokedTokens`] (`latchkey_token::ports`).
+//! The contract of [`RevokedTokens`] (`latchkey_access::ports`).
 
 use super::{begin, ok};
 use crate::fixtures::{T0, uuid};
-use latchkey_token::RevokedTokens;
+use latchkey_access::RevokedTokens;
 use std::future::Future;
 use time::Duration;
 

@@ -1,9 +1,9 @@
-//! The contract of [`SecurityTokenStore`] (`latchkey_token::ports`).
+//! The contract of [`SecurityTokenStore`] (`latchkey_credential::ports`).
 
 use super::{assert_conflict, begin, ok};
 use crate::fixtures::{org, security_token, uuid};
 use latchkey_core::{OrgId, SecretHash};
-use latchkey_token::{SecurityToken, SecurityTokenStore, TokenPurpose};
+use latchkey_credential::{SecurityToken, SecurityTokenStore, TokenPurpose};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::runtime::{Handle, RuntimeFlavor};

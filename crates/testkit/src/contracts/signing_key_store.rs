@@ -1,8 +1,8 @@
-//! The contract of [`SigningKeyStore`] (`latchkey_token::ports`).
+//! The contract of [`SigningKeyStore`] (`latchkey_access::ports`).
 
 use super::{assert_conflict, assert_not_found, begin, ok};
 use crate::fixtures::{T0, signing_key};
-use latchkey_token::{SigningKey, SigningKeyStore};
+use latchkey_access::{SigningKey, SigningKeyStore};
 use std::future::Future;
 use time::Duration;
 

@@ -28,7 +28,7 @@ fn rejects_malformed_tokens() {
         "ed7f4ab1-6234-46e6-a4de-fd3d4de3d414@masmovil@a@b",
     ] {
         assert!(
-            matches!(TokenString::parse(bad), Err(TokenError::Malformed)),
+            matches!(TokenString::parse(bad), Err(SecurityTokenError::Malformed)),
             "{bad:?}"
         );
     }
@@ -152,7 +152,11 @@ async fn issue(f: &Fixture, purpose: TokenPurpose) -> (IssuedToken, TokenString)
     (issued, parsed)
 }
 
-async fn find(f: &Fixture, org_id: &str, token: &TokenString) -> Result<SecurityToken, TokenError> {
+async fn find(
+    f: &Fixture,
+    org_id: &str,
+    token: &TokenString,
+) -> Result<SecurityToken, SecurityTokenError> {
     f.tokens
         .find(&org(org_id), token, &TokenPurpose::PASSWORD)
         .await
@@ -190,12 +194,18 @@ async fn find_refuses_a_token_of_another_org() {
     let f = fixture();
     let (issued, token) = issue(&f, TokenPurpose::SetPassword).await;
     let result = find(&f, "yoigo", &token).await;
-    assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
+    assert!(
+        matches!(result, Err(SecurityTokenError::Invalid)),
+        "{result:?}"
+    );
     // The same id and secret, relabelled with the other org, find nothing there either.
     let relabelled = issued.expose().replacen("@masmovil@", "@yoigo@", 1);
     let relabelled = TokenString::parse(&relabelled).unwrap();
     let result = find(&f, "yoigo", &relabelled).await;
-    assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
+    assert!(
+        matches!(result, Err(SecurityTokenError::Invalid)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +214,10 @@ async fn find_refuses_a_wrong_secret() {
     let (issued, _) = issue(&f, TokenPurpose::SetPassword).await;
     let forged = TokenString::parse(&format!("{}@masmovil@{}", issued.id, "A".repeat(44))).unwrap();
     let result = find(&f, "masmovil", &forged).await;
-    assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
+    assert!(
+        matches!(result, Err(SecurityTokenError::Invalid)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +225,10 @@ async fn find_refuses_a_token_of_another_purpose() {
     let f = fixture();
     let (_, token) = issue(&f, TokenPurpose::MagicLink).await;
     let result = find(&f, "masmovil", &token).await;
-    assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
+    assert!(
+        matches!(result, Err(SecurityTokenError::Invalid)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -225,7 +241,7 @@ async fn find_refuses_a_token_once_it_expires() {
         f.clock.set(later);
         let result = find(&f, "masmovil", &token).await;
         assert!(
-            matches!(result, Err(TokenError::Expired)),
+            matches!(result, Err(SecurityTokenError::Expired)),
             "{later}: {result:?}"
         );
     }
@@ -239,9 +255,15 @@ async fn consume_succeeds_once_then_the_token_is_invalid() {
     let record = find(&f, "masmovil", &token).await.unwrap();
     f.tokens.consume(&masmovil, &record).await.unwrap();
     let again = f.tokens.consume(&masmovil, &record).await;
-    assert!(matches!(again, Err(TokenError::Invalid)), "{again:?}");
+    assert!(
+        matches!(again, Err(SecurityTokenError::Invalid)),
+        "{again:?}"
+    );
     let result = find(&f, "masmovil", &token).await;
-    assert!(matches!(result, Err(TokenError::Invalid)), "{result:?}");
+    assert!(
+        matches!(result, Err(SecurityTokenError::Invalid)),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,32 +1,9 @@
 //! The ports of the token domain. Every adapter runs the contract suite of `latchkey-testkit`.
 
-use crate::{AccessClaims, SecurityToken, SigningAlgorithm, SigningKey, TokenPurpose, VerifyError};
+use crate::{AccessClaims, SigningAlgorithm, SigningKey, VerifyError};
 use async_trait::async_trait;
-use latchkey_core::{BoxError, OrgId, StoreError, Timestamp};
+use latchkey_core::{BoxError, StoreError, Timestamp};
 use uuid::Uuid;
-
-/// Where security tokens live (per tenant). Only hashes of their secrets are stored.
-#[async_trait]
-pub trait SecurityTokenStore: Send + Sync + std::fmt::Debug {
-    /// Stores a new token. MUST fail with `StoreError::Conflict` when `org` already holds a token
-    /// with that id.
-    async fn insert(&self, org: &OrgId, token: SecurityToken) -> Result<(), StoreError>;
-
-    /// Returns `Ok(None)` when `org` holds no token with that id.
-    async fn get(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
-
-    /// Removes the token and returns it, atomically: of concurrent callers, exactly one gets
-    /// `Some`. Returns `Ok(None)` when there is no such token.
-    async fn take(&self, org: &OrgId, id: Uuid) -> Result<Option<SecurityToken>, StoreError>;
-
-    /// Removes every token of `org` issued for `subject` with one of `purposes`; returns how many.
-    async fn delete_for_subject(
-        &self,
-        org: &OrgId,
-        subject: &str,
-        purposes: &[TokenPurpose],
-    ) -> Result<u64, StoreError>;
-}
 
 /// Access tokens revoked before their expiry (RFC 7009), by `jti`. Durable and shared by every
 /// server instance (PostgreSQL), like the clients whose deletion also retires tokens.

@@ -1,21 +1,6 @@
-//! The errors of the token domain.
+//! The errors of the access-token domain.
 
 use latchkey_core::StoreError;
-
-/// Errors about security tokens.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// Not of the shape `<uuid>@<org>@<secret>`.
-    #[error("the token is malformed")]
-    Malformed,
-    /// Unknown, already used, revoked, of another org or purpose, or for another subject.
-    #[error("the token is not valid")]
-    Invalid,
-    #[error("the token has expired")]
-    Expired,
-    #[error("token storage failed")]
-    Store(#[source] StoreError),
-}
 
 /// Why a JWT does not verify (the codec's report).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

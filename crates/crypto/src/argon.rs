@@ -66,6 +66,17 @@ pub fn verify_with_thread_memory(password: &[u8], phc: &str) -> Result<bool, Box
     Ok(latchkey_core::ct_eq(&out, expected.as_bytes()))
 }
 
+/// The PHC string of `password` hashed with Latchkey's argon2id parameters and `salt` (for
+/// measurements that must hash as the server does; the server itself salts at random).
+pub fn hash_with_salt(password: &[u8], salt: &[u8]) -> Result<String, BoxError> {
+    let params = Params::new(M_COST, T_COST, P_COST, None).map_err(|e| e.to_string())?;
+    let salt = SaltString::encode_b64(salt).map_err(|e| e.to_string())?;
+    let hash = Argon2Hasher::argon2(params)
+        .hash_password(password, &salt)
+        .map_err(|e| e.to_string())?;
+    Ok(hash.to_string())
+}
+
 /// A unit of hashing work, run on a hashing thread.
 type Job = Box<dyn FnOnce() + Send>;
 

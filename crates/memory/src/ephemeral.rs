@@ -3,8 +3,8 @@
 
 use crate::write;
 use async_trait::async_trait;
-use latchkey_authn::EphemeralStore;
 use latchkey_core::{Clock, StoreError, Timestamp};
+use latchkey_oauth::EphemeralStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use time::Duration;

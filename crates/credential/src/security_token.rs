@@ -4,7 +4,7 @@
 //! (32 random bytes, URL-safe base64) proves possession; only its SHA-256 is stored and it is
 //! compared in constant time.
 
-use crate::{SecurityTokenStore, TokenError};
+use crate::{SecurityTokenError, SecurityTokenStore};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use latchkey_core::{
@@ -67,19 +67,19 @@ pub struct TokenString {
 
 impl TokenString {
     /// Parses `<uuid>@<org>@<secret>`.
-    pub fn parse(raw: &str) -> Result<Self, TokenError> {
+    pub fn parse(raw: &str) -> Result<Self, SecurityTokenError> {
         let mut parts = raw.splitn(3, '@');
         let (Some(id), Some(org), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(TokenError::Malformed);
+            return Err(SecurityTokenError::Malformed);
         };
-        let id = Uuid::try_parse(id).map_err(|_| TokenError::Malformed)?;
-        let org = OrgId::parse(org).map_err(|_| TokenError::Malformed)?;
+        let id = Uuid::try_parse(id).map_err(|_| SecurityTokenError::Malformed)?;
+        let org = OrgId::parse(org).map_err(|_| SecurityTokenError::Malformed)?;
         let secret_ok = (1..=512).contains(&secret.len())
             && secret
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='));
         if !secret_ok {
-            return Err(TokenError::Malformed);
+            return Err(SecurityTokenError::Malformed);
         }
         Ok(Self {
             id,
@@ -161,7 +161,7 @@ impl SecurityTokens {
         org: &OrgId,
         subject: &str,
         purpose: TokenPurpose,
-    ) -> Result<IssuedToken, TokenError> {
+    ) -> Result<IssuedToken, SecurityTokenError> {
         let id = self.random.uuid();
         let secret = URL_SAFE.encode(self.random.secret_bytes());
         let now = self.clock.now();
@@ -181,7 +181,7 @@ impl SecurityTokens {
         self.store
             .insert(org, record)
             .await
-            .map_err(TokenError::Store)?;
+            .map_err(SecurityTokenError::Store)?;
         let value = SecretString::from(format!("{id}@{org}@{secret}"));
         Ok(IssuedToken {
             id,
@@ -198,34 +198,38 @@ impl SecurityTokens {
         org: &OrgId,
         token: &TokenString,
         purposes: &[TokenPurpose],
-    ) -> Result<SecurityToken, TokenError> {
+    ) -> Result<SecurityToken, SecurityTokenError> {
         if &token.org != org {
-            return Err(TokenError::Invalid);
+            return Err(SecurityTokenError::Invalid);
         }
         let record = self
             .store
             .get(org, token.id)
             .await
-            .map_err(TokenError::Store)?;
+            .map_err(SecurityTokenError::Store)?;
         let record =
             record.filter(|r| token.matches(&r.secret_hash) && purposes.contains(&r.purpose));
-        let record = record.ok_or(TokenError::Invalid)?;
+        let record = record.ok_or(SecurityTokenError::Invalid)?;
         if record.expires_at <= self.clock.now() {
-            return Err(TokenError::Expired);
+            return Err(SecurityTokenError::Expired);
         }
         Ok(record)
     }
 
     /// Uses up a token that [`SecurityTokens::find`] accepted: exactly one concurrent caller wins.
-    pub async fn consume(&self, org: &OrgId, record: &SecurityToken) -> Result<(), TokenError> {
+    pub async fn consume(
+        &self,
+        org: &OrgId,
+        record: &SecurityToken,
+    ) -> Result<(), SecurityTokenError> {
         match self
             .store
             .take(org, record.id)
             .await
-            .map_err(TokenError::Store)?
+            .map_err(SecurityTokenError::Store)?
         {
             Some(taken) if taken.secret_hash == record.secret_hash => Ok(()),
-            _ => Err(TokenError::Invalid),
+            _ => Err(SecurityTokenError::Invalid),
         }
     }
 
@@ -235,18 +239,22 @@ impl SecurityTokens {
         org: &OrgId,
         token: &TokenString,
         purposes: &[TokenPurpose],
-    ) -> Result<(), TokenError> {
+    ) -> Result<(), SecurityTokenError> {
         let record = self.find(org, token, purposes).await?;
         self.consume(org, &record).await
     }
 
     /// Revokes a token this service issued, whatever its state (a token whose delivery failed).
-    pub async fn withdraw(&self, org: &OrgId, token: &IssuedToken) -> Result<(), TokenError> {
+    pub async fn withdraw(
+        &self,
+        org: &OrgId,
+        token: &IssuedToken,
+    ) -> Result<(), SecurityTokenError> {
         self.store
             .take(org, token.id)
             .await
             .map(drop)
-            .map_err(TokenError::Store)
+            .map_err(SecurityTokenError::Store)
     }
 
     /// Revokes every token of `subject` with one of `purposes`.
@@ -255,20 +263,20 @@ impl SecurityTokens {
         org: &OrgId,
         subject: &str,
         purposes: &[TokenPurpose],
-    ) -> Result<u64, TokenError> {
+    ) -> Result<u64, SecurityTokenError> {
         self.store
             .delete_for_subject(org, subject, purposes)
             .await
-            .map_err(TokenError::Store)
+            .map_err(SecurityTokenError::Store)
     }
 }
 
-impl From<StoreError> for TokenError {
+impl From<StoreError> for SecurityTokenError {
     fn from(e: StoreError) -> Self {
-        TokenError::Store(e)
+        SecurityTokenError::Store(e)
     }
 }
 
 #[cfg(test)]
-#[path = "security_tests.rs"]
+#[path = "security_token_tests.rs"]
 mod tests;

@@ -1,0 +1,236 @@
+//! Access tokens as JWTs (RFC 7519, profile of RFC 9068), ES256 by default, and the ID tokens
+//! of OpenID Connect (RS256 or ES256).
+//!
+//! Signing uses a key pair parsed once per key ring load (aws-lc-rs): `jsonwebtoken::encode`
+//! re-parses the PKCS#8 key on every call, which halves ES256 throughput. Verification goes
+//! through `jsonwebtoken::decode`, which checks the algorithm, the signature, `iss` and `aud`.
+
+mod id_token;
+mod keys;
+#[cfg(test)]
+mod tests;
+
+pub use keys::EcKeyGenerator;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, RsaKeyPair};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use keys::{header_b64, parse_pair, parse_rsa, public_jwk, rsa_jwk};
+use latchkey_access::{AccessClaims, AccessTokenCodec, SigningAlgorithm, SigningKey, VerifyError};
+use latchkey_core::BoxError;
+use latchkey_tenancy::{OrgAccess, ScopeSet};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// The claims as they are read back.
+#[derive(Debug, Deserialize)]
+struct WireClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    client_id: String,
+    scope: String,
+    orgs: Vec<String>,
+    #[serde(default)]
+    credential: Option<uuid::Uuid>,
+}
+
+/// The claims as they are signed (borrowed: nothing copied per token).
+#[derive(Debug, Serialize)]
+struct OutgoingClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    client_id: &'a str,
+    scope: String,
+    orgs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, Serialize)]
+struct WireHeader<'a> {
+    alg: &'static str,
+    typ: &'static str,
+    kid: &'a str,
+}
+
+struct ActiveKey {
+    /// The base64url of the JOSE header, which is the same for every token the key signs.
+    header_b64: String,
+    /// The same for ID tokens (`typ` `JWT`).
+    id_header_b64: String,
+    pair: EcdsaKeyPair,
+}
+
+/// The active RS256 key: it signs the ID tokens of clients that use RS256.
+struct RsaKey {
+    id_header_b64: String,
+    pair: RsaKeyPair,
+}
+
+#[derive(Default)]
+struct Ring {
+    active: Option<ActiveKey>,
+    rsa: Option<RsaKey>,
+    /// ES256 keys only: access tokens are never RS256.
+    verifiers: HashMap<String, DecodingKey>,
+    jwks: serde_json::Value,
+}
+
+/// Signs and verifies access tokens with the loaded key ring, and publishes it as a JWKS.
+pub struct JwtCodec {
+    issuer: String,
+    audience: String,
+    ring: RwLock<Arc<Ring>>,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for JwtCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtCodec")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl JwtCodec {
+    pub fn new(issuer: String, audience: String) -> Self {
+        Self {
+            issuer,
+            audience,
+            ring: RwLock::default(),
+            rng: SystemRandom::new(),
+        }
+    }
+
+    fn ring(&self) -> Arc<Ring> {
+        self.ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The public keys as a JWK Set (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        self.ring().jwks.clone()
+    }
+
+    fn validation(&self) -> Validation {
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Expiry is the domain's decision, made with its clock (`AccessTokenVerifier`).
+        validation.validate_exp = false;
+        validation.leeway = 0;
+        validation
+    }
+}
+
+impl AccessTokenCodec for JwtCodec {
+    fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError> {
+        let mut ring = Ring::default();
+        let mut jwks = Vec::with_capacity(keys.len());
+        // Keys come oldest first: the last one of each algorithm signs.
+        for key in keys {
+            match key.algorithm {
+                SigningAlgorithm::Es256 => {
+                    let pair = parse_pair(key)?;
+                    let (jwk, decoding) = public_jwk(&key.kid, &pair)?;
+                    jwks.push(jwk);
+                    ring.verifiers.insert(key.kid.clone(), decoding);
+                    ring.active = Some(ActiveKey {
+                        header_b64: header_b64("ES256", "at+jwt", &key.kid)?,
+                        id_header_b64: header_b64("ES256", "JWT", &key.kid)?,
+                        pair,
+                    });
+                }
+                SigningAlgorithm::Rs256 => {
+                    let pair = parse_rsa(key)?;
+                    jwks.push(rsa_jwk(&key.kid, &pair));
+                    ring.rsa = Some(RsaKey {
+                        id_header_b64: header_b64("RS256", "JWT", &key.kid)?,
+                        pair,
+                    });
+                }
+            }
+        }
+        ring.jwks = serde_json::json!({ "keys": jwks });
+        *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
+        Ok(())
+    }
+
+    fn sign(&self, claims: &AccessClaims) -> Result<String, BoxError> {
+        let ring = self.ring();
+        let active = ring.active.as_ref().ok_or("no signing key loaded")?;
+        let wire = OutgoingClaims {
+            iss: &claims.issuer,
+            sub: &claims.subject,
+            aud: &claims.audience,
+            iat: claims.issued_at,
+            exp: claims.expires_at,
+            jti: claims.jwt_id.to_string(),
+            client_id: &claims.client_id,
+            scope: claims.scopes.to_string(),
+            orgs: claims.orgs.to_strings(),
+            credential: claims.credential,
+        };
+        let claims_json = serde_json::to_vec(&wire)?;
+        let mut token =
+            String::with_capacity(active.header_b64.len() + claims_json.len() * 4 / 3 + 100);
+        token.push_str(&active.header_b64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims_json, &mut token);
+        let signature = active
+            .pair
+            .sign(&self.rng, token.as_bytes())
+            .map_err(|e| e.to_string())?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
+        Ok(token)
+    }
+
+    fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        let ring = self.ring();
+        let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
+        let key = ring.verifiers.get(&kid).ok_or(VerifyError::UnknownKey)?;
+        let data = jsonwebtoken::decode::<WireClaims>(token, key, &self.validation()).map_err(
+            |e| match e.kind() {
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => VerifyError::WrongAudience,
+                ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => {
+                    VerifyError::BadSignature
+                }
+                ErrorKind::MissingRequiredClaim(_)
+                | ErrorKind::InvalidClaimFormat(_)
+                | ErrorKind::Json(_) => VerifyError::InvalidClaims,
+                _ => VerifyError::Malformed,
+            },
+        )?;
+        let wire = data.claims;
+        Ok(AccessClaims {
+            issuer: wire.iss,
+            subject: wire.sub,
+            audience: wire.aud,
+            client_id: wire.client_id,
+            issued_at: wire.iat,
+            expires_at: wire.exp,
+            jwt_id: uuid::Uuid::try_parse(&wire.jti).map_err(|_| VerifyError::InvalidClaims)?,
+            scopes: ScopeSet::parse_space_delimited(&wire.scope)
+                .map_err(|_| VerifyError::InvalidClaims)?,
+            orgs: OrgAccess::parse(&wire.orgs).map_err(|_| VerifyError::InvalidClaims)?,
+            credential: wire.credential,
+        })
+    }
+}
