@@ -215,7 +215,9 @@ impl ServerConfig {
     }
 
     /// `LATCHKEY_LANDING_URLS` by org id; each URL must be absolute `http(s)`.
-    pub fn landing_url_map(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    pub fn landing_url_map(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<latchkey_core::OrgId, String>> {
         let mut map = std::collections::HashMap::new();
         for item in self
             .landing_urls
@@ -232,7 +234,7 @@ impl ServerConfig {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 anyhow::bail!("LATCHKEY_LANDING_URLS: the URL of {org} must be http(s)");
             }
-            map.insert(org.to_string(), url.to_owned());
+            map.insert(org, url.to_owned());
         }
         Ok(map)
     }

@@ -1,11 +1,12 @@
 //! The OpenAPI 3.1 document (`/openapi.json`) and a browsable page rendered from it (`/docs`):
 //! plain server-side HTML, no JavaScript and nothing fetched from elsewhere.
 
-use crate::http::{error, oauth};
+use crate::http::error;
+use crate::oauth::{backchannel, error as oauth, introspect, oidc, revoke, token};
 use crate::routes::{
-    ciba, clients, credentials, devices, flows, introspect, keys, login, magiclinks, oidc, orgs,
-    revoke, second_factor, system, token, tokens,
+    clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
+use crate::web::{authorize, logout, magic};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -63,7 +64,7 @@ impl Modify for SecuritySchemes {
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
-        login::authorize, login::magic_link, ciba::bc_authorize, oidc::discovery, oidc::userinfo, oidc::logout,
+        authorize::authorize, magic::magic_link, backchannel::bc_authorize, oidc::discovery, oidc::userinfo, logout::logout,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),

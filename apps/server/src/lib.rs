@@ -9,16 +9,18 @@ pub mod config;
 mod docs;
 pub mod http;
 mod notifier;
-mod pages;
+mod oauth;
 mod qr;
 mod routes;
 pub mod state;
+mod web;
 
 use crate::config::ServerConfig;
 use crate::http::request_id::{self, RequestTimeout};
 use crate::state::{AppState, Stores};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
+use actix_web::web::{Data, to};
+use actix_web::{App, HttpServer};
 use anyhow::Context as _;
 use base64::Engine as _;
 use latchkey_core::{OrgId, SecretString, SecureRandom as _};
@@ -110,12 +112,12 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     provision_tenants(&state, config).await?;
     let generated_secret = provision_bootstrap_client(&state, config).await?;
 
-    let shared_storage = state.database.is_some();
-    let state = web::Data::new(state);
+    let shared_storage = state.health.shared_storage();
+    let state = Data::new(state);
     if shared_storage {
         actix_web::rt::spawn(reload_keys_periodically(state.clone()));
     }
-    let timeout = web::Data::new(RequestTimeout(Duration::from_secs(u64::from(
+    let timeout = Data::new(RequestTimeout(Duration::from_secs(u64::from(
         config.request_timeout,
     ))));
     let server = HttpServer::new(move || {
@@ -124,7 +126,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
             .app_data(timeout.clone())
             .wrap(from_fn(request_id::middleware))
             .configure(routes::configure)
-            .default_service(web::to(routes::not_found))
+            .default_service(to(routes::not_found))
     })
     .workers(config.workers())
     .shutdown_timeout(5)
@@ -146,7 +148,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
 /// removed through another instance is used (or no longer used) here too.
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
-async fn reload_keys_periodically(state: web::Data<AppState>) {
+async fn reload_keys_periodically(state: Data<AppState>) {
     let mut ticks = tokio::time::interval(KEY_RELOAD_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;

@@ -1,20 +1,21 @@
-//! Wiring: the adapters chosen at start and the services built on them.
+//! Wiring: the adapters chosen at start, and the use-case services built on them. Handlers see
+//! only the services.
 
 use crate::config::ServerConfig;
-use crate::http::auth::{AuthCache, KeyRefresh};
+use crate::web::Cookies;
 use latchkey_access::{
-    AccessTokenVerifier, KeyService, RevokedTokens, ServiceTokenIssuer, SigningKeyStore,
+    AccessTokenVerifier, CachedVerifier, KeyService, RevokedTokens, ServiceTokenIssuer,
+    SigningKeyStore, TokenCache,
 };
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
-use latchkey_credential::CredentialService;
-use latchkey_credential::{CredentialStore, SecurityTokenStore, SecurityTokens};
+use latchkey_credential::{CredentialService, CredentialStore, SecurityTokenStore, SecurityTokens};
 use latchkey_crypto::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
 };
 use latchkey_device::{DeviceService, DeviceStore};
-use latchkey_flows::{
-    Backchannel, FlowLimits, FlowService, GrantPorts, Grants, LoginPorts, LoginService,
-    SecondFactorPorts, SecondFactors,
+use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
+use latchkey_login::{
+    Backchannel, ClientAuthenticator, GrantPorts, Grants, LoginPorts, LoginService, TokenInspector,
 };
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemDeviceStore, MemEphemeralStore, MemOtpStore,
@@ -32,35 +33,65 @@ use latchkey_tenancy::{
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Everything a request handler needs; cheap to clone (all `Arc`s inside).
+/// The use cases a request handler calls; cheap to clone (all `Arc`s inside).
 #[derive(Debug)]
 pub struct AppState {
-    pub clock: Arc<dyn Clock>,
     pub tenants: TenantService,
     pub clients: ClientService,
     pub credentials: CredentialService,
+    /// The Credentials API's flows.
     pub flows: FlowService,
     pub second_factors: SecondFactors,
-    /// The login server: pages, codes, sessions.
+    /// Device sessions (Credentials API endpoints 22-24).
+    pub devices: DeviceService,
+    /// The login server: pages, sessions, logout.
     pub login: LoginService,
-    /// Customer token grants (authorization code, refresh token).
+    /// Customer token grants (authorization code, refresh token), `/userinfo`.
     pub grants: Grants,
     /// CIBA: backchannel requests and their polls.
     pub backchannel: Backchannel,
-    pub devices: DeviceService,
-    /// Whether cookies carry `Secure`.
-    pub cookie_secure: bool,
-    /// Where a magic link leads when no login is pending, by org id.
-    pub landing_urls: std::collections::HashMap<String, String>,
+    /// Which client a token request comes from.
+    pub client_auth: ClientAuthenticator,
+    /// Introspection and revocation.
+    pub tokens: TokenInspector,
+    /// Service tokens (client credentials).
     pub issuer: ServiceTokenIssuer,
-    pub verifier: AccessTokenVerifier,
+    /// Bearer verification, through the verified-token cache.
+    pub access: CachedVerifier,
     pub keys: KeyService,
-    pub codec: Arc<JwtCodec>,
-    pub auth_cache: AuthCache,
-    pub key_refresh: KeyRefresh,
+    /// The login pages' cookies.
+    pub cookies: Cookies,
     pub public_url: String,
-    /// The database, when the server runs on one.
-    pub database: Option<PgDatabase>,
+    /// What `/readyz` checks.
+    pub health: Health,
+}
+
+/// What readiness checks: the database itself when there is one (not the tenant list, which
+/// may come from a cache), else the in-memory directory.
+#[derive(Debug, Clone)]
+pub struct Health {
+    database: Option<PgDatabase>,
+    tenants: TenantService,
+}
+
+impl Health {
+    /// Whether the server runs on shared storage (another instance may change the keys).
+    pub fn shared_storage(&self) -> bool {
+        self.database.is_some()
+    }
+
+    /// Checks the storage; the cause chain when it does not answer.
+    pub async fn check(&self) -> Result<(), String> {
+        match &self.database {
+            Some(db) => db.ping().await.map_err(|e| crate::error_chain(&e)),
+            None => self
+                .tenants
+                .enabled_orgs()
+                .await
+                .map(drop)
+                .map_err(|e| crate::error_chain(&e)),
+        }
+    }
 }
 
 /// The adapters of every storage port, chosen once at start.
@@ -170,21 +201,26 @@ impl AppState {
     pub fn new(config: &ServerConfig, stores: Stores) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let random: Arc<dyn SecureRandom> = Arc::new(ThreadRandom);
-        let tenant_dir = stores.tenants.clone();
-        let client_registry = stores.clients.clone();
         let public_url = config.public_url();
         let codec = Arc::new(JwtCodec::new(public_url.clone(), config.audience.clone()));
+        // Verified tokens: every revocation empties it at once.
+        let token_cache = Arc::new(TokenCache::default());
 
-        let tenants = TenantService::new(tenant_dir.clone(), clock.clone());
-        let clients =
-            ClientService::new(client_registry, tenant_dir, clock.clone(), random.clone());
+        let tenants = TenantService::new(stores.tenants.clone(), clock.clone());
+        let clients = ClientService::new(
+            stores.clients.clone(),
+            stores.tenants.clone(),
+            clock.clone(),
+            random.clone(),
+            token_cache.clone(),
+        );
         let security_tokens = SecurityTokens::new(
             stores.security_tokens.clone(),
             clock.clone(),
             random.clone(),
-            time::Duration::seconds(i64::from(config.security_token_ttl)),
+            seconds(config.security_token_ttl),
         )
-        .with_magic_link_ttl(time::Duration::seconds(i64::from(config.magic_link_ttl)));
+        .with_magic_link_ttl(seconds(config.magic_link_ttl));
         let hasher = Argon2Hasher::new(config.hash_concurrency(), random.clone())
             .map_err(anyhow::Error::from_boxed)?;
         let credentials = CredentialService::new(
@@ -230,29 +266,43 @@ impl AppState {
             random.clone(),
             public_url.clone(),
             config.audience.clone(),
-            time::Duration::seconds(i64::from(config.access_token_ttl)),
+            seconds(config.access_token_ttl),
         );
-        let verifier = AccessTokenVerifier::new(
-            clients.clone(),
+        let keys = KeyService::new(
+            stores.signing_keys.clone(),
+            Arc::new(EcKeyGenerator),
             codec.clone(),
-            stores.revoked_tokens.clone(),
+            clock.clone(),
+            random.clone(),
+            token_cache.clone(),
+        );
+        let access = CachedVerifier::new(
+            AccessTokenVerifier::new(
+                clients.clone(),
+                codec.clone(),
+                stores.revoked_tokens.clone(),
+                clock.clone(),
+            ),
+            keys.clone(),
+            token_cache.clone(),
             clock.clone(),
         );
         let devices = DeviceService::new(
             stores.devices.clone(),
             clock.clone(),
             random.clone(),
-            time::Duration::seconds(i64::from(config.session_ttl)),
+            seconds(config.session_ttl),
         );
-        let access_ttl = time::Duration::seconds(i64::from(config.access_token_ttl));
+        let access_ttl = seconds(config.access_token_ttl);
         let grants = Grants::new(
             credentials.clone(),
             GrantPorts {
                 codes: CodeService::new(stores.ephemeral.clone(), random.clone()),
                 devices: devices.clone(),
                 access: codec.clone(),
-                id_tokens: codec.clone(),
+                id_tokens: codec,
                 revoked: stores.revoked_tokens.clone(),
+                revocations: token_cache,
                 clock: clock.clone(),
                 random: random.clone(),
                 issuer: public_url.clone(),
@@ -276,42 +326,42 @@ impl AppState {
             grants.clone(),
             LoginPorts {
                 store: stores.ephemeral.clone(),
-                ciba: ciba.clone(),
+                ciba,
                 notifier,
-                clock: clock.clone(),
-                random: random.clone(),
+                clock,
+                random,
+                landing_urls: config.landing_url_map()?,
             },
         );
-        let keys = KeyService::new(
-            stores.signing_keys.clone(),
-            Arc::new(EcKeyGenerator),
-            codec.clone(),
-            clock.clone(),
-            random,
-        );
         Ok(Self {
-            clock,
+            client_auth: ClientAuthenticator::new(clients.clone()),
+            tokens: TokenInspector::new(grants.clone(), access.clone()),
+            health: Health {
+                database: stores.database,
+                tenants: tenants.clone(),
+            },
             tenants,
             clients,
             credentials,
             flows,
             second_factors,
+            devices,
             login,
             grants,
             backchannel,
-            devices,
-            cookie_secure: config.cookie_secure,
-            landing_urls: config.landing_url_map()?,
             issuer,
-            verifier,
+            access,
             keys,
-            codec,
-            auth_cache: AuthCache::default(),
-            key_refresh: KeyRefresh::default(),
+            cookies: Cookies {
+                secure: config.cookie_secure,
+            },
             public_url,
-            database: stores.database,
         })
     }
+}
+
+fn seconds(n: u32) -> time::Duration {
+    time::Duration::seconds(i64::from(n))
 }
 
 /// The cipher of TOTP secrets: the configured data key; in dev mode a generated one (and a

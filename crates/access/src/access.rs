@@ -3,9 +3,7 @@
 
 use crate::{AccessTokenCodec, AuthError, GrantError, RevokeError, RevokedTokens};
 use latchkey_core::{Clock, SecureRandom, StoreError, Timestamp};
-use latchkey_tenancy::{
-    ClientError, ClientId, ClientService, Grant, OrgAccess, Principal, ScopeSet,
-};
+use latchkey_tenancy::{ClientId, ClientService, Grant, OrgAccess, Principal, ScopeSet};
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -162,11 +160,11 @@ impl AccessTokenVerifier {
             return Err(RevokeError::NotIssuedToCaller);
         }
         let expires_at = Timestamp::from_unix_timestamp(claims.expires_at)
-            .map_err(|_| RevokeError::Unavailable(ClientError::Store(StoreError::NotFound)))?;
+            .map_err(|_| RevokeError::Unavailable(StoreError::NotFound))?;
         self.revoked
             .revoke(claims.jwt_id, expires_at)
             .await
-            .map_err(|e| RevokeError::Unavailable(ClientError::Store(e)))?;
+            .map_err(RevokeError::Unavailable)?;
         Ok(Some(claims))
     }
 
@@ -207,7 +205,7 @@ impl AccessTokenVerifier {
             .revoked
             .is_revoked(claims.jwt_id, self.clock.now())
             .await
-            .map_err(|e| AuthError::Unavailable(ClientError::Store(e)))?;
+            .map_err(AuthError::Unavailable)?;
         if revoked {
             return Err(AuthError::Revoked);
         }

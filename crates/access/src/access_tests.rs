@@ -98,6 +98,10 @@ struct FakeCodec {
 }
 
 impl AccessTokenCodec for FakeCodec {
+    fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({"keys": []})
+    }
+
     fn load(&self, _: &[crate::SigningKey]) -> Result<(), BoxError> {
         Ok(())
     }
@@ -148,6 +152,7 @@ fn fixture() -> Fixture {
         Arc::new(NoTenants),
         clock.clone(),
         random.clone(),
+        Arc::new(crate::TokenCache::default()),
     );
     Fixture {
         issuer: ServiceTokenIssuer::new(

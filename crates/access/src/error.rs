@@ -30,7 +30,7 @@ pub enum AuthError {
     #[error("the bearer token was revoked, or its client no longer exists")]
     Revoked,
     #[error("token verification could not reach storage")]
-    Unavailable(#[source] latchkey_tenancy::ClientError),
+    Unavailable(#[source] StoreError),
 }
 
 /// Errors of the token endpoint's grants (answered as OAuth error JSON).
@@ -45,7 +45,7 @@ pub enum GrantError {
     #[error("signing the token failed")]
     Signing(#[source] latchkey_core::BoxError),
     #[error("client lookup failed")]
-    Unavailable(#[source] latchkey_tenancy::ClientError),
+    Unavailable(#[source] StoreError),
 }
 
 /// Errors of signing-key management.
@@ -70,5 +70,5 @@ pub enum RevokeError {
     #[error("the token was not issued to this client")]
     NotIssuedToCaller,
     #[error("revocation could not reach storage")]
-    Unavailable(#[source] latchkey_tenancy::ClientError),
+    Unavailable(#[source] StoreError),
 }

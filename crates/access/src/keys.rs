@@ -4,7 +4,7 @@
 use crate::{AccessTokenCodec, KeyError, KeyGenerator, SigningKeyStore};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_core::{Clock, SecureRandom, StoreError, Timestamp};
+use latchkey_core::{Clock, Revocation, Revocations, SecureRandom, StoreError, Timestamp};
 use latchkey_tenancy::{Principal, Scope};
 use std::fmt;
 use std::sync::Arc;
@@ -63,6 +63,8 @@ pub struct KeyService {
     codec: Arc<dyn AccessTokenCodec>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    /// Told when a key is removed: the tokens it signed stop being trusted at once.
+    revocations: Arc<dyn Revocations>,
 }
 
 impl KeyService {
@@ -72,6 +74,7 @@ impl KeyService {
         codec: Arc<dyn AccessTokenCodec>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn SecureRandom>,
+        revocations: Arc<dyn Revocations>,
     ) -> Self {
         Self {
             store,
@@ -79,6 +82,7 @@ impl KeyService {
             codec,
             clock,
             random,
+            revocations,
         }
     }
 
@@ -100,6 +104,11 @@ impl KeyService {
             .rev()
             .find(|k| k.algorithm == key.algorithm)
             .is_some_and(|k| k.kid == key.kid)
+    }
+
+    /// The public keys that verify Latchkey's tokens, as a JWK Set (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        self.codec.jwks()
     }
 
     /// Reloads the ring from storage into the codec.
@@ -140,7 +149,9 @@ impl KeyService {
             StoreError::NotFound => KeyError::NotFound,
             other => KeyError::Store(other),
         })?;
-        self.reload().await
+        self.reload().await?;
+        self.revocations.revoked(&Revocation::Everything);
+        Ok(())
     }
 
     async fn add_key(&self, algorithm: SigningAlgorithm) -> Result<SigningKey, KeyError> {
@@ -244,6 +255,10 @@ mod tests {
     }
 
     impl AccessTokenCodec for RingCodec {
+        fn jwks(&self) -> serde_json::Value {
+            serde_json::json!({"keys": []})
+        }
+
         fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError> {
             *self.0.lock().unwrap() = Some(keys.iter().map(|k| k.kid.clone()).collect());
             Ok(())
@@ -295,6 +310,7 @@ mod tests {
             codec.clone(),
             clock.clone(),
             Arc::new(CountingRandom::default()),
+            Arc::new(crate::TokenCache::default()),
         );
         Fixture {
             store,

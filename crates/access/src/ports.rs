@@ -47,4 +47,8 @@ pub trait AccessTokenCodec: Send + Sync + std::fmt::Debug {
     /// Checks the signature, the issuer and the audience, and decodes the claims. MUST NOT
     /// check expiry: the caller does, with its clock.
     fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError>;
+
+    /// The public keys of the loaded ring as a JWK Set (RFC 7517): every key that verifies
+    /// a token this codec signs.
+    fn jwks(&self) -> serde_json::Value;
 }

@@ -1,5 +1,6 @@
 //! Secrets that never print, and hashes of high-entropy secrets.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -56,6 +57,34 @@ impl fmt::Debug for SecretHash {
     }
 }
 
+/// A secret a short-lived record keeps in clear because it is compared, never looked up (a
+/// login's anti-forgery token): it serialises into the record, and never prints.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordSecret(String);
+
+impl RecordSecret {
+    pub fn new(secret: String) -> Self {
+        Self(secret)
+    }
+
+    /// The secret, for the one place that needs it (a form field, a cookie).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `candidate` is this secret, in constant time.
+    pub fn matches(&self, candidate: &str) -> bool {
+        ct_eq(self.0.as_bytes(), candidate.as_bytes())
+    }
+}
+
+impl fmt::Debug for RecordSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecordSecret([REDACTED])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +103,9 @@ mod tests {
         assert!(!format!("{secret:?}").contains("hunter2"));
         let hash = SecretHash::of(b"x");
         assert!(!format!("{hash:?}").contains(&format!("{:?}", hash.as_bytes())));
+        let kept = RecordSecret::new("csrf-very-secret".to_owned());
+        assert!(!format!("{kept:?}").contains("very-secret"));
+        assert!(kept.matches("csrf-very-secret") && !kept.matches("csrf"));
     }
 
     #[test]

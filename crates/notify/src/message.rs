@@ -31,6 +31,42 @@ impl Language {
         }
     }
 
+    /// The language of a page: the first of `ui_locales` (space-separated, OpenID Connect Core
+    /// §3.1.2.1) there are templates for, else the best of an `Accept-Language` header
+    /// (RFC 9110 §12.5.4: the highest quality), else Spanish.
+    pub fn negotiate(ui_locales: Option<&str>, accept_language: Option<&str>) -> Self {
+        if let Some(found) = ui_locales
+            .unwrap_or_default()
+            .split(' ')
+            .find_map(Self::spoken)
+        {
+            return found;
+        }
+        let mut best: Option<(f32, Language)> = None;
+        for item in accept_language.unwrap_or_default().split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(language) = Self::spoken(tag)
+                && best.is_none_or(|(q, _)| quality > q)
+            {
+                best = Some((quality, language));
+            }
+        }
+        best.map_or(Language::Es, |(_, language)| language)
+    }
+
+    /// The language of `tag` when there are templates for it (`en-GB` is English; `fr` none).
+    fn spoken(tag: &str) -> Option<Self> {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default().trim();
+        Self::ALL
+            .into_iter()
+            .find(|l| primary.eq_ignore_ascii_case(l.code()))
+    }
+
     /// The ISO 639-1 code.
     pub fn code(self) -> &'static str {
         match self {
@@ -180,6 +216,25 @@ mod tests {
             (None, Language::Es),
         ] {
             assert_eq!(Language::from_tag(tag), expected, "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn pages_speak_ui_locales_then_accept_language_then_spanish() {
+        let cases = [
+            (Some("fr en"), Some("es"), Language::En),
+            (Some("es-ES"), Some("en"), Language::Es),
+            (Some("fr"), Some("fr, en;q=0.5, es;q=0.4"), Language::En),
+            (None, Some("es;q=0.3, en-GB;q=0.8"), Language::En),
+            (None, Some("de, fr"), Language::Es),
+            (None, None, Language::Es),
+        ];
+        for (ui_locales, accept, expected) in cases {
+            assert_eq!(
+                Language::negotiate(ui_locales, accept),
+                expected,
+                "{ui_locales:?} {accept:?}"
+            );
         }
     }
 

@@ -64,8 +64,8 @@ impl RedirectError {
 pub enum TokenError {
     #[error("{0}")]
     InvalidRequest(&'static str),
-    #[error("client authentication failed")]
-    InvalidClient,
+    #[error("{0}")]
+    InvalidClient(&'static str),
     #[error("{0}")]
     InvalidGrant(&'static str),
     /// A code used a second time: refused, and what its first use issued to `subject` (the
@@ -95,7 +95,7 @@ impl TokenError {
     pub fn code(&self) -> &'static str {
         match self {
             TokenError::InvalidRequest(_) => "invalid_request",
-            TokenError::InvalidClient => "invalid_client",
+            TokenError::InvalidClient(_) => "invalid_client",
             TokenError::InvalidGrant(_) | TokenError::CodeReplayed { .. } => "invalid_grant",
             TokenError::UnauthorizedClient(_) => "unauthorized_client",
             TokenError::UnsupportedGrantType => "unsupported_grant_type",

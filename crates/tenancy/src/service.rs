@@ -7,7 +7,9 @@ use crate::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_core::{Clock, OrgId, SecretHash, SecretString, SecureRandom, StoreError};
+use latchkey_core::{
+    Clock, OrgId, Revocation, Revocations, SecretHash, SecretString, SecureRandom, StoreError,
+};
 use std::sync::Arc;
 
 /// Tenant use cases.
@@ -100,6 +102,8 @@ pub struct ClientService {
     tenants: Arc<dyn TenantDirectory>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    /// Told when a client is deleted: its tokens stop being trusted at once.
+    revocations: Arc<dyn Revocations>,
 }
 
 impl ClientService {
@@ -108,12 +112,14 @@ impl ClientService {
         tenants: Arc<dyn TenantDirectory>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn SecureRandom>,
+        revocations: Arc<dyn Revocations>,
     ) -> Self {
         Self {
             clients,
             tenants,
             clock,
             random,
+            revocations,
         }
     }
 
@@ -179,7 +185,7 @@ impl ClientService {
     /// it would give it a new `created_at` and so revoke every token it holds (see
     /// `AccessTokenVerifier`) each time a server starts.
     pub async fn bootstrap(&self, id: ClientId, secret: &[u8]) -> Result<ApiClient, ClientError> {
-        if let Some(existing) = self.get(&id).await? {
+        if let Some(existing) = self.get(&id).await.map_err(ClientError::Store)? {
             let unchanged = existing.secret_hash.matches(secret)
                 && existing.scopes == ScopeSet::all()
                 && existing.orgs == OrgAccess::All
@@ -216,10 +222,15 @@ impl ClientService {
             .collect())
     }
 
-    /// Deletes a client the caller covers; its tokens stop working.
+    /// Deletes a client the caller covers; its tokens stop working (announced to the
+    /// revocations, so no cached verification outlives it).
     pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
         caller.require(Scope::ClientsAdmin)?;
-        let client = self.get(id).await?.ok_or(ClientError::NotFound)?;
+        let client = self
+            .get(id)
+            .await
+            .map_err(ClientError::Store)?
+            .ok_or(ClientError::NotFound)?;
         let privileges = client.scopes.without(ScopeSet::OIDC);
         if !caller.orgs.covers_all(&client.orgs) || !privileges.is_subset_of(caller.scopes) {
             return Err(AccessDenied::Escalation.into());
@@ -227,12 +238,15 @@ impl ClientService {
         self.clients.delete(id).await.map_err(|e| match e {
             StoreError::NotFound => ClientError::NotFound,
             other => ClientError::Store(other),
-        })
+        })?;
+        self.revocations
+            .revoked(&Revocation::Subject(id.as_str().to_owned()));
+        Ok(())
     }
 
-    /// Looks a client up by id.
-    pub async fn get(&self, id: &ClientId) -> Result<Option<ApiClient>, ClientError> {
-        self.clients.get(id).await.map_err(ClientError::Store)
+    /// Looks a client up by id (no principal: for the token endpoints and verification).
+    pub async fn get(&self, id: &ClientId) -> Result<Option<ApiClient>, StoreError> {
+        self.clients.get(id).await
     }
 
     /// Checks a client id and secret. Returns `Ok(None)` for an unknown client, a wrong secret
@@ -242,7 +256,7 @@ impl ClientService {
         &self,
         id: &str,
         secret: &[u8],
-    ) -> Result<Option<ApiClient>, ClientError> {
+    ) -> Result<Option<ApiClient>, StoreError> {
         let client = match ClientId::parse(id) {
             Ok(id) => self.get(&id).await?,
             Err(_) => None,

@@ -10,11 +10,13 @@ use super::*;
 use crate::{Grant, LoginSettings, TenantName};
 use fakes::{CountingRandom, FakeClients, FakeTenants, FixedClock, T0};
 use latchkey_core::ExposeSecret as _;
+use latchkey_core::testing::HeardRevocations;
 use std::sync::Mutex;
 
 struct Fixture {
     tenants: Arc<FakeTenants>,
     clients: Arc<FakeClients>,
+    revocations: Arc<HeardRevocations>,
     tenant_service: TenantService,
     client_service: ClientService,
 }
@@ -27,6 +29,7 @@ fn fixture() -> Fixture {
     }
     let clients = Arc::new(FakeClients::default());
     let clock: Arc<dyn Clock> = Arc::new(FixedClock(Mutex::new(T0)));
+    let revocations = Arc::new(HeardRevocations::default());
     Fixture {
         tenant_service: TenantService::new(tenants.clone(), clock.clone()),
         client_service: ClientService::new(
@@ -34,9 +37,11 @@ fn fixture() -> Fixture {
             tenants.clone(),
             clock,
             Arc::new(CountingRandom::default()),
+            revocations.clone(),
         ),
         tenants,
         clients,
+        revocations,
     }
 }
 
@@ -258,6 +263,25 @@ async fn delete_refuses_a_client_with_scopes_or_orgs_the_caller_lacks() {
 }
 
 #[tokio::test]
+async fn a_deleted_client_is_announced_to_the_revocations_and_a_refused_one_is_not() {
+    let f = fixture();
+    let wide = stored_client(&f, "wide", &[Scope::KeysAdmin], &["masmovil"]);
+    let covered = stored_client(&f, "covered", &[Scope::Tokens], &["masmovil"]);
+    let masmovil_admin = caller(&ADMIN, &["masmovil"]);
+    let refused = f.client_service.delete(&masmovil_admin, &wide).await;
+    assert!(refused.is_err());
+    assert!(f.revocations.heard().is_empty(), "nothing revoked yet");
+    f.client_service
+        .delete(&masmovil_admin, &covered)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.revocations.heard(),
+        vec![latchkey_core::Revocation::Subject("covered".to_owned())]
+    );
+}
+
+#[tokio::test]
 async fn list_shows_only_clients_whose_orgs_the_caller_covers() {
     let f = fixture();
     stored_client(&f, "a-masmovil", &[Scope::Tokens], &["masmovil"]);
@@ -379,6 +403,7 @@ async fn bootstrap_keeps_an_unchanged_client_and_replaces_a_changed_one() {
         tenants,
         clock.clone(),
         Arc::new(CountingRandom::default()),
+        Arc::new(HeardRevocations::default()),
     );
     let id = ClientId::parse("latchkey-admin").unwrap();
     let first = service

@@ -13,11 +13,10 @@ use latchkey_tenancy::{
     TenantName,
 };
 use time::Duration;
-use time::macros::datetime;
 use uuid::Uuid;
 
 /// The instant every fixture is created at, and where [`crate::FixedClock::default`] stands.
-pub const T0: Timestamp = datetime!(2024-01-01 00:00:00 UTC);
+pub use latchkey_core::testing::T0;
 
 /// How long a fixture security token lives.
 pub const TOKEN_LIFETIME: Duration = Duration::hours(1);

@@ -18,14 +18,11 @@
     reason = "contract suites and fixtures fail by panicking, like any test"
 )]
 
-mod clock;
 pub mod contracts;
 pub mod fixtures;
 pub mod http_recorder;
-mod random;
 pub mod smtp_sink;
 mod wall_clock;
 
-pub use clock::FixedClock;
-pub use random::SeededRandom;
+pub use latchkey_core::testing::{FixedClock, SeededRandom};
 pub use wall_clock::WallClock;

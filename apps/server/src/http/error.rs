@@ -210,34 +210,40 @@ impl From<AccessDenied> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        let (id, msg) = match &e {
-            AuthError::Missing => ("auth.missing_token", "A bearer token is required."),
-            AuthError::Invalid(VerifyError::Malformed) => {
-                ("auth.malformed_token", "The bearer token is malformed.")
-            }
+        const BARE: &str = "Bearer realm=\"latchkey\"";
+        const INVALID: &str = "Bearer realm=\"latchkey\", error=\"invalid_token\"";
+        let detail = format!("auth: {e}");
+        let (id, msg, challenge) = match e {
+            AuthError::Unavailable(s) => return store_error("auth: client lookup failed", s),
+            AuthError::Missing => ("auth.missing_token", "A bearer token is required.", BARE),
+            AuthError::Invalid(VerifyError::Malformed) => (
+                "auth.malformed_token",
+                "The bearer token is malformed.",
+                INVALID,
+            ),
             AuthError::Invalid(
                 VerifyError::UnknownKey
                 | VerifyError::BadSignature
                 | VerifyError::WrongAudience
                 | VerifyError::InvalidClaims,
-            ) => ("auth.invalid_token", "The bearer token is not valid."),
-            AuthError::Expired => ("auth.expired_token", "The bearer token has expired."),
-            AuthError::Revoked => ("auth.revoked_token", "The bearer token has been revoked."),
-            AuthError::Unavailable(_) => {
-                let component = "auth: client lookup failed";
-                return match e {
-                    AuthError::Unavailable(ClientError::Store(s)) => store_error(component, s),
-                    other => ApiError::internal(component, other),
-                };
-            }
+            ) => (
+                "auth.invalid_token",
+                "The bearer token is not valid.",
+                INVALID,
+            ),
+            AuthError::Expired => (
+                "auth.expired_token",
+                "The bearer token has expired.",
+                INVALID,
+            ),
+            AuthError::Revoked => (
+                "auth.revoked_token",
+                "The bearer token has been revoked.",
+                INVALID,
+            ),
         };
-        let mut error =
-            ApiError::new(StatusCode::UNAUTHORIZED, id, msg).component(format!("auth: {e}"));
-        error.www_authenticate = Some(if matches!(e, AuthError::Missing) {
-            "Bearer realm=\"latchkey\""
-        } else {
-            "Bearer realm=\"latchkey\", error=\"invalid_token\""
-        });
+        let mut error = ApiError::new(StatusCode::UNAUTHORIZED, id, msg).component(detail);
+        error.www_authenticate = Some(challenge);
         error
     }
 }

@@ -4,5 +4,4 @@
 pub mod auth;
 pub mod body;
 pub mod error;
-pub mod oauth;
 pub mod request_id;

@@ -192,6 +192,5 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = ClientId::parse(&path)?;
     state.clients.delete(&caller, &id).await?;
-    state.auth_cache.forget_subject(id.as_str());
     Ok(HttpResponse::NoContent().finish())
 }

@@ -100,6 +100,5 @@ pub async fn remove(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     state.keys.remove(&caller, &path).await?;
-    state.auth_cache.clear();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,21 +1,16 @@
-//! HTTP routes: request/response types and the translation between HTTP and use cases.
-//! No business rule lives here.
+//! The Credentials API and the admin API (JSON): request/response types and the translation
+//! between HTTP and use cases. No business rule lives here. The OAuth endpoints are in
+//! `crate::oauth`, the login pages in `crate::web`.
 
-pub mod ciba;
 pub mod clients;
 pub mod credentials;
 pub mod devices;
 pub mod flows;
-pub mod introspect;
 pub mod keys;
-pub mod login;
 pub mod magiclinks;
-pub mod oidc;
 pub mod orgs;
-pub mod revoke;
 pub mod second_factor;
 pub mod system;
-pub mod token;
 pub mod tokens;
 
 use crate::http::error::ApiError;
@@ -30,12 +25,8 @@ use latchkey_core::{OrgId, Timestamp};
 /// dynamic ones, the Credentials API's.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
-    token::configure(cfg);
-    login::configure(cfg);
-    ciba::configure(cfg);
-    oidc::configure(cfg);
-    introspect::configure(cfg);
-    revoke::configure(cfg);
+    crate::oauth::configure(cfg);
+    crate::web::configure(cfg);
     credentials::configure(cfg);
     second_factor::configure(cfg);
     devices::configure(cfg);

@@ -34,17 +34,7 @@ pub async fn healthz() -> HttpResponse {
         (status = 200, description = "Every dependency is reachable", body = Health),
         (status = 503, description = "A dependency is unreachable", body = Health)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    // The database itself, not the tenant list (which may come from a cache).
-    let checked = match &state.database {
-        Some(db) => db.ping().await.map_err(|e| crate::error_chain(&e)),
-        None => state
-            .tenants
-            .enabled_orgs()
-            .await
-            .map(drop)
-            .map_err(|e| crate::error_chain(&e)),
-    };
-    match checked {
+    match state.health.check().await {
         Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
@@ -62,7 +52,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(state.codec.jwks())
+        .json(state.keys.jwks())
 }
 
 /// This document (OpenAPI 3.1).

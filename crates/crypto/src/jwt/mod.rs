@@ -121,11 +121,6 @@ impl JwtCodec {
             .clone()
     }
 
-    /// The public keys as a JWK Set (RFC 7517).
-    pub fn jwks(&self) -> serde_json::Value {
-        self.ring().jwks.clone()
-    }
-
     fn validation(&self) -> Validation {
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_issuer(&[&self.issuer]);
@@ -199,6 +194,10 @@ impl AccessTokenCodec for JwtCodec {
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
         Ok(token)
+    }
+
+    fn jwks(&self) -> serde_json::Value {
+        self.ring().jwks.clone()
     }
 
     fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError> {

@@ -1,6 +1,6 @@
 //! Deterministic "randomness" for tests.
 
-use latchkey_core::SecureRandom;
+use crate::SecureRandom;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A [`SecureRandom`] that yields the same bytes for the same seed: splitmix64 over an atomic

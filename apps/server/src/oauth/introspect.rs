@@ -1,13 +1,11 @@
 //! `POST /introspect`: token introspection (RFC 7662) for the access and refresh tokens
 //! Latchkey issues.
 
-use crate::http::auth::verified;
-use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
-use crate::routes::token::{authenticate_client, read_form};
+use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::form::{client_credentials, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_access::AuthError;
-use latchkey_device::DeviceService;
+use latchkey_login::Introspected;
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -79,44 +77,22 @@ pub async fn introspect(
     payload: web::Payload,
 ) -> Result<HttpResponse, OAuthError> {
     let form = read_form(&req, payload).await?;
-    let client = authenticate_client(&state, &req, &form).await?;
+    let client = state
+        .client_auth
+        .authenticate(&client_credentials(&req, &form)?)
+        .await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    let answer = if DeviceService::is_refresh_token(token) {
-        match state.grants.introspect_refresh(token).await {
-            Ok(Some((org, t))) if t.client_id == client.id.as_str() => Introspection {
-                active: true,
-                scope: Some(t.scope),
-                client_id: Some(t.client_id),
-                token_type: Some("refresh_token"),
-                exp: Some(t.expires_at.unix_timestamp()),
-                iat: Some(t.rotated_at.unwrap_or(t.created_at).unix_timestamp()),
-                sub: Some(t.credential.to_string()),
-                iss: Some(state.grants.issuer().to_owned()),
-                orgs: Some(vec![org.to_string()]),
-                ..Introspection::default()
-            },
-            Ok(_) => Introspection::default(),
-            Err(e) => {
-                tracing::error!(error = %e, "introspection: storage failed");
-                return Err(OAuthError::temporarily_unavailable());
-            }
-        }
-    } else {
-        introspect_access(&state, token).await?
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Pragma", "no-cache"))
-        .json(answer))
-}
-
-/// An access token's introspection.
-async fn introspect_access(state: &AppState, token: &str) -> Result<Introspection, OAuthError> {
-    Ok(match verified(state, token).await {
-        Ok((_, claims)) => Introspection {
+    let found = state
+        .tokens
+        .introspect(&client, token)
+        .await
+        .map_err(|e| OAuthError::unavailable("introspection: storage failed", e))?;
+    let answer = match found {
+        Introspected::Inactive => Introspection::default(),
+        Introspected::Access(claims) => Introspection {
             active: true,
             scope: Some(claims.scopes.to_string()),
             client_id: Some(claims.client_id.clone()),
@@ -129,10 +105,21 @@ async fn introspect_access(state: &AppState, token: &str) -> Result<Introspectio
             jti: Some(claims.jwt_id.to_string()),
             orgs: Some(claims.orgs.to_strings()),
         },
-        Err(AuthError::Unavailable(e)) => {
-            tracing::error!(error = %e, "introspection: client lookup failed");
-            return Err(OAuthError::temporarily_unavailable());
-        }
-        Err(_) => Introspection::default(),
-    })
+        Introspected::Refresh { org, token: t } => Introspection {
+            active: true,
+            scope: Some(t.scope),
+            client_id: Some(t.client_id),
+            token_type: Some("refresh_token"),
+            exp: Some(t.expires_at.unix_timestamp()),
+            iat: Some(t.rotated_at.unwrap_or(t.created_at).unix_timestamp()),
+            sub: Some(t.credential.to_string()),
+            iss: Some(state.tokens.issuer().to_owned()),
+            orgs: Some(vec![org.to_string()]),
+            ..Introspection::default()
+        },
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(answer))
 }

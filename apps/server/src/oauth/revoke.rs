@@ -1,12 +1,10 @@
 //! `POST /revoke`: token revocation (RFC 7009) for the access and refresh tokens Latchkey
 //! issues.
 
-use crate::http::oauth::{OAuthError, OAuthErrorBody, post_only};
-use crate::routes::token::{authenticate_client, read_form};
+use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::form::{client_credentials, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_access::RevokeError;
-use latchkey_device::{DeviceService, Revocation};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(post_only("/revoke", "revocation").route(web::post().to(revoke)));
@@ -44,39 +42,15 @@ pub async fn revoke(
     payload: web::Payload,
 ) -> Result<HttpResponse, OAuthError> {
     let form = read_form(&req, payload).await?;
-    let client = authenticate_client(&state, &req, &form).await?;
+    let client = state
+        .client_auth
+        .authenticate(&client_credentials(&req, &form)?)
+        .await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    if DeviceService::is_refresh_token(token) {
-        return match state.grants.revoke_refresh(&client, token).await {
-            Ok(Revocation::OtherClient) => Err(OAuthError::unauthorized_client(
-                "the token was not issued to this client",
-            )),
-            Ok(Revocation::Revoked | Revocation::NotLive) => Ok(HttpResponse::Ok()
-                .insert_header(("Cache-Control", "no-store"))
-                .finish()),
-            Err(e) => {
-                tracing::error!(error = %e, "revocation: storage failed");
-                Err(OAuthError::temporarily_unavailable())
-            }
-        };
-    }
-    match state.verifier.revoke(client.id.as_str(), token).await {
-        Ok(_) => {}
-        Err(RevokeError::NotIssuedToCaller) => {
-            return Err(OAuthError::unauthorized_client(
-                "the token was not issued to this client",
-            ));
-        }
-        Err(RevokeError::Unavailable(e)) => {
-            tracing::error!(error = %e, "revocation: storage failed");
-            return Err(OAuthError::temporarily_unavailable());
-        }
-    }
-    // This instance stops trusting its cached verification at once; others within 30 s.
-    state.auth_cache.forget_token(token);
+    state.tokens.revoke(&client, token).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .finish())

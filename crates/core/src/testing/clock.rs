@@ -1,8 +1,12 @@
 //! A clock that stands still until the test moves it.
 
-use latchkey_core::{Clock, Timestamp};
+use crate::{Clock, Timestamp};
 use std::sync::{Mutex, PoisonError};
 use time::Duration;
+use time::macros::datetime;
+
+/// The instant every test starts at, unless it says otherwise: 2024-01-01 00:00:00 UTC.
+pub const T0: Timestamp = datetime!(2024-01-01 00:00:00 UTC);
 
 /// A [`Clock`] that returns the time it was set to, and moves only when told.
 ///
@@ -35,9 +39,9 @@ impl FixedClock {
 }
 
 impl Default for FixedClock {
-    /// A clock stopped at [`crate::fixtures::T0`].
+    /// A clock stopped at [`T0`].
     fn default() -> Self {
-        Self::at(crate::fixtures::T0)
+        Self::at(T0)
     }
 }
 
@@ -52,7 +56,6 @@ impl Clock for FixedClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::T0;
 
     #[test]
     fn stands_still_until_moved() {

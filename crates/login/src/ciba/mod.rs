@@ -1,12 +1,16 @@
 //! The backchannel (CIBA, poll mode) around the login: a client asks to sign a customer in by
 //! their e-mail address or MSISDN; the customer gets a message with the client's binding message
 //! and a link to an approval page, where they sign in (password, and the second factor when
-//! required) and approve or deny; the client polls for the tokens.
+//! required) and approve or deny (`approval`); the client polls for the tokens.
 
-use crate::contact;
-use crate::grants::{Authenticated, Grants, TokenSet};
-use crate::link::token_link;
+mod approval;
+
+pub use approval::CibaPrompt;
+
+use crate::grants::{Authenticated, Grants, TokenSet, storage_failure};
 use latchkey_credential::{CredentialError, CredentialService};
+use latchkey_device::DeviceError;
+use latchkey_flows::token_link;
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_oauth::{CIBA_EXPIRES_IN, CibaRequest, CibaService, Poll, TokenError};
 use latchkey_tenancy::{ApiClient, Grant, Scope, ScopeSet};
@@ -143,8 +147,8 @@ impl Backchannel {
             }
             Err(e) => return Err(BackchannelError::Unavailable(Box::new(e))),
         };
-        let to = contact::choose(&credential, Some(hint))
-            .or_else(|_| contact::choose(&credential, None))
+        let to = latchkey_flows::choose(&credential, Some(hint))
+            .or_else(|_| latchkey_flows::choose(&credential, None))
             .map_err(|_| BackchannelError::UnknownUserId)?;
         let tenant = self
             .credentials
@@ -197,6 +201,12 @@ impl Backchannel {
     /// The CIBA grant of `/token` (CIBA Core §10.1, §11): pending, slow down, denied, expired,
     /// or the tokens, exactly once.
     pub async fn poll(&self, client: &ApiClient, id: &str) -> Result<TokenSet, TokenError> {
+        // A public client has no secret to prove it is the one that asked (CIBA Core §4).
+        if client.login.public {
+            return Err(TokenError::InvalidClient(
+                "CIBA needs client authentication",
+            ));
+        }
         if !client.grants.contains(Grant::Ciba) {
             return Err(TokenError::UnauthorizedClient(
                 "the client may not use CIBA",
@@ -218,11 +228,12 @@ impl Backchannel {
                     .await
                 {
                     Ok(c) if c.enabled => c,
-                    Ok(_) | Err(CredentialError::NotFound) => {
-                        return Err(TokenError::AccessDenied);
+                    Ok(_) => return Err(TokenError::AccessDenied),
+                    Err(e) => {
+                        return Err(
+                            storage_failure(e).map_or(TokenError::AccessDenied, TokenError::Store)
+                        );
                     }
-                    Err(CredentialError::Store(e)) => return Err(TokenError::Store(e)),
-                    Err(_) => return Err(TokenError::AccessDenied),
                 };
                 let device = if request.offline {
                     let agent = format!("{} (backchannel)", client.name.as_str());
@@ -232,8 +243,12 @@ impl Backchannel {
                         .start(&request.org, credential.id, &agent)
                         .await
                         .map_err(|e| match e {
-                            latchkey_device::DeviceError::Store(s) => TokenError::Store(s),
-                            _ => TokenError::InvalidGrant("the device session could not start"),
+                            DeviceError::Store(s) => TokenError::Store(s),
+                            DeviceError::NotFound
+                            | DeviceError::InvalidToken
+                            | DeviceError::Reused => {
+                                TokenError::InvalidGrant("the device session could not start")
+                            }
                         })?;
                     Some(device)
                 } else {

@@ -2,16 +2,19 @@
 //! refresh token becomes an access token for the customer's own credential, an ID token
 //! (OpenID Connect Core §2) and, offline, a rotating refresh token of the device session.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_access::{AccessClaims, AccessTokenCodec, RevokedTokens};
-use latchkey_core::{Clock, OrgId, SecureRandom, StoreError, Timestamp};
+mod mint;
+mod userinfo;
+
+pub use mint::at_hash;
+
+use latchkey_access::{AccessTokenCodec, RevokedTokens};
+use latchkey_core::{
+    Clock, OrgId, Revocation as Revoked, Revocations, SecureRandom, StoreError, Timestamp,
+};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
 use latchkey_device::{Device, DeviceError, DeviceService, RefreshToken, Revocation};
 use latchkey_oauth::{AuthCode, CodeService, IdTokenSigner, Issued, Redeemed, TokenError};
-use latchkey_tenancy::{ApiClient, Grant, OrgAccess, Scope, ScopeSet, TenantError};
-use serde_json::json;
-use sha2::{Digest, Sha256};
+use latchkey_tenancy::{ApiClient, Grant, ScopeSet, TenantError};
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -50,6 +53,8 @@ pub struct GrantPorts {
     pub access: Arc<dyn AccessTokenCodec>,
     pub id_tokens: Arc<dyn IdTokenSigner>,
     pub revoked: Arc<dyn RevokedTokens>,
+    /// Told when a replayed code revokes what it issued.
+    pub revocations: Arc<dyn Revocations>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn SecureRandom>,
     /// `iss` of every token.
@@ -107,6 +112,12 @@ impl Grants {
             Redeemed::Fresh(grant) => grant,
             Redeemed::Replayed(issued) => {
                 self.revoke_issued(&issued).await?;
+                if let Some(subject) = &issued.subject {
+                    // What the first use issued must not outlive it in any cache.
+                    self.ports
+                        .revocations
+                        .revoked(&Revoked::Subject(subject.clone()));
+                }
                 return Err(TokenError::CodeReplayed {
                     subject: issued.subject,
                 });
@@ -235,146 +246,20 @@ impl Grants {
         };
         match self.credentials.login_tenant(&org).await {
             Ok(_) => Ok(Some(org)),
-            Err(CredentialError::Tenant(TenantError::Store(e)) | CredentialError::Store(e)) => {
-                Err(TokenError::Store(e))
-            }
-            Err(_) => Ok(None),
+            Err(e) => match storage_failure(e) {
+                None => Ok(None),
+                Some(e) => Err(TokenError::Store(e)),
+            },
         }
-    }
-
-    /// Tokens for a completed authentication: the access token, an ID token when `openid`
-    /// was granted, and a refresh token when the device session is given.
-    pub async fn mint(
-        &self,
-        client: &ApiClient,
-        auth: Authenticated<'_>,
-    ) -> Result<TokenSet, TokenError> {
-        let mut set = self
-            .access_only(client, auth.org, auth.credential.id, auth.scope)
-            .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
-        if let Some(device) = auth.offline_device {
-            let refresh = self
-                .ports
-                .devices
-                .issue_refresh(
-                    auth.org,
-                    device,
-                    client.id.as_str(),
-                    &auth.scope.to_string(),
-                    auth.auth_time,
-                )
-                .await
-                .map_err(device_error)?;
-            set.refresh_token = Some(refresh.0);
-        }
-        if auth.scope.contains(Scope::Openid) {
-            let now = self.ports.clock.now().unix_timestamp();
-            let mut claims = json!({
-                "iss": self.ports.issuer,
-                "sub": auth.credential.id.to_string(),
-                "aud": client.id.as_str(),
-                "azp": client.id.as_str(),
-                "iat": now,
-                "exp": now + self.ports.id_token_ttl.whole_seconds(),
-                "auth_time": auth.auth_time,
-                "amr": auth.amr,
-                "at_hash": at_hash(&set.access_token),
-            });
-            if let Some(nonce) = auth.nonce {
-                claims["nonce"] = json!(nonce);
-            }
-            let id_token = self
-                .ports
-                .id_tokens
-                .sign_id_token(client.login.id_token_alg, &claims)
-                .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
-            set.id_token = Some(id_token);
-        }
-        Ok(set)
-    }
-
-    /// The claims of `/userinfo` (OpenID Connect Core §5.3) for a customer's access token
-    /// with the `openid` scope: `sub` always, the rest by scope.
-    pub async fn userinfo(&self, claims: &AccessClaims) -> Result<serde_json::Value, TokenError> {
-        let (Some(id), OrgAccess::Only(orgs)) = (claims.credential, &claims.orgs) else {
-            return Err(TokenError::InvalidRequest("not a customer's token"));
-        };
-        if !claims.scopes.contains(Scope::Openid) {
-            return Err(TokenError::InvalidScope("the token lacks the openid scope"));
-        }
-        let org = orgs
-            .iter()
-            .next()
-            .ok_or(TokenError::InvalidRequest("not a customer's token"))?;
-        let credential = self.live_credential(org, id).await?;
-        let mut info = json!({ "sub": credential.id.to_string() });
-        let name = credential.username.as_str();
-        if claims.scopes.contains(Scope::Profile) {
-            info["preferred_username"] = json!(name);
-            info["updated_at"] = json!(credential.updated_at.unix_timestamp());
-        }
-        if claims.scopes.contains(Scope::Email) && name.contains('@') {
-            info["email"] = json!(name);
-            // The address is the username: its owner received the activation link there.
-            info["email_verified"] = json!(credential.password_hash.is_some());
-        }
-        if claims.scopes.contains(Scope::Phone) {
-            let phone = credential
-                .attrs
-                .msisdn
-                .as_ref()
-                .map(|m| m.as_str().to_owned())
-                .or_else(|| name.starts_with('+').then(|| name.to_owned()));
-            if let Some(phone) = phone {
-                info["phone_number"] = json!(phone);
-                info["phone_number_verified"] = json!(false);
-            }
-        }
-        Ok(info)
-    }
-
-    fn access_only(
-        &self,
-        client: &ApiClient,
-        org: &OrgId,
-        credential: Uuid,
-        scope: ScopeSet,
-    ) -> Result<TokenSet, latchkey_core::BoxError> {
-        let now = self.ports.clock.now().unix_timestamp();
-        let ttl = self.ports.access_ttl.whole_seconds();
-        let jti = self.ports.random.uuid();
-        let claims = AccessClaims {
-            issuer: self.ports.issuer.clone(),
-            subject: credential.to_string(),
-            audience: self.ports.audience.clone(),
-            client_id: client.id.to_string(),
-            issued_at: now,
-            expires_at: now + ttl,
-            jwt_id: jti,
-            scopes: scope,
-            orgs: OrgAccess::Only([org.clone()].into()),
-            credential: Some(credential),
-        };
-        Ok(TokenSet {
-            access_token: self.ports.access.sign(&claims)?,
-            expires_in: ttl,
-            refresh_token: None,
-            id_token: None,
-            scope,
-            jti,
-            expires_at: now + ttl,
-        })
     }
 
     /// The live, enabled credential `id` (a token for a deleted or disabled one is refused).
     async fn live_credential(&self, org: &OrgId, id: Uuid) -> Result<Credential, TokenError> {
+        let gone = || TokenError::InvalidGrant("the customer's credential is no longer active");
         match self.credentials.by_id(org, id).await {
             Ok(c) if c.enabled => Ok(c),
-            Ok(_) | Err(CredentialError::NotFound) => Err(TokenError::InvalidGrant(
-                "the customer's credential is no longer active",
-            )),
-            Err(CredentialError::Store(e)) => Err(TokenError::Store(e)),
-            Err(_) => Err(TokenError::Store(StoreError::NotFound)),
+            Ok(_) => Err(gone()),
+            Err(e) => Err(storage_failure(e).map_or_else(gone, TokenError::Store)),
         }
     }
 
@@ -401,14 +286,35 @@ impl Grants {
     }
 }
 
-/// `at_hash`: the base64url of the left half of SHA-256 of the access token (OpenID Connect
-/// Core §3.1.3.6, for RS256 and ES256 alike).
-pub fn at_hash(access_token: &str) -> String {
-    let digest = Sha256::digest(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..16])
+/// Why a grant's lookup of a credential (or its tenant) failed: `None` when it is gone (deleted,
+/// disabled, its tenant disabled), else the storage failure.
+pub(crate) fn storage_failure(e: CredentialError) -> Option<StoreError> {
+    match e {
+        CredentialError::NotFound
+        | CredentialError::Disabled
+        | CredentialError::Tenant(TenantError::NotFound(_)) => None,
+        CredentialError::Store(s) | CredentialError::Tenant(TenantError::Store(s)) => Some(s),
+        // A lookup by id validates nothing: anything else is a fault on our side.
+        CredentialError::Tenant(TenantError::InvalidName | TenantError::Denied(_))
+        | CredentialError::Denied(_)
+        | CredentialError::InvalidUsername(_)
+        | CredentialError::InvalidMsisdn
+        | CredentialError::InvalidAttribute(_)
+        | CredentialError::Required(_)
+        | CredentialError::AlreadyExists
+        | CredentialError::WrongPassword
+        | CredentialError::Policy(_)
+        | CredentialError::InvalidToken(_)
+        | CredentialError::TokenNotFound
+        | CredentialError::InvalidDestination
+        | CredentialError::SameOrg
+        | CredentialError::DestinationDisabled(_)
+        | CredentialError::DestinationNotFound(_)
+        | CredentialError::Hashing(_) => Some(StoreError::Unavailable(Box::new(e))),
+    }
 }
 
-fn device_error(e: DeviceError) -> TokenError {
+pub(crate) fn device_error(e: DeviceError) -> TokenError {
     match e {
         DeviceError::InvalidToken => TokenError::InvalidGrant("the refresh token is not valid"),
         DeviceError::Reused => TokenError::InvalidGrant(

@@ -1,70 +1,16 @@
-//! The login server's pages: server-rendered HTML that works without JavaScript, in Spanish and
-//! English, with the tenant's name. Templates are embedded (`apps/server/templates`) and escape
-//! every value.
+//! The pages: server-rendered HTML that works without JavaScript, in Spanish and English, with
+//! the tenant's name. Templates are embedded (`apps/server/templates`) and escape every value.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use latchkey_notify::Language;
 use minijinja::{Environment, Value, context};
 use std::sync::OnceLock;
 
-/// The languages of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Es,
-    En,
-}
-
-impl Lang {
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En => "en",
-        }
-    }
-
-    /// The first of `ui_locales` (space-separated, OpenID Connect Core §3.1.2.1) we speak, else
-    /// the best of `Accept-Language`, else Spanish.
-    pub fn choose(ui_locales: Option<&str>, req: &HttpRequest) -> Lang {
-        let from_tag = |tag: &str| {
-            let primary = tag.split(['-', '_']).next().unwrap_or_default().trim();
-            if primary.eq_ignore_ascii_case("en") {
-                Some(Lang::En)
-            } else if primary.eq_ignore_ascii_case("es") {
-                Some(Lang::Es)
-            } else {
-                None
-            }
-        };
-        if let Some(lang) = ui_locales.unwrap_or_default().split(' ').find_map(from_tag) {
-            return lang;
-        }
-        let accept = req
-            .headers()
-            .get("accept-language")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let mut best: Option<(f32, Lang)> = None;
-        for item in accept.split(',') {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or_default();
-            let quality = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if let Some(lang) = from_tag(tag)
-                && best.is_none_or(|(q, _)| quality > q)
-            {
-                best = Some((quality, lang));
-            }
-        }
-        best.map_or(Lang::Es, |(_, lang)| lang)
-    }
-}
-
 /// The words of the pages.
-fn words(lang: Lang) -> Value {
+fn words(lang: Language) -> Value {
     match lang {
-        Lang::Es => context! {
+        Language::Es => context! {
             sign_in_title => "Inicia sesión",
             username => "Usuario (e-mail o teléfono)",
             password => "Contraseña",
@@ -83,7 +29,7 @@ fn words(lang: Lang) -> Value {
             approve => "Aprobar",
             deny => "Rechazar",
         },
-        Lang::En => context! {
+        Language::En => context! {
             sign_in_title => "Sign in",
             username => "Username (e-mail or phone)",
             password => "Password",
@@ -127,6 +73,7 @@ pub enum Say {
     BadRequest,
     BadLink,
     SignedIn,
+    SignedOut,
     NeedsApp,
     WrongAccount,
     Approved,
@@ -135,93 +82,107 @@ pub enum Say {
 }
 
 impl Say {
-    pub fn text(self, lang: Lang) -> &'static str {
+    pub fn text(self, lang: Language) -> &'static str {
         use Say::*;
         match (self, lang) {
-            (BadCredentials, Lang::Es) => "Usuario o contraseña incorrectos.",
-            (BadCredentials, Lang::En) => "Wrong username or password.",
-            (Disabled, Lang::Es) => {
+            (BadCredentials, Language::Es) => "Usuario o contraseña incorrectos.",
+            (BadCredentials, Language::En) => "Wrong username or password.",
+            (Disabled, Language::Es) => {
                 "Esta cuenta está desactivada. Contacta con atención al cliente."
             }
-            (Disabled, Lang::En) => "This account is disabled. Please contact customer support.",
-            (Throttled, Lang::Es) => {
+            (Disabled, Language::En) => {
+                "This account is disabled. Please contact customer support."
+            }
+            (Throttled, Language::Es) => {
                 "Demasiados intentos fallidos. Espera un poco y vuelve a probar."
             }
-            (Throttled, Lang::En) => "Too many failed attempts. Wait a little and try again.",
-            (Expired, Lang::Es) => {
+            (Throttled, Language::En) => "Too many failed attempts. Wait a little and try again.",
+            (Expired, Language::Es) => {
                 "Este inicio de sesión ha caducado. Vuelve a la aplicación y empieza de nuevo."
             }
-            (Expired, Lang::En) => "This sign-in has expired. Go back to the app and start again.",
-            (WrongCode, Lang::Es) => "Código incorrecto.",
-            (WrongCode, Lang::En) => "Wrong code.",
-            (CodeBurnt, Lang::Es) => "Demasiados intentos con este código. Pide uno nuevo.",
-            (CodeBurnt, Lang::En) => "Too many tries with this code. Ask for a new one.",
-            (NoCodePending, Lang::Es) => {
+            (Expired, Language::En) => {
+                "This sign-in has expired. Go back to the app and start again."
+            }
+            (WrongCode, Language::Es) => "Código incorrecto.",
+            (WrongCode, Language::En) => "Wrong code.",
+            (CodeBurnt, Language::Es) => "Demasiados intentos con este código. Pide uno nuevo.",
+            (CodeBurnt, Language::En) => "Too many tries with this code. Ask for a new one.",
+            (NoCodePending, Language::Es) => {
                 "No hay ningún código pendiente (o ha caducado). Pide uno nuevo."
             }
-            (NoCodePending, Lang::En) => "No code is pending (or it expired). Ask for a new one.",
-            (TooSoon, Lang::Es) => {
+            (NoCodePending, Language::En) => {
+                "No code is pending (or it expired). Ask for a new one."
+            }
+            (TooSoon, Language::Es) => {
                 "Ya te enviamos un código hace un momento. Espera antes de pedir otro."
             }
-            (TooSoon, Lang::En) => {
+            (TooSoon, Language::En) => {
                 "We sent you a code a moment ago. Wait before asking for another."
             }
-            (CodeSent, Lang::Es) => "Te hemos enviado un código.",
-            (CodeSent, Lang::En) => "We sent you a code.",
-            (Malformed, Lang::Es) => "El código son seis cifras.",
-            (Malformed, Lang::En) => "The code is six digits.",
-            (NoSecondFactor, Lang::Es) => {
+            (CodeSent, Language::Es) => "Te hemos enviado un código.",
+            (CodeSent, Language::En) => "We sent you a code.",
+            (Malformed, Language::Es) => "El código son seis cifras.",
+            (Malformed, Language::En) => "The code is six digits.",
+            (NoSecondFactor, Language::Es) => {
                 "Tu cuenta pide un segundo paso, pero no tiene ninguno configurado. Contacta con atención al cliente."
             }
-            (NoSecondFactor, Lang::En) => {
+            (NoSecondFactor, Language::En) => {
                 "Your account requires a second step but has none set up. Please contact customer support."
             }
-            (DeliveryFailed, Lang::Es) => {
+            (DeliveryFailed, Language::Es) => {
                 "No pudimos enviarte el código. Prueba otra vez en un momento."
             }
-            (DeliveryFailed, Lang::En) => "We could not send you the code. Try again in a moment.",
-            (Unavailable, Lang::Es) => {
+            (DeliveryFailed, Language::En) => {
+                "We could not send you the code. Try again in a moment."
+            }
+            (Unavailable, Language::Es) => {
                 "El servicio no está disponible ahora mismo. Prueba otra vez en un momento."
             }
-            (Unavailable, Lang::En) => {
+            (Unavailable, Language::En) => {
                 "The service is unavailable right now. Try again in a moment."
             }
-            (UnknownClient, Lang::Es) => "La aplicación que te trajo aquí no es válida.",
-            (UnknownClient, Lang::En) => "The application that sent you here is not valid.",
-            (BadRedirectUri, Lang::Es) => "La dirección de vuelta de la aplicación no es válida.",
-            (BadRedirectUri, Lang::En) => "The application's return address is not valid.",
-            (TenantUnavailable, Lang::Es) => "Este servicio no está disponible.",
-            (TenantUnavailable, Lang::En) => "This service is not available.",
-            (BadRequest, Lang::Es) => "La petición no es válida.",
-            (BadRequest, Lang::En) => "The request is not valid.",
-            (BadLink, Lang::Es) => {
+            (UnknownClient, Language::Es) => "La aplicación que te trajo aquí no es válida.",
+            (UnknownClient, Language::En) => "The application that sent you here is not valid.",
+            (BadRedirectUri, Language::Es) => {
+                "La dirección de vuelta de la aplicación no es válida."
+            }
+            (BadRedirectUri, Language::En) => "The application's return address is not valid.",
+            (TenantUnavailable, Language::Es) => "Este servicio no está disponible.",
+            (TenantUnavailable, Language::En) => "This service is not available.",
+            (BadRequest, Language::Es) => "La petición no es válida.",
+            (BadRequest, Language::En) => "The request is not valid.",
+            (BadLink, Language::Es) => {
                 "Este enlace no es válido, ha caducado o ya se usó. Pide uno nuevo."
             }
-            (BadLink, Lang::En) => {
+            (BadLink, Language::En) => {
                 "This link is not valid, has expired or was already used. Ask for a new one."
             }
-            (WrongAccount, Lang::Es) => {
+            (WrongAccount, Language::Es) => {
                 "Has iniciado sesión con otra cuenta: la petición es para otra."
             }
-            (WrongAccount, Lang::En) => {
+            (WrongAccount, Language::En) => {
                 "You signed in with another account than the one the request is for."
             }
-            (Approved, Lang::Es) => "Aprobado. Ya puedes volver al otro dispositivo.",
-            (Approved, Lang::En) => "Approved. You can go back to the other device.",
-            (Denied, Lang::Es) => "Rechazado. El otro dispositivo no iniciará sesión.",
-            (Denied, Lang::En) => "Denied. The other device will not sign in.",
-            (NoLongerPending, Lang::Es) => {
+            (Approved, Language::Es) => "Aprobado. Ya puedes volver al otro dispositivo.",
+            (Approved, Language::En) => "Approved. You can go back to the other device.",
+            (Denied, Language::Es) => "Rechazado. El otro dispositivo no iniciará sesión.",
+            (Denied, Language::En) => "Denied. The other device will not sign in.",
+            (NoLongerPending, Language::Es) => {
                 "Esta petición ya no está pendiente (caducó o ya se respondió)."
             }
-            (NoLongerPending, Lang::En) => {
+            (NoLongerPending, Language::En) => {
                 "This request is no longer pending (it expired or was answered)."
             }
-            (SignedIn, Lang::Es) => "Has iniciado sesión.",
-            (SignedIn, Lang::En) => "You are signed in.",
-            (NeedsApp, Lang::Es) => {
+            (SignedIn, Language::Es) => "Has iniciado sesión.",
+            (SignedIn, Language::En) => "You are signed in.",
+            (SignedOut, Language::Es) => "Has cerrado la sesión.",
+            (SignedOut, Language::En) => "You are signed out.",
+            (NeedsApp, Language::Es) => {
                 "Tu cuenta pide un segundo paso: inicia sesión desde la aplicación."
             }
-            (NeedsApp, Lang::En) => "Your account asks for a second step: sign in from the app.",
+            (NeedsApp, Language::En) => {
+                "Your account asks for a second step: sign in from the app."
+            }
         }
     }
 }
@@ -231,14 +192,14 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         for (name, source) in [
-            ("base.html", include_str!("../templates/base.html")),
-            ("login.html", include_str!("../templates/login.html")),
+            ("base.html", include_str!("../../templates/base.html")),
+            ("login.html", include_str!("../../templates/login.html")),
             (
                 "second_factor.html",
-                include_str!("../templates/second_factor.html"),
+                include_str!("../../templates/second_factor.html"),
             ),
-            ("message.html", include_str!("../templates/message.html")),
-            ("ciba.html", include_str!("../templates/ciba.html")),
+            ("message.html", include_str!("../../templates/message.html")),
+            ("ciba.html", include_str!("../../templates/ciba.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(error = %e, template = name, "a page template does not parse");
@@ -253,7 +214,7 @@ fn environment() -> &'static Environment<'static> {
 pub fn render(
     status: StatusCode,
     template: &str,
-    lang: Lang,
+    lang: Language,
     tenant: &str,
     title_key: &str,
     ctx: Value,
@@ -265,7 +226,7 @@ pub fn render(
         .ok()
         .map(|v| v.to_string())
         .unwrap_or_default();
-    let full = context! { lang => lang.tag(), t => t, tenant => tenant, title => title, ..ctx };
+    let full = context! { lang => lang.code(), t => t, tenant => tenant, title => title, ..ctx };
     let body = environment()
         .get_template(template)
         .and_then(|tpl| tpl.render(full));
@@ -288,7 +249,7 @@ pub fn render(
 }
 
 /// A page that only says something (errors of `/authorize`, expired logins).
-pub fn message(status: StatusCode, lang: Lang, tenant: &str, say: Say) -> HttpResponse {
+pub fn message(status: StatusCode, lang: Language, tenant: &str, say: Say) -> HttpResponse {
     render(
         status,
         "message.html",

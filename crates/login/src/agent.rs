@@ -1,0 +1,66 @@
+//! Who is signing in, from where, and what their browser carries for the login server.
+
+use latchkey_core::{ExposeSecret as _, OrgId, SecretString};
+use latchkey_notify::Language;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who is signing in, from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Agent<'a> {
+    /// The client's IP address, as the server saw it.
+    pub address: &'a str,
+    pub user_agent: &'a str,
+    /// The pages' language; messages sent during the login use it too.
+    pub language: Language,
+    /// What the browser carries (its device sessions, its login in progress).
+    pub browser: &'a Browser,
+}
+
+/// What a browser carries for the login server, by org: the secret of its device session and
+/// the id of its login in progress. The app reads them from cookies; secrets never print.
+#[derive(Default, Clone)]
+pub struct Browser {
+    sessions: BTreeMap<OrgId, SecretString>,
+    pending: BTreeMap<OrgId, String>,
+}
+
+impl Browser {
+    /// Records the device-session secret the browser holds for `org`.
+    pub fn with_session(mut self, org: OrgId, secret: &str) -> Self {
+        self.sessions.insert(org, SecretString::from(secret));
+        self
+    }
+
+    /// Records the login the browser has in progress for `org`.
+    pub fn with_pending(mut self, org: OrgId, id: &str) -> Self {
+        self.pending.insert(org, id.to_owned());
+        self
+    }
+
+    /// The device-session secret for `org`, if the browser has one.
+    pub fn session(&self, org: &OrgId) -> Option<&str> {
+        self.sessions.get(org).map(|s| s.expose_secret())
+    }
+
+    /// The login in progress for `org`, if any.
+    pub fn pending(&self, org: &OrgId) -> Option<&str> {
+        self.pending.get(org).map(String::as_str)
+    }
+
+    /// The orgs the browser holds a device session for, and their secrets.
+    pub fn sessions(&self) -> impl Iterator<Item = (&OrgId, &str)> {
+        self.sessions
+            .iter()
+            .map(|(org, s)| (org, s.expose_secret()))
+    }
+}
+
+impl fmt::Debug for Browser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Browser")
+            .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
+            .field("pending", &self.pending.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}

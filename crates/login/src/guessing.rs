@@ -1,0 +1,212 @@
+//! Slowed guessing: failures are counted per key — a username, a client address, a login's
+//! second factor — and past a few free tries each failure doubles the wait before the next
+//! attempt may be checked, up to a cap. Nothing is locked for good: a key is forgotten an hour
+//! after its last failure, or at once by a success.
+//!
+//! ```text
+//!               failure (count < free)                 failure (count ≥ free)
+//!   ┌───────┐ ─────────────────────────▶ ┌──────────┐ ─────────────────────────▶ ┌─────────────────────┐
+//!   │ clean │                            │ counting │                            │ waiting: attempts   │
+//!   │       │ ◀───────────────────────── │          │ ◀───────────────────────── │ refused for         │
+//!   └───────┘   success, or an hour      └──────────┘   the wait runs out        │ 2^(count − free) s, │
+//!       ▲       without a failure                                                 │ at most the cap     │
+//!       └──────────────────── success (never checked while waiting) ──────────── └─────────────────────┘
+//! ```
+//!
+//! [`Policy`] is the rule, a pure function of the count and the clock; [`SlowGuessing`] keeps
+//! the counts and waits in the `EphemeralStore`, shared by every server instance. Any face that
+//! checks a guessable secret (the login pages, the security service's `/oauth2`) runs its check
+//! through [`SlowGuessing::attempt`].
+
+use latchkey_core::{Clock, OrgId, StoreError};
+use latchkey_oauth::EphemeralStore;
+use std::future::Future;
+use std::sync::Arc;
+use time::Duration;
+use uuid::Uuid;
+
+/// How failures of one kind of key are slowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// The failure that starts the waits: fewer failures than this cost nothing.
+    pub free: u64,
+    /// The longest wait.
+    pub max_delay: Duration,
+    /// A count is forgotten this long after its last failure.
+    pub memory: Duration,
+}
+
+/// A username (or a login's second factor): three free tries.
+pub const PER_ACCOUNT: Policy = Policy {
+    free: 3,
+    max_delay: Duration::minutes(15),
+    memory: Duration::hours(1),
+};
+
+/// A client address: many customers may share one (a proxy, a carrier's NAT), so twenty.
+pub const PER_ADDRESS: Policy = Policy {
+    free: 20,
+    max_delay: Duration::minutes(15),
+    memory: Duration::hours(1),
+};
+
+impl Policy {
+    /// The wait after the `count`th failure in a row: none before `free`, then 1 s, 2 s,
+    /// 4 s ... up to `max_delay`.
+    pub fn delay_after(&self, count: u64) -> Option<Duration> {
+        if count < self.free {
+            return None;
+        }
+        let exponent = u32::try_from((count - self.free).min(20)).unwrap_or(20);
+        Some(Duration::seconds(1_i64 << exponent).min(self.max_delay))
+    }
+}
+
+/// Whether an attempt at `now` (Unix seconds) may be checked, given when the current waits of
+/// its keys end: refused with the longest time left.
+pub fn verdict(wait_ends: impl IntoIterator<Item = i64>, now: i64) -> Result<(), Duration> {
+    let longest = wait_ends
+        .into_iter()
+        .map(|until| until - now)
+        .max()
+        .unwrap_or(0);
+    if longest > 0 {
+        Err(Duration::seconds(longest))
+    } else {
+        Ok(())
+    }
+}
+
+/// The key of a username in a tenant (case and surrounding spaces do not make another key).
+pub fn username_key(org: &OrgId, username: &str) -> String {
+    format!("pwd:{org}:{}", username.trim().to_lowercase())
+}
+
+/// The key of a client address.
+pub fn address_key(address: &str) -> String {
+    format!("addr:{address}")
+}
+
+/// The key of a credential's second factor.
+pub fn second_factor_key(org: &OrgId, credential: Uuid) -> String {
+    format!("2fa:{org}:{credential}")
+}
+
+/// One key an attempt is counted against, and its policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Watched<'a> {
+    pub key: &'a str,
+    pub policy: Policy,
+}
+
+/// How a guarded attempt ended, when it did not succeed.
+#[derive(Debug)]
+pub enum Refused<E> {
+    /// A wait runs: the attempt was not checked at all.
+    Throttled { retry_after: Duration },
+    /// The attempt was checked and was a wrong guess: counted against every key.
+    Wrong(E),
+    /// The attempt failed otherwise (not a guess): nothing counted.
+    Failed(E),
+    /// The counts could not be read or written.
+    Unavailable(StoreError),
+}
+
+/// The counts and waits of slowed guessing, in the `EphemeralStore`.
+#[derive(Debug, Clone)]
+pub struct SlowGuessing {
+    store: Arc<dyn EphemeralStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SlowGuessing {
+    pub fn new(store: Arc<dyn EphemeralStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Runs `attempt` unless a wait of one of `watched` runs. A failure that `is_guess` calls a
+    /// wrong guess counts against every key; a success forgets the first key's failures (the
+    /// account's: an address stays watched for other accounts).
+    pub async fn attempt<T, E>(
+        &self,
+        watched: &[Watched<'_>],
+        attempt: impl Future<Output = Result<T, E>>,
+        is_guess: impl FnOnce(&E) -> bool,
+    ) -> Result<T, Refused<E>> {
+        let keys: Vec<&str> = watched.iter().map(|w| w.key).collect();
+        let failed_before = self.check(&keys).await?;
+        match attempt.await {
+            Ok(value) => {
+                if failed_before && let Some(first) = keys.first() {
+                    self.forget(first).await.map_err(Refused::Unavailable)?;
+                }
+                Ok(value)
+            }
+            Err(e) if is_guess(&e) => {
+                for w in watched {
+                    self.fail(w.key, &w.policy)
+                        .await
+                        .map_err(Refused::Unavailable)?;
+                }
+                Err(Refused::Wrong(e))
+            }
+            Err(e) => Err(Refused::Failed(e)),
+        }
+    }
+
+    /// Refuses while the wait of any of `keys` runs (with the longest wait); otherwise answers
+    /// whether the first key has failures on record. One read of the store for all of it.
+    async fn check<E>(&self, keys: &[&str]) -> Result<bool, Refused<E>> {
+        let Some(first) = keys.first() else {
+            return Ok(false);
+        };
+        let mut names: Vec<String> = keys.iter().map(|k| wait_name(k)).collect();
+        names.push(fails_name(first));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let found = self
+            .store
+            .get_many(&names)
+            .await
+            .map_err(Refused::Unavailable)?;
+        let now = self.clock.now().unix_timestamp();
+        let ends = found
+            .iter()
+            .take(keys.len())
+            .flatten()
+            .filter_map(|bytes| std::str::from_utf8(bytes).ok()?.parse::<i64>().ok());
+        verdict(ends, now).map_err(|retry_after| Refused::Throttled { retry_after })?;
+        Ok(found.first().is_some_and(Option::is_some) || found.last().is_some_and(Option::is_some))
+    }
+
+    /// Counts a failure of `key`; past the free tries, the next attempt waits.
+    async fn fail(&self, key: &str, policy: &Policy) -> Result<(), StoreError> {
+        let count = self
+            .store
+            .increment(&fails_name(key), policy.memory)
+            .await?;
+        let Some(delay) = policy.delay_after(count) else {
+            return Ok(());
+        };
+        let until = self.clock.now() + delay;
+        self.store
+            .put(
+                &wait_name(key),
+                until.unix_timestamp().to_string().as_bytes(),
+                delay,
+            )
+            .await
+    }
+
+    async fn forget(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(&fails_name(key)).await?;
+        self.store.delete(&wait_name(key)).await
+    }
+}
+
+fn fails_name(key: &str) -> String {
+    format!("fails:{key}")
+}
+
+fn wait_name(key: &str) -> String {
+    format!("wait:{key}")
+}

@@ -1,0 +1,1 @@
+//! Unit tests of the login domain, on the memory adapters with a fixed clock.
