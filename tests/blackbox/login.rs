@@ -1120,6 +1120,33 @@ async fn a_magic_link_alone_signs_in_and_goes_to_the_landing_url() {
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
 }
 
+/// A disabled tenant is one the login pages cannot serve: `/authorize` and a magic link of it
+/// show the "service not available" page (400), never a 503 with an error in the log.
+#[actix_rt::test]
+async fn a_disabled_tenant_shows_the_tenant_unavailable_page() {
+    let (server, admin) = server_with_ana().await;
+    let (client, _) = login_client(&server, false, &["authorization_code"]).await;
+    let token = magic_token(&server, &admin).await;
+    let disable = json!({"name": "MásMóvil", "enabled": false});
+    server
+        .call(
+            "PUT",
+            &format!("/v1/orgs/{ORG}"),
+            Some(&admin),
+            Some(&disable),
+        )
+        .await
+        .expect_json(200);
+    let mut browser = Browser::new(&server);
+    let unavailable = "This service is not available.";
+    let page = browser.get(&authorize_url(&client, &[])).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(page.body.contains(unavailable), "{}", page.body);
+    let link = browser.get(&magic_path(&token)).await;
+    assert_eq!(link.status, StatusCode::BAD_REQUEST, "{}", link.body);
+    assert!(link.body.contains(unavailable), "{}", link.body);
+}
+
 #[actix_rt::test]
 async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant() {
     let (server, _) = server_with_ana().await;

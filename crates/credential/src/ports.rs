@@ -27,14 +27,18 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
 
     /// Replaces the live credential of `org` that has `credential.id`. MUST fail with
     /// `StoreError::NotFound` when there is none. Storing it with `deleted_at` set makes it
-    /// no longer live. Callers never change the username through `update` (a new username is a
-    /// new credential), so adapters need not re-check uniqueness here.
+    /// no longer live. Storing it disabled or deleted MUST also end its device sessions (its
+    /// devices and their refresh tokens, of the device store of the same tenant), in the same
+    /// atomic step: a credential that cannot sign in keeps no session, and a failure leaves
+    /// both as they were. Callers never change the username through `update` (a new username
+    /// is a new credential), so adapters need not re-check uniqueness here.
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError>;
 
     /// Atomically replaces the live credential `removed.id` of `from` by `removed` (a soft-deleted
-    /// version) and inserts `moved` into `to`: both happen or neither does. MUST fail with
-    /// `StoreError::NotFound` when `from` has no live credential with `removed.id`, and with
-    /// `StoreError::Conflict` when `to` already has a live credential with `moved`'s username.
+    /// version), ends its device sessions in `from`, and inserts `moved` into `to`: all happen
+    /// or none does. MUST fail with `StoreError::NotFound` when `from` has no live credential
+    /// with `removed.id`, and with `StoreError::Conflict` when `to` already has a live
+    /// credential with `moved`'s username.
     async fn move_credential(
         &self,
         from: &OrgId,

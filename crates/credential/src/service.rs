@@ -145,7 +145,8 @@ impl CredentialService {
         Ok(())
     }
 
-    /// Endpoint 4: enables or disables, and optionally sets `require2fa`.
+    /// Endpoint 4: enables or disables, and optionally sets `require2fa`. Disabling ends the
+    /// credential's device sessions in the same step (`CredentialStore::update`).
     pub async fn patch(
         &self,
         caller: &Principal,
@@ -170,8 +171,8 @@ impl CredentialService {
         Ok(credential)
     }
 
-    /// Endpoint 5: soft delete. The credential is disabled, its password erased and its
-    /// security tokens revoked; the username can be created again.
+    /// Endpoint 5: soft delete. The credential is disabled, its password erased, its security
+    /// tokens revoked and its device sessions ended; the username can be created again.
     pub async fn delete(
         &self,
         caller: &Principal,
@@ -195,7 +196,8 @@ impl CredentialService {
     }
 
     /// Endpoints 6 and 7: moves or copies the credential (same password hash) to `destination`,
-    /// atomically. Returns the normalised username.
+    /// atomically; a move ends the credential's device sessions in the origin with it. Returns
+    /// the normalised username.
     pub async fn transfer(
         &self,
         caller: &Principal,

@@ -1,9 +1,10 @@
+use crate::device::State as Sessions;
 use crate::{read, write};
 use async_trait::async_trait;
-use latchkey_core::{OrgId, StoreError};
+use latchkey_core::{OrgId, StoreError, Timestamp};
 use latchkey_credential::{Credential, CredentialStore, Username};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, OnceLock, RwLock, RwLockWriteGuard};
 use uuid::Uuid;
 
 /// One tenant's credentials: the live ones by username, and the soft-deleted ones kept aside.
@@ -31,12 +32,14 @@ impl Tenant {
     }
 }
 
-impl MemCredentialStore {
-    /// Sets `last_login_at` of the live credential `id` of `org`, if there is one (a device
-    /// session starting: see `MemDeviceStore::with_credentials`).
-    pub(crate) fn stamp_login(&self, org: &OrgId, id: Uuid, at: latchkey_core::Timestamp) {
-        let mut tenants = write(&self.tenants);
-        if let Some(c) = tenants
+/// The credentials, locked for a device session that starts (see `MemDeviceStore`).
+pub(crate) struct Stamp<'a>(RwLockWriteGuard<'a, HashMap<OrgId, Tenant>>);
+
+impl Stamp<'_> {
+    /// Sets `last_login_at` of the live credential `id` of `org`, if there is one.
+    pub(crate) fn stamp_login(&mut self, org: &OrgId, id: Uuid, at: Timestamp) {
+        if let Some(c) = self
+            .0
             .get_mut(org)
             .and_then(|t| t.live.values_mut().find(|c| c.id == id))
         {
@@ -45,10 +48,32 @@ impl MemCredentialStore {
     }
 }
 
+impl MemCredentialStore {
+    /// Ties the device sessions of a `MemDeviceStore` to these credentials.
+    pub(crate) fn attach_sessions(&self, sessions: Arc<RwLock<Sessions>>) {
+        let _ = self.sessions.set(sessions);
+    }
+
+    /// The credentials, locked for a device session that starts.
+    pub(crate) fn stamper(&self) -> Stamp<'_> {
+        Stamp(write(&self.tenants))
+    }
+
+    /// Ends the device sessions of `credential` (no longer able to sign in), while the caller
+    /// holds the credentials' lock.
+    fn end_sessions(&self, org: &OrgId, credential: &Credential) {
+        if let Some(sessions) = self.sessions.get() {
+            write(sessions).remove_devices_of(org, credential.id);
+        }
+    }
+}
+
 /// Credentials of every tenant behind one lock, so a move between tenants is atomic.
 #[derive(Debug, Default)]
 pub struct MemCredentialStore {
     tenants: RwLock<HashMap<OrgId, Tenant>>,
+    /// The device sessions tied to these credentials, if any (`MemDeviceStore::with_credentials`).
+    sessions: OnceLock<Arc<RwLock<Sessions>>>,
 }
 
 #[async_trait]
@@ -83,10 +108,16 @@ impl CredentialStore for MemCredentialStore {
 
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
         let mut tenants = write(&self.tenants);
+        let ends = !credential.enabled || !credential.is_live();
+        let stored = credential.clone();
         tenants
             .get_mut(org)
             .ok_or(StoreError::NotFound)?
-            .replace_live(credential)
+            .replace_live(credential)?;
+        if ends {
+            self.end_sessions(org, &stored);
+        }
+        Ok(())
     }
 
     async fn move_credential(
@@ -110,6 +141,7 @@ impl CredentialStore for MemCredentialStore {
             return Err(StoreError::Conflict);
         }
         // Both checks passed under the same write lock: neither step below can fail.
+        self.end_sessions(from, &removed);
         tenants
             .entry(from.clone())
             .or_default()

@@ -10,25 +10,31 @@ use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     devices: HashMap<(OrgId, Uuid), Device>,
     refresh: HashMap<(OrgId, Uuid), RefreshToken>,
 }
 
 /// Devices and refresh tokens of every tenant.
+///
+/// Tied to a [`MemCredentialStore`] ([`MemDeviceStore::with_credentials`]), the two behave as
+/// the tables of one schema: a new device stamps its credential's `last_login_at`, and a
+/// credential disabled, deleted or moved takes its devices with it, each in one step. Both
+/// locks are then taken in one order, the credentials' first, so the steps cannot deadlock.
 #[derive(Debug, Default)]
 pub struct MemDeviceStore {
-    state: RwLock<State>,
+    state: Arc<RwLock<State>>,
     /// Where a new device stamps its credential's `last_login_at` (none: nothing stamped).
     credentials: Option<Arc<MemCredentialStore>>,
 }
 
 impl MemDeviceStore {
-    /// A store whose new devices stamp `last_login_at` in `credentials`, as the tables of one
-    /// schema do on PostgreSQL.
+    /// A store tied to `credentials`, as the tables of one schema are on PostgreSQL.
     pub fn with_credentials(credentials: Arc<MemCredentialStore>) -> Self {
+        let state = Arc::new(RwLock::default());
+        credentials.attach_sessions(state.clone());
         Self {
-            state: RwLock::default(),
+            state,
             credentials: Some(credentials),
         }
     }
@@ -40,18 +46,34 @@ impl State {
         self.refresh
             .retain(|(o, _), token| !(o == org && token.device == id));
     }
+
+    /// Removes every device of `credential` in `org` and their refresh tokens; how many devices.
+    pub(crate) fn remove_devices_of(&mut self, org: &OrgId, credential: Uuid) -> u64 {
+        let ids: Vec<Uuid> = self
+            .devices
+            .iter()
+            .filter(|((o, _), d)| o == org && d.credential == credential)
+            .map(|((_, id), _)| *id)
+            .collect();
+        for id in &ids {
+            self.remove_device(org, *id);
+        }
+        ids.len() as u64
+    }
 }
 
 #[async_trait]
 impl DeviceStore for MemDeviceStore {
     async fn insert_device(&self, org: &OrgId, device: Device) -> Result<(), StoreError> {
+        // The credentials' lock first (see the type's doc).
+        let mut stamp = self.credentials.as_ref().map(|c| c.stamper());
         let mut state = write(&self.state);
         let key = (org.clone(), device.id);
         if state.devices.contains_key(&key) {
             return Err(StoreError::Conflict);
         }
-        if let Some(credentials) = &self.credentials {
-            credentials.stamp_login(org, device.credential, device.created_at);
+        if let Some(stamp) = &mut stamp {
+            stamp.stamp_login(org, device.credential, device.created_at);
         }
         state.devices.insert(key, device);
         Ok(())
@@ -96,17 +118,7 @@ impl DeviceStore for MemDeviceStore {
     }
 
     async fn delete_devices(&self, org: &OrgId, credential: Uuid) -> Result<u64, StoreError> {
-        let mut state = write(&self.state);
-        let ids: Vec<Uuid> = state
-            .devices
-            .iter()
-            .filter(|((o, _), d)| o == org && d.credential == credential)
-            .map(|((_, id), _)| *id)
-            .collect();
-        for id in &ids {
-            state.remove_device(org, *id);
-        }
-        Ok(ids.len() as u64)
+        Ok(write(&self.state).remove_devices_of(org, credential))
     }
 
     async fn insert_refresh(&self, org: &OrgId, token: RefreshToken) -> Result<(), StoreError> {

@@ -1,6 +1,6 @@
 //! Credentials, in the `credentials` table of each tenant's schema.
 
-use crate::schema::credentials;
+use crate::schema::{credentials, devices};
 use crate::statement::{Piece, TenantSql};
 use crate::{PgDatabase, QueryResult, corrupt, schema_ident, some_row};
 use async_trait::async_trait;
@@ -171,13 +171,20 @@ impl CredentialStore for PgCredentialStore {
     }
 
     /// One statement naming the schema, no transaction (every login stamps `last_login_at`).
+    /// A credential stored disabled or deleted takes its devices with it in the same statement
+    /// (a data-modifying `WITH`; their refresh tokens go by `ON DELETE CASCADE`), and only
+    /// when the update found the row.
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
+        let ends_sessions = !credential.enabled || credential.deleted_at.is_some();
         let row = CredentialRow::from_domain(&credential);
+        let schema = schema_ident(org);
+        let opening = if ends_sessions {
+            format!("WITH updated AS (UPDATE {schema}.credentials SET username = ")
+        } else {
+            format!("UPDATE {schema}.credentials SET username = ")
+        };
         let query = TenantSql::new()
-            .sql(format!(
-                "UPDATE {}.credentials SET username = ",
-                schema_ident(org)
-            ))
+            .sql(opening)
             .bind(Piece::Text(row.username))
             .sql(", enabled = ")
             .bind(Piece::Bool(row.enabled))
@@ -202,6 +209,14 @@ impl CredentialStore for PgCredentialStore {
             .sql(" WHERE id = ")
             .bind(Piece::Uuid(row.id))
             .sql(" AND deleted_at IS NULL");
+        let query = if ends_sessions {
+            query.sql(format!(
+                " RETURNING id), ended AS (DELETE FROM {schema}.devices WHERE credential_id IN \
+                 (SELECT id FROM updated)) SELECT id FROM updated"
+            ))
+        } else {
+            query
+        };
         self.db
             .run(move |conn| async move { some_row(query.execute(conn).await?) }.scope_boxed())
             .await
@@ -225,6 +240,9 @@ impl CredentialStore for PgCredentialStore {
             .in_tenant(from, move |conn| {
                 async move {
                     replace_live(conn, removed).await?;
+                    diesel::delete(devices::table.filter(devices::credential_id.eq(removed.id)))
+                        .execute(conn)
+                        .await?;
                     conn.batch_execute(switch).await?;
                     diesel::insert_into(credentials::table)
                         .values(moved)

@@ -279,15 +279,11 @@ pub async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let input: PatchCredential = body::json(&req, payload).await?;
-    let credential = state
+    // A disabled customer is signed out everywhere (the store ends the device sessions).
+    state
         .credentials
         .patch(&caller, &org, &path.1, input.enabled, input.require2fa)
         .await?;
-    if !credential.enabled {
-        // A disabled customer is signed out everywhere: their refresh tokens die with the
-        // device sessions.
-        state.devices.unlink_all(&org, credential.id).await?;
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -307,13 +303,8 @@ pub async fn delete(
     path: OrgUser,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
-    let deleted = state.credentials.delete(&caller, &org, &path.1).await?;
-    // Its device sessions (and their refresh tokens) end with it.
-    state
-        .devices
-        .unlink_all(&org, deleted.id)
-        .await
-        .map_err(ApiError::from)?;
+    // Its device sessions (and their refresh tokens) end with it, in the same step.
+    state.credentials.delete(&caller, &org, &path.1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -327,19 +318,11 @@ async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let input: TransferRequest = body::json(&req, payload).await?;
-    // A move deletes the origin's credential: its device sessions end with it (looked up first;
-    // the transfer below decides whether the caller may do it at all).
-    let origin = match kind {
-        Transfer::Move => state.credentials.by_username(&org, &path.1).await.ok(),
-        Transfer::Copy => None,
-    };
+    // A move deletes the origin's credential: its device sessions end with it, atomically.
     let username = state
         .credentials
         .transfer(&caller, &org, &path.1, &input.destination_org, kind)
         .await?;
-    if let Some(origin) = origin {
-        state.devices.unlink_all(&org, origin.id).await?;
-    }
     Ok(HttpResponse::Ok().json(TransferResult {
         message: match kind {
             Transfer::Move => "credential moved successfully",

@@ -85,3 +85,15 @@ async fn cached_client_registry_honours_the_client_registry_contract() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn mem_credentials_and_devices_honour_the_tenant_sessions_contract() {
+    contracts::tenant_sessions::run(|| async {
+        let credentials = std::sync::Arc::new(MemCredentialStore::default());
+        let devices = latchkey_memory::MemDeviceStore::with_credentials(credentials.clone());
+        let stores: contracts::tenant_sessions::Stores =
+            (credentials, std::sync::Arc::new(devices));
+        stores
+    })
+    .await;
+}

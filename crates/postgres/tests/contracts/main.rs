@@ -91,3 +91,15 @@ async fn pg_device_store_honours_the_device_store_contract() {
     let scratch = Scratch::default();
     contracts::device_store::run(|| async { scratch.database().await.devices() }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_credentials_and_devices_honour_the_tenant_sessions_contract() {
+    let scratch = Scratch::default();
+    contracts::tenant_sessions::run(|| async {
+        let db = scratch.database().await;
+        let stores: contracts::tenant_sessions::Stores =
+            (Arc::new(db.credentials()), Arc::new(db.devices()));
+        stores
+    })
+    .await;
+}

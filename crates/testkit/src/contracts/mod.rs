@@ -26,6 +26,7 @@ pub mod revoked_tokens;
 pub mod security_token_store;
 pub mod signing_key_store;
 pub mod tenant_directory;
+pub mod tenant_sessions;
 pub mod totp_store;
 
 use latchkey_core::StoreError;
