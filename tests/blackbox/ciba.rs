@@ -16,7 +16,7 @@ const CIBA: &str = "urn:openid:params:grant-type:ciba";
 
 async fn setup(sink: &SmtpSink) -> (TestServer, String, String) {
     let url = sink.url();
-    let server = TestServer::start_with(move |c| c.smtp_url = Some(url)).await;
+    let server = TestServer::start_with(move |c| c.smtp_url = Some(url.into())).await;
     let admin = server.admin_token(None).await;
     server.active_credential(&admin, ORG, ANA, PASSWORD).await;
     server.active_credential(&admin, ORG, BOB, PASSWORD).await;

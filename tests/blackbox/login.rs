@@ -271,7 +271,7 @@ async fn server_with_ana_on(sink: Option<&SmtpSink>) -> (TestServer, String) {
     let url = sink.map(SmtpSink::url);
     let server = TestServer::start_with(move |c| {
         if let Some(url) = url {
-            c.smtp_url = Some(url);
+            c.smtp_url = Some(url.into());
         }
     })
     .await;

@@ -22,7 +22,7 @@ fn flow(name: &str) -> String {
 async fn server_with_smtp(sink: &SmtpSink) -> TestServer {
     let url = sink.url();
     TestServer::start_with(move |c| {
-        c.smtp_url = Some(url);
+        c.smtp_url = Some(url.into());
         c.smtp_from = "Yoigo <no-reply@yoigo.example>".to_owned();
     })
     .await
@@ -209,7 +209,7 @@ async fn reset_by_sms_goes_to_the_msisdn_through_the_gateway() {
     let url = gateway.url.clone();
     let server = TestServer::start_with(move |c| {
         c.sms_url = Some(url);
-        c.sms_token = Some("gateway-secret-token".to_owned());
+        c.sms_token = Some("gateway-secret-token".into());
         c.sms_from = "Yoigo".to_owned();
     })
     .await;
@@ -290,7 +290,7 @@ async fn a_failed_delivery_answers_502_and_its_token_is_useless() {
 async fn an_unreachable_smtp_server_answers_502() {
     let port = free_port();
     let server = TestServer::start_with(move |c| {
-        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
         c.notify_attempts = 2;
         c.notify_timeout_ms = 500;
     })
@@ -313,7 +313,7 @@ async fn resets_over_the_credential_or_tenant_limit_answer_429_with_retry_after(
     let sink = SmtpSink::start();
     let url = sink.url();
     let server = TestServer::start_with(move |c| {
-        c.smtp_url = Some(url);
+        c.smtp_url = Some(url.into());
         c.flow_rate_per_credential = "2/1h".parse().unwrap();
         c.flow_rate_per_tenant = "3/1h".parse().unwrap();
     })

@@ -23,7 +23,7 @@ async fn server(sink: Option<&SmtpSink>) -> (TestServer, String) {
     let url = sink.map(SmtpSink::url);
     let server = TestServer::start_with(move |c| {
         if let Some(url) = url {
-            c.smtp_url = Some(url);
+            c.smtp_url = Some(url.into());
         }
     })
     .await;
@@ -300,7 +300,7 @@ async fn of_concurrent_validations_of_one_code_exactly_one_succeeds() {
 async fn with_redis_down_second_factors_answer_503_and_the_rest_works() {
     let port = free_port();
     let server = TestServer::start_with(move |c| {
-        c.redis_url = Some(format!("redis://127.0.0.1:{port}"));
+        c.redis_url = Some(format!("redis://127.0.0.1:{port}").into());
         c.redis_timeout_ms = 300;
     })
     .await;
@@ -333,7 +333,7 @@ async fn a_username_created_again_does_not_inherit_the_old_authenticator() {
 #[actix_rt::test]
 async fn a_malformed_data_key_stops_the_server_with_a_clear_message() {
     let mut config = latchkey_tests::test_config();
-    config.data_key = Some("not-a-key".to_owned());
+    config.data_key = Some("not-a-key".into());
     let error = match latchkey_server::start(&config).await {
         Ok(_) => panic!("the server started with a malformed LATCHKEY_DATA_KEY"),
         Err(e) => format!("{e:#}"),

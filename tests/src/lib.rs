@@ -269,7 +269,7 @@ pub fn test_config() -> ServerConfig {
         .server;
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.bootstrap_client_id = ADMIN_ID.to_owned();
-    config.bootstrap_client_secret = Some(ADMIN_SECRET.to_owned());
+    config.bootstrap_client_secret = Some(ADMIN_SECRET.into());
     config.tenants = "masmovil=MásMóvil,yoigo=Yoigo".to_owned();
     config.workers = Some(1);
     config.hash_concurrency = Some(2);
@@ -284,16 +284,16 @@ pub fn postgres_config(url: &str) -> ServerConfig {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let mut config = test_config();
-    config.database_url = Some(url.to_owned());
+    config.database_url = Some(url.into());
     config.database_pool_size = Some(TEST_POOL_SIZE);
-    config.redis_url = Some(redis_url());
+    config.redis_url = Some(redis_url().into());
     config.redis_prefix = format!(
         "latchkey-test:{}:{}:{}:",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst),
         uuid::Uuid::new_v4()
     );
-    config.data_key = Some(TEST_DATA_KEY.to_owned());
+    config.data_key = Some(TEST_DATA_KEY.into());
     config
 }
 

@@ -70,7 +70,7 @@ pub struct Admin {
         hide_env_values = true,
         global = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::config::Secret>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,7 +244,7 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
         )?;
     let base = admin.url.trim_end_matches('/');
     let http = awc::Client::default();
-    let token = fetch_token(&http, base, &client_id, &secret, &scope).await?;
+    let token = fetch_token(&http, base, &client_id, secret.expose(), &scope).await?;
     let url = format!("{base}{path}");
     let request = http
         .request(method.parse().context("method")?, &url)

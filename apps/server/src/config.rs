@@ -3,7 +3,46 @@
 
 use clap::{Args, ValueEnum};
 use latchkey_core::Rate;
+use std::fmt;
 use std::net::SocketAddr;
+
+/// A setting that is a secret, or carries one (a URL with a password in it): it never prints,
+/// so neither does the configuration (`{:?}` of [`ServerConfig`] shows `[REDACTED]`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the one place that uses it (a connection, a key).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,7 +117,7 @@ pub struct ServerConfig {
 
     /// Secret of the bootstrap client. When not given, one is generated and printed once at start.
     #[arg(long, env = "LATCHKEY_BOOTSTRAP_CLIENT_SECRET", hide_env_values = true)]
-    pub bootstrap_client_secret: Option<String>,
+    pub bootstrap_client_secret: Option<Secret>,
 
     /// HTTP worker threads. Default: one per CPU core.
     #[arg(long, env = "LATCHKEY_WORKERS")]
@@ -96,7 +135,7 @@ pub struct ServerConfig {
     /// PostgreSQL URL (`postgres://user:password@host:5432/database`). Absent: dev mode, on
     /// in-memory storage that is lost when the server stops.
     #[arg(long, env = "LATCHKEY_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
 
     /// Most PostgreSQL connections this server's workers open, split evenly among them (each
     /// worker thread drives its own); start-up and background work use one or two more.
@@ -123,7 +162,7 @@ pub struct ServerConfig {
     /// this process (enough for one instance). When Redis is down, the second-factor endpoints
     /// and the rate-limited flows answer 503; the rest of the API keeps working.
     #[arg(long, env = "LATCHKEY_REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Secret>,
 
     /// Prefix of every Redis key, so that several deployments can share one Redis.
     #[arg(long, env = "LATCHKEY_REDIS_PREFIX", default_value = "latchkey:")]
@@ -138,14 +177,14 @@ pub struct ServerConfig {
     /// (`openssl rand -base64 32`). Absent: dev mode generates one (secrets die with the
     /// process); on a database the TOTP endpoints answer 503. Malformed: the server does not start.
     #[arg(long, env = "LATCHKEY_DATA_KEY", hide_env_values = true)]
-    pub data_key: Option<String>,
+    pub data_key: Option<Secret>,
 
     /// SMTP server for e-mail: `smtp://host:25` (no TLS: a local relay),
     /// `smtp://user:password@host:587?tls=required` (STARTTLS, refused if the server cannot) or
     /// `smtps://user:password@host:465` (TLS from the start). Absent: in dev mode e-mails are
     /// printed on standard output; on a database, flows that send e-mail answer 503.
     #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret>,
 
     /// The sender of e-mails (`Name <address>` or `address`).
     #[arg(
@@ -163,7 +202,7 @@ pub struct ServerConfig {
 
     /// Bearer token sent to the SMS gateway (`Authorization: Bearer ...`), when it needs one.
     #[arg(long, env = "LATCHKEY_SMS_TOKEN", hide_env_values = true)]
-    pub sms_token: Option<String>,
+    pub sms_token: Option<Secret>,
 
     /// The `from` of every SMS (a sender id or number).
     #[arg(long, env = "LATCHKEY_SMS_FROM", default_value = "Latchkey")]
@@ -270,5 +309,46 @@ impl ServerConfig {
 
     pub fn hash_concurrency(&self) -> usize {
         self.hash_concurrency.unwrap_or_else(Self::cores).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        server: ServerConfig,
+    }
+
+    /// No secret of the configuration reaches a log line or a panic message through `{:?}`.
+    #[test]
+    fn debug_shows_no_secret() {
+        let cli = Cli::parse_from([
+            "latchkey",
+            "--database-url=postgres://app:db-pass-1@db/latchkey",
+            "--redis-url=redis://:redis-pass-2@cache:6379",
+            "--bootstrap-client-secret=bootstrap-secret-3-0123456789",
+            "--data-key=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            "--smtp-url=smtp://mailer:smtp-pass-4@mail:587",
+            "--sms-token=sms-token-5",
+        ]);
+        let shown = format!("{:?}", cli.server);
+        for secret in [
+            "db-pass-1",
+            "redis-pass-2",
+            "bootstrap-secret-3",
+            "AAECAwQFBgcICQoLDA0O",
+            "smtp-pass-4",
+            "sms-token-5",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(
+            cli.server.sms_token.as_ref().map(Secret::expose),
+            Some("sms-token-5")
+        );
     }
 }

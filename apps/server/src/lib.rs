@@ -86,7 +86,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     let stores = match &config.redis_url {
         Some(url) => {
             let redis = latchkey_redis::RedisDatabase::new(&latchkey_redis::RedisConfig {
-                url: url.clone(),
+                url: url.expose().to_owned(),
                 timeout: Duration::from_millis(config.redis_timeout_ms),
                 prefix: config.redis_prefix.clone(),
             })?;
@@ -94,7 +94,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
                 // Not fatal: everything but second factors and rate-limited flows works without
                 // Redis, and the connection recovers by itself.
                 tracing::warn!(
-                    url = %latchkey_redis::redact_url(url),
+                    url = %latchkey_redis::redact_url(url.expose()),
                     error = %error_chain(&e),
                     "Redis does not answer yet"
                 );
@@ -180,7 +180,7 @@ async fn provision_bootstrap_client(
     let id =
         ClientId::parse(&config.bootstrap_client_id).context("LATCHKEY_BOOTSTRAP_CLIENT_ID")?;
     let (secret, generated) = match &config.bootstrap_client_secret {
-        Some(secret) if secret.len() >= 16 => (SecretString::from(secret.as_str()), false),
+        Some(secret) if secret.expose().len() >= 16 => (SecretString::from(secret.expose()), false),
         Some(_) => anyhow::bail!("LATCHKEY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters"),
         // On shared storage the client may exist from an earlier start (or another instance):
         // keep it, and the secret shown when it was made, rather than replace it.

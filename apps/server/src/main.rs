@@ -50,7 +50,7 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     init_logging(&config)?;
     match &config.database_url {
         Some(url) => tracing::info!(
-            database = %latchkey_postgres::redact_url(url),
+            database = %latchkey_postgres::redact_url(url.expose()),
             "storage: PostgreSQL"
         ),
         None => tracing::warn!(

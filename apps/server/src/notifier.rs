@@ -31,7 +31,7 @@ pub fn build(config: &ServerConfig, dev_mode: bool) -> anyhow::Result<Arc<dyn No
     let email: Arc<dyn Notifier> = match &config.smtp_url {
         Some(url) => Arc::new(
             SmtpNotifier::new(&SmtpConfig {
-                url: url.clone(),
+                url: url.expose().to_owned(),
                 from: config.smtp_from.clone(),
                 timeout,
                 attempts,
@@ -45,7 +45,10 @@ pub fn build(config: &ServerConfig, dev_mode: bool) -> anyhow::Result<Arc<dyn No
         Some(url) => Arc::new(
             SmsNotifier::new(SmsConfig {
                 url: url.clone(),
-                token: config.sms_token.as_deref().map(SecretString::from),
+                token: config
+                    .sms_token
+                    .as_ref()
+                    .map(|t| SecretString::from(t.expose())),
                 from: config.sms_from.clone(),
                 timeout,
                 attempts,

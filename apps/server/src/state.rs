@@ -183,7 +183,7 @@ pub const TENANT_CACHE_TTL: time::Duration = time::Duration::seconds(1);
 /// The PostgreSQL settings of `config`, when a database URL is configured.
 pub fn pg_config(config: &ServerConfig) -> Option<PgConfig> {
     config.database_url.as_ref().map(|url| PgConfig {
-        url: url.clone(),
+        url: url.expose().to_owned(),
         pool_size: config.database_pool_size(),
         threads: config.workers(),
         connect_timeout: Duration::from_millis(config.database_connect_timeout_ms),
@@ -372,7 +372,7 @@ fn data_cipher(
     random: &dyn SecureRandom,
 ) -> anyhow::Result<Arc<dyn SecretCipher>> {
     Ok(match (&config.data_key, dev_mode) {
-        (Some(key), _) => Arc::new(AesGcmCipher::from_base64(key)?),
+        (Some(key), _) => Arc::new(AesGcmCipher::from_base64(key.expose())?),
         (None, true) => {
             tracing::warn!(
                 "LATCHKEY_DATA_KEY is not set: TOTP secrets are encrypted with a key generated \

@@ -27,12 +27,22 @@ pub struct AccessClaims {
     pub credential: Option<Uuid>,
 }
 
-/// A signed access token and what the token endpoint says about it.
-#[derive(Debug, Clone)]
+/// A signed access token and what the token endpoint says about it. The token never prints.
+#[derive(Clone)]
 pub struct IssuedAccessToken {
     pub token: String,
     pub expires_in: i64,
     pub scopes: ScopeSet,
+}
+
+impl std::fmt::Debug for IssuedAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedAccessToken")
+            .field("token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 /// Issues service tokens through the client-credentials grant (RFC 6749 §4.4).

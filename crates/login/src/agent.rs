@@ -64,3 +64,19 @@ impl fmt::Debug for Browser {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_orgs_not_the_secrets() {
+        let org = OrgId::parse("masmovil").unwrap_or_else(|e| panic!("{e}"));
+        let browser = Browser::default()
+            .with_session(org.clone(), "device-id.session-secret-1")
+            .with_pending(org, "pending-login-id-2");
+        let shown = format!("{browser:?}");
+        assert!(shown.contains("masmovil"), "{shown}");
+        assert!(!shown.contains("session-secret-1") && !shown.contains("pending-login-id-2"));
+    }
+}

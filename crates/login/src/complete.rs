@@ -3,7 +3,7 @@
 
 use crate::redirect::with_params;
 use crate::{Agent, Authenticated, LoginError, LoginService};
-use latchkey_core::{OrgId, Timestamp};
+use latchkey_core::{OrgId, RecordSecret, Timestamp};
 use latchkey_credential::Credential;
 use latchkey_device::{Device, SessionSecret};
 use latchkey_notify::{Language, Message, TemplateId};
@@ -22,7 +22,7 @@ pub struct Completion {
     pub notice_failed: Option<String>,
     /// A login that approves a backchannel request: the token of the approve-or-deny form
     /// (no code, no session).
-    pub ciba_consent: Option<String>,
+    pub ciba_consent: Option<RecordSecret>,
 }
 
 /// A device session that just started: the browser keeps its secret (a cookie) until it ends.

@@ -5,7 +5,7 @@
 
 use crate::record::Stage;
 use crate::{Agent, Completion, LoginError, LoginFailure, LoginService, NewSession, Step};
-use latchkey_core::OrgId;
+use latchkey_core::{OrgId, RecordSecret};
 use latchkey_credential::Credential;
 
 /// A magic link used: the tenant its pages show, and where it leads.
@@ -24,7 +24,7 @@ pub enum MagicOutcome {
     /// The credential requires a second factor: the pending login `id` now waits for it.
     SecondFactor {
         id: String,
-        csrf: String,
+        csrf: RecordSecret,
         step: Step,
     },
     /// Signed in, with no authorization pending: to the tenant's landing URL (the
@@ -83,7 +83,7 @@ impl LoginService {
             let step = self
                 .to_second_factor(&id, &tx, &credential, auth_time, "email".to_owned())
                 .await?;
-            let csrf = tx.csrf().to_owned();
+            let csrf = tx.csrf.clone();
             return Ok(MagicOutcome::SecondFactor { id, csrf, step });
         }
         let amr = vec!["email".to_owned()];

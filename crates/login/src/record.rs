@@ -177,3 +177,86 @@ pub(crate) fn plausible_key(id: &str) -> bool {
 fn tx_key(id: &str) -> String {
     format!("login:{id}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Completion, MagicOutcome, NewSession, Step};
+    use latchkey_core::OrgId;
+    use latchkey_device::SessionSecret;
+    use latchkey_oauth::ResponseType;
+
+    /// Login records and what the steps answer carry anti-forgery tokens, session secrets and
+    /// consent tokens: none of them prints.
+    #[test]
+    fn debug_shows_no_secret() {
+        let org = OrgId::parse("masmovil").unwrap_or_else(|e| panic!("{e}"));
+        let request = AuthRequest {
+            client_id: "shop".to_owned(),
+            org: org.clone(),
+            redirect_uri: "https://shop.example/cb".to_owned(),
+            redirect_uri_given: true,
+            response_type: ResponseType::Code,
+            state: "s".to_owned(),
+            scope: "openid".to_owned(),
+            nonce: None,
+            challenge: None,
+            offline: false,
+            login_hint: None,
+            force_login: false,
+            no_prompt: false,
+            max_age: None,
+            ui_locales: None,
+            ciba: None,
+        };
+        let csrf = RecordSecret::new("csrf-secret-1".to_owned());
+        let tx = LoginTx {
+            request,
+            csrf: csrf.clone(),
+            stage: Stage::Password,
+        };
+        let started = Started {
+            id: "login-id".to_owned(),
+            csrf: csrf.clone(),
+        };
+        let done = Completion {
+            org,
+            redirect: String::new(),
+            session: Some(NewSession {
+                value: SessionSecret("device.session-secret-2".to_owned()),
+                expires_at: latchkey_core::testing::T0,
+            }),
+            notice_failed: None,
+            ciba_consent: Some(RecordSecret::new("consent-secret-3".to_owned())),
+        };
+        let magic = MagicOutcome::SecondFactor {
+            id: "login-id".to_owned(),
+            csrf,
+            step: Step::Done(done.clone()),
+        };
+        let tokens = crate::TokenSet {
+            access_token: "access-token-4".to_owned(),
+            expires_in: 900,
+            refresh_token: Some("refresh-token-5".to_owned()),
+            id_token: Some("id-token-6".to_owned()),
+            scope: latchkey_tenancy::ScopeSet::default(),
+            jti: uuid::Uuid::nil(),
+            expires_at: 0,
+        };
+        let shown = format!("{tx:?} {started:?} {done:?} {magic:?} {tokens:?}");
+        let secrets = [
+            "csrf-secret-1",
+            "session-secret-2",
+            "consent-secret-3",
+            "access-token-4",
+            "refresh-token-5",
+            "id-token-6",
+        ];
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // What the record keeps is still the secret itself.
+        let stored = serde_json::to_string(&tx).unwrap_or_default();
+        assert!(stored.contains("csrf-secret-1"));
+    }
+}

@@ -48,7 +48,7 @@ pub async fn magic_link(
         }
         MagicOutcome::SecondFactor { id, csrf, step } => match step {
             Step::SecondFactor { totp, contacts } => {
-                login::magic_second_factor(lang, tenant, &id, &csrf, totp, &contacts)
+                login::magic_second_factor(lang, tenant, &id, csrf.expose(), totp, &contacts)
             }
             Step::Done(done) => complete(state.cookies, done, None),
         },

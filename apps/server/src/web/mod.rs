@@ -47,7 +47,7 @@ fn finish(
     tenant: &str,
 ) -> HttpResponse {
     match &done.ciba_consent {
-        Some(consent) => ciba::decision_page(lang, tenant, consent),
+        Some(consent) => ciba::decision_page(lang, tenant, consent.expose()),
         None => complete(cookies, done, tx),
     }
 }

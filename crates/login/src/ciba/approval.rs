@@ -4,7 +4,7 @@
 
 use crate::record::plausible_key;
 use crate::{Completion, LoginError, LoginService, Started};
-use latchkey_core::OrgId;
+use latchkey_core::{OrgId, RecordSecret};
 use latchkey_credential::Credential;
 use latchkey_oauth::{AuthRequest, Decision, ResponseType, secret_key};
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ impl LoginService {
             redirect: String::new(),
             session: None,
             notice_failed: None,
-            ciba_consent: Some(token),
+            ciba_consent: Some(RecordSecret::new(token)),
         })
     }
 

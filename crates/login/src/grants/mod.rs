@@ -19,8 +19,8 @@ use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
 
-/// What a grant answers (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
-#[derive(Debug, Clone)]
+/// What a grant answers (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). Its tokens never print.
+#[derive(Clone)]
 pub struct TokenSet {
     pub access_token: String,
     pub expires_in: i64,
@@ -30,6 +30,23 @@ pub struct TokenSet {
     /// The access token's `jti` and expiry (Unix seconds).
     pub jti: Uuid,
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("id_token", &self.id_token.as_ref().map(|_| "[REDACTED]"))
+            .field("scope", &self.scope)
+            .field("jti", &self.jti)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A completed authentication, ready to become tokens.
