@@ -164,7 +164,14 @@ impl AccessTokenVerifier {
         let claims = match self.claims(token).await {
             Ok(claims) => claims,
             Err(AuthError::Unavailable(e)) => return Err(RevokeError::Unavailable(e)),
-            Err(_) => return Ok(None),
+            Err(
+                AuthError::Missing
+                | AuthError::Invalid(_)
+                | AuthError::Expired
+                | AuthError::Revoked,
+            ) => {
+                return Ok(None);
+            }
         };
         if claims.client_id != client {
             return Err(RevokeError::NotIssuedToCaller);

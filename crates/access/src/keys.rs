@@ -147,7 +147,7 @@ impl KeyService {
         }
         self.store.remove(kid).await.map_err(|e| match e {
             StoreError::NotFound => KeyError::NotFound,
-            other => KeyError::Store(other),
+            e @ (StoreError::Conflict | StoreError::Unavailable(_)) => KeyError::Store(e),
         })?;
         self.reload().await?;
         self.revocations.revoked(&Revocation::Everything);

@@ -54,7 +54,9 @@ impl From<SecurityTokenError> for CredentialError {
     fn from(e: SecurityTokenError) -> Self {
         match e {
             SecurityTokenError::Store(s) => CredentialError::Store(s),
-            other => CredentialError::InvalidToken(other),
+            e @ (SecurityTokenError::Malformed
+            | SecurityTokenError::Invalid
+            | SecurityTokenError::Expired) => CredentialError::InvalidToken(e),
         }
     }
 }

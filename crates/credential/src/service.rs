@@ -402,21 +402,23 @@ fn conflict_as_exists(e: StoreError) -> CredentialError {
     match e {
         StoreError::Conflict => CredentialError::AlreadyExists,
         StoreError::NotFound => CredentialError::NotFound,
-        other => CredentialError::Store(other),
+        e @ StoreError::Unavailable(_) => CredentialError::Store(e),
     }
 }
 
 fn missing_as_not_found(e: StoreError) -> CredentialError {
     match e {
         StoreError::NotFound => CredentialError::NotFound,
-        other => CredentialError::Store(other),
+        e @ (StoreError::Conflict | StoreError::Unavailable(_)) => CredentialError::Store(e),
     }
 }
 
 fn token_lookup(e: crate::SecurityTokenError) -> CredentialError {
     match e {
         crate::SecurityTokenError::Store(s) => CredentialError::Store(s),
-        _ => CredentialError::TokenNotFound,
+        crate::SecurityTokenError::Malformed
+        | crate::SecurityTokenError::Invalid
+        | crate::SecurityTokenError::Expired => CredentialError::TokenNotFound,
     }
 }
 

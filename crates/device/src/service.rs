@@ -174,7 +174,7 @@ impl DeviceService {
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => DeviceError::NotFound,
-                other => DeviceError::Store(other),
+                e @ (StoreError::Conflict | StoreError::Unavailable(_)) => DeviceError::Store(e),
             })?;
         Ok(SessionSecret(format!("{id}@{org}@{secret}")))
     }

@@ -284,7 +284,9 @@ impl SecondFactors {
                 // A newer enrollment replaced this one meanwhile: the code was right, and
                 // the newer secret stays pending.
                 Ok(()) | Err(StoreError::NotFound) => {}
-                Err(e) => return Err(FlowError::Credential(CredentialError::Store(e))),
+                Err(e @ (StoreError::Conflict | StoreError::Unavailable(_))) => {
+                    return Err(FlowError::Credential(CredentialError::Store(e)));
+                }
             }
         }
         Ok(())

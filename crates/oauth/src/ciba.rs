@@ -169,7 +169,9 @@ impl CibaService {
                         auth_time,
                         amr,
                     }),
-                    _ => Err(TokenError::InvalidGrant("the tokens were already issued")),
+                    Some(Decision::Denied) | None => {
+                        Err(TokenError::InvalidGrant("the tokens were already issued"))
+                    }
                 };
             }
             Some(Decision::Denied) => return Ok(Poll::Denied),

@@ -174,7 +174,7 @@ impl ClientService {
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ClientError::AlreadyExists,
-                other => ClientError::Store(other),
+                e @ (StoreError::NotFound | StoreError::Unavailable(_)) => ClientError::Store(e),
             })?;
         Ok((client, SecretString::from(secret)))
     }
@@ -237,7 +237,7 @@ impl ClientService {
         }
         self.clients.delete(id).await.map_err(|e| match e {
             StoreError::NotFound => ClientError::NotFound,
-            other => ClientError::Store(other),
+            e @ (StoreError::Conflict | StoreError::Unavailable(_)) => ClientError::Store(e),
         })?;
         self.revocations
             .revoked(&Revocation::Subject(id.as_str().to_owned()));

@@ -419,7 +419,11 @@ impl From<FlowError> for ApiError {
             ) => {
                 let detail = match cause {
                     NotifyError::Permanent(_) => "notify: the gateway refused the message",
-                    _ => "notify: the gateway did not accept the message in time",
+                    NotifyError::Transient(_)
+                    | NotifyError::Render(_)
+                    | NotifyError::Unconfigured(_) => {
+                        "notify: the gateway did not accept the message in time"
+                    }
                 };
                 ApiError::new(
                     StatusCode::BAD_GATEWAY,

@@ -13,7 +13,7 @@ use latchkey_device::DeviceError;
 use latchkey_flows::token_link;
 use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_oauth::{CIBA_EXPIRES_IN, CibaRequest, CibaService, Poll, TokenError};
-use latchkey_tenancy::{ApiClient, Grant, Scope, ScopeSet};
+use latchkey_tenancy::{ApiClient, Grant, Scope, ScopeSet, TenantError};
 use std::sync::Arc;
 
 /// The approval page of the login server (`?id=<auth_req_id>`).
@@ -142,10 +142,8 @@ impl Backchannel {
         };
         let credential = match self.credentials.by_username(&org, hint).await {
             Ok(c) if c.enabled => c,
-            Ok(_) | Err(CredentialError::NotFound | CredentialError::InvalidUsername(_)) => {
-                return Err(BackchannelError::UnknownUserId);
-            }
-            Err(e) => return Err(BackchannelError::Unavailable(Box::new(e))),
+            Ok(_) => return Err(BackchannelError::UnknownUserId),
+            Err(e) => return Err(lookup_failure(e)),
         };
         let to = latchkey_flows::choose(&credential, Some(hint))
             .or_else(|_| latchkey_flows::choose(&credential, None))
@@ -154,7 +152,7 @@ impl Backchannel {
             .credentials
             .login_tenant(&org)
             .await
-            .map_err(|e| BackchannelError::Unavailable(Box::new(e)))?;
+            .map_err(lookup_failure)?;
         let request = CibaRequest {
             client_id: client.id.to_string(),
             org,
@@ -271,5 +269,35 @@ impl Backchannel {
                     .await
             }
         }
+    }
+}
+
+/// Why the customer (or the client's tenant) of a backchannel request could not be found.
+fn lookup_failure(e: CredentialError) -> BackchannelError {
+    match e {
+        CredentialError::NotFound
+        | CredentialError::InvalidUsername(_)
+        | CredentialError::Disabled => BackchannelError::UnknownUserId,
+        CredentialError::Tenant(TenantError::NotFound(_)) => {
+            BackchannelError::UnauthorizedClient("the client's tenant is disabled")
+        }
+        CredentialError::Store(_)
+        | CredentialError::Tenant(
+            TenantError::Store(_) | TenantError::InvalidName | TenantError::Denied(_),
+        )
+        | CredentialError::Denied(_)
+        | CredentialError::InvalidMsisdn
+        | CredentialError::InvalidAttribute(_)
+        | CredentialError::Required(_)
+        | CredentialError::AlreadyExists
+        | CredentialError::WrongPassword
+        | CredentialError::Policy(_)
+        | CredentialError::InvalidToken(_)
+        | CredentialError::TokenNotFound
+        | CredentialError::InvalidDestination
+        | CredentialError::SameOrg
+        | CredentialError::DestinationDisabled(_)
+        | CredentialError::DestinationNotFound(_)
+        | CredentialError::Hashing(_) => BackchannelError::Unavailable(Box::new(e)),
     }
 }
