@@ -15,6 +15,7 @@ mod credential;
 mod device;
 mod migrate;
 mod schema;
+mod sql;
 mod statement;
 mod tenancy;
 pub mod testing;
@@ -24,11 +25,17 @@ mod totp;
 pub use credential::PgCredentialStore;
 pub use device::PgDeviceStore;
 pub use migrate::Migrated;
+pub use sql::schema_name;
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
 pub use token::{PgRevokedTokens, PgSecurityTokenStore, PgSigningKeyStore};
 pub use totp::PgTotpStore;
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+pub(crate) use sql::{
+    DeadlineExceeded, ErrorClass, corrupt, is_retryable, quote_ident, schema_ident, some_row,
+    store_error, store_error_ref, unavailable,
+};
+
+use diesel::result::Error as DieselError;
 use diesel::{ConnectionError, ConnectionResult};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
@@ -38,7 +45,7 @@ use diesel_async::{
     AnsiTransactionManager, AsyncConnection, AsyncPgConnection, SimpleAsyncConnection,
     TransactionManager,
 };
-use latchkey_core::{BoxError, OrgId, StoreError};
+use latchkey_core::{OrgId, StoreError};
 use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
 use std::collections::HashMap;
 use std::fmt;
@@ -384,97 +391,9 @@ async fn connect(url: &str, config: &PgConfig) -> ConnectionResult<AsyncPgConnec
     Ok(conn)
 }
 
-/// The schema of a tenant: `tenant_` and the org id. Org ids are `^[a-z][a-z0-9_-]{1,39}$`, so
-/// the name is unique per org and at most 47 bytes (PostgreSQL keeps 63).
-pub fn schema_name(org: &OrgId) -> String {
-    format!("tenant_{}", org.as_str())
-}
-
-/// The schema name quoted as an SQL identifier (`-` is legal in a quoted name only).
-pub(crate) fn schema_ident(org: &OrgId) -> String {
-    quote_ident(&schema_name(org))
-}
-
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-enum ErrorClass {
-    NotFound,
-    Conflict,
-    Unavailable,
-}
-
-fn store_error_ref(error: &DieselError) -> ErrorClass {
-    match error {
-        DieselError::NotFound => ErrorClass::NotFound,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ErrorClass::Conflict,
-        _ => ErrorClass::Unavailable,
-    }
-}
-
-/// The port error for a diesel error: `NotFound` and unique violations keep their meaning,
-/// everything else is the database failing.
-pub(crate) fn store_error(error: DieselError) -> StoreError {
-    match store_error_ref(&error) {
-        ErrorClass::NotFound => StoreError::NotFound,
-        ErrorClass::Conflict => StoreError::Conflict,
-        ErrorClass::Unavailable => StoreError::Unavailable(Box::new(error)),
-    }
-}
-
-/// `Ok` when a statement touched a row, diesel's `NotFound` when it touched none (so that inside
-/// a transaction it also rolls back).
-pub(crate) fn some_row(count: usize) -> QueryResult<()> {
-    if count == 0 {
-        Err(DieselError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-/// A row that does not decode into a domain value: the database holds something the domain
-/// never writes.
-pub(crate) fn corrupt(what: &'static str) -> DieselError {
-    DieselError::DeserializationError(Box::new(Corrupt(what)))
-}
-
-fn is_retryable(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
-    match error.downcast_ref::<DieselError>() {
-        Some(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
-        Some(DieselError::DatabaseError(_, info)) => info.message().contains("deadlock detected"),
-        _ => false,
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("the database did not answer within {} ms ({phase})", .deadline.as_millis())]
-struct DeadlineExceeded {
-    deadline: Duration,
-    phase: &'static str,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("a stored {0} is not valid")]
-struct Corrupt(&'static str);
-
-/// Boxes any error for [`StoreError::Unavailable`].
-pub(crate) fn unavailable<E: Into<BoxError>>(error: E) -> StoreError {
-    StoreError::Unavailable(error.into())
-}
-
 #[cfg(test)]
-#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schema_names_are_prefixed_and_quoted() {
-        let org = OrgId::parse("pepe-phone").expect("valid");
-        assert_eq!(schema_name(&org), "tenant_pepe-phone");
-        assert_eq!(schema_ident(&org), "\"tenant_pepe-phone\"");
-        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
-    }
 
     #[test]
     fn urls_are_redacted() {
