@@ -36,19 +36,30 @@ pub trait KeyGenerator: Send + Sync + std::fmt::Debug {
     fn generate(&self, algorithm: SigningAlgorithm) -> Result<Vec<u8>, BoxError>;
 }
 
-/// Signs and verifies access tokens (JWTs) with the loaded key ring.
+/// Signs and verifies access tokens (JWTs) with the loaded key ring. Access tokens are ES256;
+/// the ring's RS256 keys sign only ID tokens (`IdTokenSigner`), but are published too.
 pub trait AccessTokenCodec: Send + Sync + std::fmt::Debug {
-    /// Replaces the key ring: the newest key signs, every key verifies.
+    /// Replaces the key ring with `keys`, oldest first (as `SigningKeyStore::list` gives them):
+    /// the newest ES256 key signs, every ES256 key of `keys` verifies, and a key no longer in
+    /// the ring verifies nothing. MUST fail, leaving the ring as it was, when a key's private
+    /// part is not a key of its algorithm.
     fn load(&self, keys: &[SigningKey]) -> Result<(), BoxError>;
 
-    /// Signs `claims` with the active key.
+    /// Signs `claims` with the active key (the newest ES256 key of the ring). MUST fail when
+    /// the ring holds no ES256 key.
     fn sign(&self, claims: &AccessClaims) -> Result<String, BoxError>;
 
-    /// Checks the signature, the issuer and the audience, and decodes the claims. MUST NOT
-    /// check expiry: the caller does, with its clock.
+    /// Checks the signature, the issuer and the audience, and decodes the claims: a token this
+    /// codec signed with its own issuer and audience verifies to the very claims signed. MUST
+    /// NOT check expiry: the caller does, with its clock. MUST refuse with
+    /// `VerifyError::Malformed` what is not a compact JWS, with `VerifyError::UnknownKey` a token
+    /// whose `kid` is not in the ring, with `VerifyError::BadSignature` one whose signature does
+    /// not verify with the ring's key of that `kid` (signed by another key, or changed), and
+    /// with `VerifyError::WrongAudience` one whose issuer or audience is not this codec's.
     fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError>;
 
-    /// The public keys of the loaded ring as a JWK Set (RFC 7517): every key that verifies
-    /// a token this codec signs.
+    /// The public keys of the loaded ring as a JWK Set (RFC 7517): `{"keys": [...]}`, one JWK
+    /// per loaded key, ES256 and RS256 alike (clients verify ID tokens with the RS256 ones), in
+    /// the ring's order, each with its `kid` and `alg` and without its private part.
     fn jwks(&self) -> serde_json::Value;
 }

@@ -55,13 +55,18 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<(OrgId, Credential)>, StoreError>;
 }
 
-/// Hashes and verifies passwords (argon2id in production).
+/// Hashes and verifies passwords (argon2id in production). Hashes are stored: a hash made by
+/// one instance of the hasher MUST verify with another instance built alike (after a restart, on
+/// another server).
 #[async_trait]
 pub trait PasswordHasher: Send + Sync + std::fmt::Debug {
-    /// A new salted hash of `password`.
+    /// A new salted hash of `password`. It does not contain the password, and hashing the same
+    /// password again gives a different hash (a fresh salt); each of them verifies.
     async fn hash(&self, password: &Password) -> Result<PasswordHash, BoxError>;
 
-    /// Whether `password` matches `hash`.
+    /// `Ok(true)` when `hash` is a hash of exactly this `password` (case and spaces count),
+    /// `Ok(false)` for any other password. MUST fail with `Err` when `hash` is not a hash this
+    /// hasher can read: a corrupt stored hash is a fault, not a wrong password.
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError>;
 }
 

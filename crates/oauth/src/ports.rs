@@ -55,7 +55,10 @@ pub trait EphemeralStore: Send + Sync + std::fmt::Debug {
 /// Signs ID tokens (OpenID Connect Core §2) with the server's keys: RS256, which every client
 /// library must support, or ES256.
 pub trait IdTokenSigner: Send + Sync + std::fmt::Debug {
-    /// A compact JWS of `claims` with the active key of `alg`.
+    /// A compact JWS (RFC 7515 §7.1) of `claims` with the active key of `alg` (the newest key of
+    /// that algorithm): its header names `alg` and the key's `kid`, its payload is `claims` as
+    /// given, and its signature verifies with that key's public part and with no other key.
+    /// MUST fail when no key of `alg` is loaded.
     fn sign_id_token(
         &self,
         alg: latchkey_tenancy::IdTokenAlg,

@@ -133,12 +133,16 @@ pub trait TotpStore: Send + Sync + std::fmt::Debug {
     async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError>;
 }
 
-/// Encrypts secrets at rest with a key from configuration (AEAD).
+/// Encrypts secrets at rest with a key from configuration (AEAD). Sealed secrets are stored: what
+/// one instance sealed MUST open with another instance of the same key (after a restart).
 pub trait SecretCipher: Send + Sync + std::fmt::Debug {
     /// Encrypts `plain`, bound to `context` (e.g. `org/username`: a ciphertext moved to another
-    /// row does not decrypt).
+    /// row does not decrypt). The sealed secret does not reveal `plain`, and sealing the same
+    /// `plain` again gives a different sealed secret (a fresh nonce each time).
     fn seal(&self, plain: &[u8], context: &[u8]) -> Result<SealedSecret, BoxError>;
 
-    /// Decrypts what [`SecretCipher::seal`] made with the same `context`; fails on anything else.
+    /// Decrypts what [`SecretCipher::seal`] made with the same key and `context`, giving `plain`
+    /// back. MUST fail on anything else: another context, another key, a sealed secret changed
+    /// in any byte or cut short.
     fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>, BoxError>;
 }

@@ -1,10 +1,16 @@
-//! What Latchkey's tests share: the contract suites every storage adapter runs, fixtures that
-//! build valid domain values, a clock that tests set and advance, and deterministic randomness.
+//! What Latchkey's tests share: the contract suites every adapter runs, fixtures that build
+//! valid domain values, a clock that tests set and advance, deterministic randomness, fast fakes
+//! of the crypto ports and doubles that fail on purpose.
 //!
 //! The contract suites (`contracts::*`) check exactly the sentences of the ports' doc comments
 //! ("MUST fail with `Conflict` when…", "returns `Ok(None)` when…", ordering, atomicity). Each
 //! adapter of a port runs the same suite, so the in-memory adapters cannot drift from the
-//! PostgreSQL ones. A suite takes a factory and gives every check a fresh, empty store.
+//! PostgreSQL ones, nor a fake from the real thing. A suite takes a factory and gives every
+//! check a fresh, empty store (or hasher, codec, cipher).
+//!
+//! [`fakes`] hold one fast stand-in per crypto port (`FastHasher`, `FastCipher`), each checked
+//! by its port's suite; storage needs none (use `latchkey-memory`). [`faults`] hold the doubles
+//! that are broken on purpose (a notifier that always fails, a limiter that always errs).
 //!
 //! It also starts the real servers that adapter and black-box tests talk to: an SMTP server
 //! (aiosmtpd, [`smtp_sink`]) and a recording HTTP gateway ([`http_recorder`]).
@@ -19,6 +25,8 @@
 )]
 
 pub mod contracts;
+pub mod fakes;
+pub mod faults;
 pub mod fixtures;
 pub mod http_recorder;
 pub mod smtp_sink;

@@ -1,6 +1,7 @@
-//! One contract suite per storage port. Each suite is a module of `pub async fn` checks, each
-//! named after the behaviour it checks and taking a fresh, empty store, plus a `run` function
-//! that runs every check of the module, each on a new store from the adapter's factory:
+//! One contract suite per port. Each suite is a module of `pub async fn` checks (`pub fn` for
+//! the synchronous crypto ports), each named after the behaviour it checks and taking a fresh,
+//! empty store, plus a `run` function that runs every check of the module, each on a new store
+//! from the adapter's factory:
 //!
 //! ```text
 //! #[tokio::test]
@@ -12,17 +13,25 @@
 //! A PostgreSQL factory creates a fresh schema per call, so no check sees another's rows. Checks
 //! panic with a message saying which sentence of the port's contract was broken.
 //!
+//! The crypto suites (`password_hasher`, `access_token_codec`, `id_token_signer`,
+//! `secret_cipher`) take what testkit cannot make without a crypto library from the caller: key
+//! material (a `KeyGenerator`) and, for ID tokens, an independent signature check.
+//!
 //! `security_token_store::run` needs a multi-thread runtime
 //! (`#[tokio::test(flavor = "multi_thread")]`): its `take` race is meaningless without parallel
 //! tasks, and it says so rather than pass vacuously.
 
+pub mod access_token_codec;
 pub mod client_registry;
 pub mod credential_store;
 pub mod device_store;
 pub mod ephemeral_store;
+pub mod id_token_signer;
 pub mod otp_store;
+pub mod password_hasher;
 pub mod rate_limiter;
 pub mod revoked_tokens;
+pub mod secret_cipher;
 pub mod security_token_store;
 pub mod signing_key_store;
 pub mod tenant_directory;
