@@ -17,7 +17,7 @@ default:
 
 # Runs the server (dev mode on in-memory storage when no database is configured).
 run *ARGS:
-    cargo run -p latchkey-server -- {{ARGS}}
+    cargo run -p latchkey -- {{ARGS}}
 
 # Starts PostgreSQL and Redis first (installs them when missing: .ci/postgres, .ci/redis), and
 # makes sure the SMTP test server (aiosmtpd) and headless Chromium with chromedriver are there
@@ -91,24 +91,27 @@ deps-check:
     }
     for crate in {{domain}}; do check "$crate" {{forbidden_in_domain}}; done
     for crate in {{adapters}}; do check "$crate" {{forbidden_in_adapters}}; done
-    # The app's own dependencies (depth 1): adapters are reached through their crates only.
-    direct=$(cargo tree --locked -p latchkey-server -e normal,build --depth 1 --prefix none --format '{p}' 2>&1) || {
-        echo "deps-check: cargo tree failed for latchkey-server:"; echo "$direct"; exit 1; }
-    grep -q "^latchkey-server " <<<"$direct" || { echo "deps-check: latchkey-server did not match any package"; exit 1; }
-    for bad in {{forbidden_in_app}}; do
-        if grep -q "^$bad " <<<"$direct"; then
-            echo "deps-check: latchkey-server names $bad directly; use it through its adapter crate"
-            exit 1
-        fi
+    # The apps' own dependencies (depth 1): adapters are reached through their crates only.
+    for app in latchkey-server latchkey; do
+        direct=$(cargo tree --locked -p "$app" -e normal,build --depth 1 --prefix none --format '{p}' 2>&1) || {
+            echo "deps-check: cargo tree failed for $app:"; echo "$direct"; exit 1; }
+        grep -q "^$app " <<<"$direct" || { echo "deps-check: $app did not match any package"; exit 1; }
+        for bad in {{forbidden_in_app}}; do
+            if grep -q "^$bad " <<<"$direct"; then
+                echo "deps-check: $app names $bad directly; use it through its adapter crate"
+                exit 1
+            fi
+        done
+        echo "deps-check: $app names none of {{forbidden_in_app}}"
     done
-    echo "deps-check: latchkey-server names none of {{forbidden_in_app}}"
 
 # Release-build load test (wrk, 32 connections) against a bare actix-web hello; medians of interleaved rounds.
 bench rounds="3" duration="10s":
     #!/usr/bin/env bash
     set -euo pipefail
     command -v wrk >/dev/null || { echo "bench needs wrk (Debian package 'wrk')"; exit 1; }
-    cargo build --release --locked -p latchkey-server --bin latchkey --example hello
+    cargo build --release --locked -p latchkey --bin latchkey
+    cargo build --release --locked -p latchkey-server --example hello
     work=$(mktemp -d); pids=()
     trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
     wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done; echo "$1 did not come up"; exit 1; }
@@ -170,7 +173,7 @@ bench-pg rounds="3" duration="10s" pool="":
     admin=${LATCHKEY_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
     url=${admin%/*}/latchkey_bench
     psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench WITH (FORCE)" -c "CREATE DATABASE latchkey_bench"
-    cargo build --release --locked -p latchkey-server --bin latchkey
+    cargo build --release --locked -p latchkey --bin latchkey
     work=$(mktemp -d); pids=()
     trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench WITH (FORCE)" || true' EXIT
     secret=bench-secret-0123456789abcdef
@@ -223,7 +226,8 @@ bench-login rounds="3" seconds="10" concurrency="32" storage="postgres":
     case "{{storage}}" in
         postgres) ;;
         memory)
-            cargo build --release --locked -p latchkey-server --bin latchkey --example bench_login
+            cargo build --release --locked -p latchkey --bin latchkey
+            cargo build --release --locked -p latchkey-server --example bench_login
             exec ./target/release/examples/bench_login ./target/release/latchkey "" "" \
                 {{seconds}} {{concurrency}} {{rounds}} ;;
         *) echo "storage is postgres or memory, not {{storage}}"; exit 1 ;;
@@ -234,7 +238,8 @@ bench-login rounds="3" seconds="10" concurrency="32" storage="postgres":
     url=${admin%/*}/latchkey_bench_login
     psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_login WITH (FORCE)" -c "CREATE DATABASE latchkey_bench_login"
     trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_login WITH (FORCE)" || true' EXIT
-    cargo build --release --locked -p latchkey-server --bin latchkey --example bench_login
+    cargo build --release --locked -p latchkey --bin latchkey
+    cargo build --release --locked -p latchkey-server --example bench_login
     # Refresh grants wait on PostgreSQL's commits, not its CPU: 16 connections let commits group.
     export LATCHKEY_DATABASE_POOL_SIZE=${LATCHKEY_DATABASE_POOL_SIZE:-16}
     ./target/release/examples/bench_login ./target/release/latchkey "$url" \
@@ -244,6 +249,7 @@ bench-redis credentials="20000" concurrency="32":
     #!/usr/bin/env bash
     set -euo pipefail
     bash .ci/redis
-    cargo build --release --locked -p latchkey-server --bin latchkey --example bench_second_factors
+    cargo build --release --locked -p latchkey --bin latchkey
+    cargo build --release --locked -p latchkey-server --example bench_second_factors
     ./target/release/examples/bench_second_factors ./target/release/latchkey \
         "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{credentials}} {{concurrency}}

@@ -1,7 +1,7 @@
 //! The admin CLI (`latchkey tenant|client|key ...`), run in-process against a live server.
 
 use clap::Parser as _;
-use latchkey_server::cli::{Cli, run_admin};
+use latchkey::cli::{Cli, run_admin};
 use latchkey_tests::{ADMIN_ID, ADMIN_SECRET, TestServer};
 
 /// Runs `latchkey <group> --url ... --client-id ... --client-secret ... <rest>`.

@@ -1,9 +1,9 @@
 //! The command line: `latchkey` serves; `latchkey tenant|client|key ...` administer a running
 //! server through its HTTP API, with a service token obtained from the configured client.
 
-use crate::config::ServerConfig;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
+use latchkey_server::config::{Secret, ServerConfig};
 use serde_json::{Value, json};
 
 /// Latchkey: multi-tenant identity and credentials service.
@@ -70,7 +70,7 @@ pub struct Admin {
         hide_env_values = true,
         global = true
     )]
-    pub client_secret: Option<crate::config::Secret>,
+    pub client_secret: Option<Secret>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,10 +141,10 @@ pub enum KeyAction {
     reason = "the report of a command run by hand goes to standard output"
 )]
 pub async fn migrate(server: &ServerConfig) -> anyhow::Result<()> {
-    let Some(config) = crate::state::pg_config(server) else {
+    let Some(config) = latchkey_server::state::pg_config(server) else {
         bail!("no database to migrate: set LATCHKEY_DATABASE_URL");
     };
-    let db = crate::open_database(config).await?;
+    let db = latchkey_server::open_database(config).await?;
     let migrated = db.migrate().await.context("migrating the database")?;
     let list = |versions: &[String]| {
         if versions.is_empty() {

@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use clap::Parser as _;
+use latchkey::cli::{Cli, Command};
 use latchkey_core::ExposeSecret as _;
-use latchkey_server::cli::{Cli, Command};
 use latchkey_server::config::{LogFormat, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -12,8 +12,8 @@ fn main() -> std::process::ExitCode {
     let system = actix_web::rt::System::new();
     let result = match cli.command {
         None | Some(Command::Serve) => system.block_on(serve(cli.server)),
-        Some(Command::Migrate) => system.block_on(latchkey_server::cli::migrate(&cli.server)),
-        Some(command) => system.block_on(latchkey_server::cli::run_admin(command, &cli.server)),
+        Some(Command::Migrate) => system.block_on(latchkey::cli::migrate(&cli.server)),
+        Some(command) => system.block_on(latchkey::cli::run_admin(command, &cli.server)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

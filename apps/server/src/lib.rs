@@ -1,10 +1,12 @@
-//! The Latchkey server: configuration, wiring, HTTP routes, the one error mapping, and the CLI.
+//! The Latchkey server: its faces over HTTP — the Credentials and admin APIs (`routes`, JSON,
+//! errors through `http::error`), the OAuth/OpenID Connect endpoints (`oauth`), the login pages
+//! (`web`) — and their wiring (`config`, `state`: the adapters chosen at start and the use
+//! cases built on them).
 //!
-//! It contains no business rule: handlers translate HTTP to the use cases of the domain crates
-//! and back. The binary (`latchkey`) is in `main.rs`; tests start the same server through
+//! It contains no business rule: a handler parses, calls one use case, renders its outcome.
+//! The `latchkey` binary (`apps/latchkey`) runs it; tests start the same server through
 //! [`start`].
 
-pub mod cli;
 pub mod config;
 mod docs;
 pub mod http;
