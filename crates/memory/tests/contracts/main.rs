@@ -73,13 +73,27 @@ async fn mem_device_store_honours_the_device_store_contract() {
     contracts::device_store::run(|| async { latchkey_memory::MemDeviceStore::default() }).await;
 }
 
-/// The cache in front of a registry keeps the registry's contract.
+/// The cache in front of a directory keeps the directory's contract: every check reads after
+/// writing through the same cache, whose clock stands still (only its own writes refresh it).
+#[tokio::test]
+async fn cached_tenant_directory_honours_the_tenant_directory_contract() {
+    contracts::tenant_directory::run(|| async {
+        latchkey_tenancy::CachedTenantDirectory::new(
+            std::sync::Arc::new(MemTenantDirectory::default()),
+            std::sync::Arc::new(latchkey_testkit::FixedClock::default()),
+            time::Duration::seconds(1),
+        )
+    })
+    .await;
+}
+
+/// The cache in front of a registry keeps the registry's contract (its clock stands still too).
 #[tokio::test]
 async fn cached_client_registry_honours_the_client_registry_contract() {
     contracts::client_registry::run(|| async {
         latchkey_tenancy::CachedClientRegistry::new(
             std::sync::Arc::new(MemClientRegistry::default()),
-            std::sync::Arc::new(latchkey_testkit::WallClock),
+            std::sync::Arc::new(latchkey_testkit::FixedClock::default()),
             time::Duration::seconds(1),
         )
     })

@@ -5,9 +5,12 @@
 
 use latchkey_postgres::PgDatabase;
 use latchkey_postgres::testing::ScratchDatabase;
+use latchkey_tenancy::{CachedClientRegistry, CachedTenantDirectory};
+use latchkey_testkit::FixedClock;
 use latchkey_testkit::contracts;
 use latchkey_testkit::fixtures::org;
 use std::sync::{Arc, Mutex, PoisonError};
+use time::Duration;
 
 /// The org ids the suites use: their schemas exist before each check, as after `PUT /v1/orgs`.
 const ORGS: [&str; 5] = ["masmovil", "yoigo", "lebara", "pepephone", "llamaya"];
@@ -52,6 +55,35 @@ async fn pg_tenant_directory_honours_the_tenant_directory_contract() {
 async fn pg_client_registry_honours_the_client_registry_contract() {
     let scratch = Scratch::default();
     contracts::client_registry::run(|| async { scratch.database().await.client_registry() }).await;
+}
+
+/// The caches the server puts in front of the PostgreSQL directory and registry keep their
+/// contracts: every check reads after writing through the same cache, whose clock stands still
+/// (only its own writes refresh it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_pg_tenant_directory_honours_the_tenant_directory_contract() {
+    let scratch = Scratch::default();
+    contracts::tenant_directory::run(|| async {
+        CachedTenantDirectory::new(
+            Arc::new(scratch.database().await.tenant_directory()),
+            Arc::new(FixedClock::default()),
+            Duration::seconds(1),
+        )
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_pg_client_registry_honours_the_client_registry_contract() {
+    let scratch = Scratch::default();
+    contracts::client_registry::run(|| async {
+        CachedClientRegistry::new(
+            Arc::new(scratch.database().await.client_registry()),
+            Arc::new(FixedClock::default()),
+            Duration::seconds(1),
+        )
+    })
+    .await;
 }
 
 /// Multi-thread: the `take` race must run in parallel to prove anything.
