@@ -299,7 +299,3 @@ fn check_grants(new: &NewClient) -> Result<(), ClientError> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-#[path = "service_tests.rs"]
-mod tests;
