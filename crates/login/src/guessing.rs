@@ -1,17 +1,29 @@
-//! Slowed guessing: failures are counted per key — a username, a client address, a login's
-//! second factor — and past a few free tries each failure doubles the wait before the next
-//! attempt may be checked, up to a cap. Nothing is locked for good: a key is forgotten an hour
-//! after its last failure, or at once by a success.
+//! Slowed guessing: failures are counted per key — a username, a client address, a
+//! credential's second factor — and past a few free tries each failure doubles the wait before
+//! the next attempt may be checked, up to a cap. Nothing is locked for good: a count is
+//! forgotten an hour after its last failure, and a success forgets the count of the account it
+//! signed in (never an address's: the other customers behind it stay watched).
+//!
+//! One key, with `n` its count once the failure that moves it is counted (`free` is 3 for an
+//! account, 20 for an address):
 //!
 //! ```text
-//!               failure (count < free)                 failure (count ≥ free)
-//!   ┌───────┐ ─────────────────────────▶ ┌──────────┐ ─────────────────────────▶ ┌─────────────────────┐
-//!   │ clean │                            │ counting │                            │ waiting: attempts   │
-//!   │       │ ◀───────────────────────── │          │ ◀───────────────────────── │ refused for         │
-//!   └───────┘   success, or an hour      └──────────┘   the wait runs out        │ 2^(count − free) s, │
-//!       ▲       without a failure                                                 │ at most the cap     │
-//!       └──────────────────── success (never checked while waiting) ──────────── └─────────────────────┘
+//!                                 failure, n < free
+//!                                    ┌─────────┐
+//!                                    ▼         │
+//!   ┌───────┐  failure, n < free  ┌─────────────┐  failure, n ≥ free  ┌────────────────────┐
+//!   │ clean │ ──────────────────▶ │ counting: n │ ──────────────────▶ │ waiting: attempts  │
+//!   │       │ ◀────────────────── │             │ ◀────────────────── │ refused unchecked  │
+//!   └───────┘  a success (account └─────────────┘  the wait runs out  │ and uncounted, for │
+//!              keys only), or an hour                                 │ 2^(n − free) s, at │
+//!              with no failure                                        │ most the cap       │
+//!                                                                     └────────────────────┘
 //! ```
+//!
+//! Nothing leaves `waiting` but the end of its wait: no attempt is checked there (so none
+//! succeeds), and the longest wait (15 minutes) ends long before a count is forgotten (an hour).
+//! An attempt is checked only when none of its keys is waiting; otherwise it is refused with
+//! the longest wait left ([`verdict`]).
 //!
 //! [`Policy`] is the rule, a pure function of the count and the clock; [`SlowGuessing`] keeps
 //! the counts and waits in the `EphemeralStore`, shared by every server instance. Any face that
@@ -36,7 +48,7 @@ pub struct Policy {
     pub memory: Duration,
 }
 
-/// A username (or a login's second factor): three free tries.
+/// A username (or a credential's second factor): three free tries.
 pub const PER_ACCOUNT: Policy = Policy {
     free: 3,
     max_delay: Duration::minutes(15),
