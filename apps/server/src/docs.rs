@@ -7,8 +7,8 @@ use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
 use crate::web::{authorize, logout, magic};
+use minijinja::{Environment, context};
 use serde_json::Value;
-use std::fmt::Write as _;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -97,212 +97,60 @@ pub fn openapi_json() -> &'static str {
     })
 }
 
-/// The documentation page.
+/// The documentation page (`templates/docs.html`), rendered once.
 pub fn html() -> &'static str {
     static HTML: OnceLock<String> = OnceLock::new();
     HTML.get_or_init(|| {
         let doc: Value = serde_json::from_str(openapi_json()).unwrap_or(Value::Null);
-        render(&doc)
+        let ops = operations(&doc);
+        render(context! { doc => doc, ops => ops }).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "rendering the documentation page failed");
+            String::new()
+        })
     })
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// A short type label for a schema (`CredentialDto`, `string`, `[TenantDto]` ...).
-fn type_label(schema: &Value) -> String {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let name = r.rsplit('/').next().unwrap_or(r);
-        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
-    }
-    if let Some(items) = schema.get("items") {
-        return format!("[{}]", type_label(items));
-    }
-    match schema.get("type") {
-        Some(Value::String(t)) => esc(t),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .map(esc)
-            .collect::<Vec<_>>()
-            .join(" | "),
-        _ => schema
-            .get("oneOf")
-            .map_or_else(|| "object".into(), |_| "one of".into()),
-    }
-}
-
-fn render(doc: &Value) -> String {
-    let mut out = String::from(concat!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>Latchkey API</title><style>",
-        "body{font-family:system-ui,sans-serif;max-width:70rem;margin:auto;padding:1rem;line-height:1.4;color:#1b1b1b}",
-        "code,.path{font-family:ui-monospace,monospace}section.op{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}",
-        ".m{display:inline-block;min-width:4.5rem;font-weight:bold;text-transform:uppercase}",
-        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}",
-        "</style></head><body><main>"
-    ));
-    let info = &doc["info"];
-    let _ = write!(
-        out,
-        "<h1>{} <small>{}</small></h1><p>{}</p>",
-        esc(text(info, "title")),
-        esc(text(info, "version")),
-        esc(text(info, "description"))
-    );
-    out.push_str("<p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p><nav><h2>Operations</h2><ul>");
-    let ops = operations(doc);
-    for (i, (method, path, op)) in ops.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<li><a href=\"#op-{i}\"><span class=\"m\">{}</span> <span class=\"path\">{}</span></a> {}</li>",
-            esc(method),
-            esc(path),
-            esc(text(op, "summary"))
-        );
-    }
-    out.push_str("</ul></nav>");
-    for (i, (method, path, op)) in ops.iter().enumerate() {
-        render_operation(&mut out, i, method, path, op);
-    }
-    out.push_str("<h2>Schemas</h2>");
-    if let Some(schemas) = doc["components"]["schemas"].as_object() {
-        for (name, schema) in schemas {
-            render_schema(&mut out, name, schema);
+/// `templates/docs.html` with `ctx`. Values are HTML-escaped as usual, except `/`, which stays as
+/// it is so that paths read (and search) as paths; missing values render as nothing.
+fn render(ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_formatter(|out, _, value| {
+        if value.is_undefined() || value.is_none() {
+            return Ok(());
         }
-    }
-    out.push_str("</main></body></html>");
-    out
+        if value.is_safe() {
+            return out
+                .write_str(&value.to_string())
+                .map_err(minijinja::Error::from);
+        }
+        let mut escaped = String::new();
+        for c in value.to_string().chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#x27;"),
+                c => escaped.push(c),
+            }
+        }
+        out.write_str(&escaped).map_err(minijinja::Error::from)
+    });
+    env.add_template("docs.html", include_str!("../templates/docs.html"))?;
+    env.get_template("docs.html")?.render(ctx)
 }
 
-fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+/// The operations of `doc`, path by path, in the order GET, POST, PUT, PATCH, DELETE.
+fn operations(doc: &Value) -> Vec<Value> {
     let mut ops = Vec::new();
     if let Some(paths) = doc["paths"].as_object() {
         for (path, item) in paths {
             for method in ["get", "post", "put", "patch", "delete"] {
                 if let Some(op) = item.get(method) {
-                    ops.push((method.to_owned(), path.clone(), op.clone()));
+                    ops.push(serde_json::json!({"method": method, "path": path, "op": op}));
                 }
             }
         }
     }
     ops
-}
-
-fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &Value) {
-    let _ = write!(
-        out,
-        "<section class=\"op\" id=\"op-{i}\"><h3><span class=\"m\">{}</span> <span class=\"path\">{}</span></h3><p>{}</p>",
-        esc(method),
-        esc(path),
-        esc(text(op, "description"))
-    );
-    if let Some(security) = op["security"]
-        .as_array()
-        .and_then(|s| s.first())
-        .and_then(Value::as_object)
-    {
-        for (scheme, scopes) in security {
-            let scopes: Vec<_> = scopes
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(esc)
-                .collect();
-            let _ = write!(
-                out,
-                "<p>Auth: <code>{}</code> {}</p>",
-                esc(scheme),
-                scopes.join(", ")
-            );
-        }
-    }
-    if let Some(params) = op["parameters"].as_array() {
-        out.push_str("<table><tr><th>parameter</th><th>in</th><th>description</th></tr>");
-        for p in params {
-            let _ = write!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(text(p, "name")),
-                esc(text(p, "in")),
-                esc(text(p, "description"))
-            );
-        }
-        out.push_str("</table>");
-    }
-    if let Some(content) = op["requestBody"]["content"].as_object() {
-        for (mime, media) in content {
-            let _ = write!(
-                out,
-                "<p>Body (<code>{}</code>): {}</p>",
-                esc(mime),
-                type_label(&media["schema"])
-            );
-        }
-    }
-    out.push_str("<table><tr><th>status</th><th>meaning</th><th>body</th></tr>");
-    if let Some(responses) = op["responses"].as_object() {
-        for (status, response) in responses {
-            let body = response["content"]
-                .as_object()
-                .and_then(|c| c.values().next())
-                .map(|m| type_label(&m["schema"]))
-                .unwrap_or_default();
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(status),
-                esc(text(response, "description")),
-                body
-            );
-        }
-    }
-    out.push_str("</table></section>");
-}
-
-fn render_schema(out: &mut String, name: &str, schema: &Value) {
-    let _ = write!(
-        out,
-        "<section id=\"schema-{0}\"><h3>{0}</h3><p>{1}</p>",
-        esc(name),
-        esc(text(schema, "description"))
-    );
-    let required: Vec<&str> = schema["required"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    if let Some(props) = schema["properties"].as_object() {
-        out.push_str(
-            "<table><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr>",
-        );
-        for (field, prop) in props {
-            let req = if required.contains(&field.as_str()) {
-                "yes"
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(field),
-                type_label(prop),
-                req,
-                esc(text(prop, "description"))
-            );
-        }
-        out.push_str("</table>");
-    }
-    out.push_str("</section>");
 }

@@ -66,6 +66,7 @@ impl fmt::Debug for Browser {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
 

@@ -179,6 +179,7 @@ fn tx_key(id: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, reason = "a test fails by panicking")]
 mod tests {
     use super::*;
     use crate::{Completion, MagicOutcome, NewSession, Step};
