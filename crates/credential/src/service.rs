@@ -427,7 +427,3 @@ mod login;
 
 #[path = "service_passwords.rs"]
 mod passwords;
-
-#[cfg(test)]
-#[path = "service_tests.rs"]
-mod tests;
