@@ -17,17 +17,16 @@ mod routes;
 pub mod state;
 mod web;
 
-use crate::config::ServerConfig;
+use crate::config::{Secret, ServerConfig};
 use crate::http::request_id::{self, RequestTimeout};
 use crate::state::{AppState, Stores};
 use actix_web::middleware::from_fn;
 use actix_web::web::{Data, to};
 use actix_web::{App, HttpServer};
 use anyhow::Context as _;
-use base64::Engine as _;
-use latchkey_core::{OrgId, SecretString, SecureRandom as _};
+use latchkey_core::{OrgId, SecretString};
 use latchkey_postgres::{PgConfig, PgDatabase};
-use latchkey_tenancy::{ClientId, TenantName};
+use latchkey_tenancy::{Bootstrapped, ClientId, TenantName};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -167,9 +166,7 @@ async fn provision_tenants(state: &AppState, config: &ServerConfig) -> anyhow::R
         let org = OrgId::parse(&id).with_context(|| format!("LATCHKEY_TENANTS: '{id}'"))?;
         let name = TenantName::parse(&name)
             .with_context(|| format!("LATCHKEY_TENANTS: name of '{id}'"))?;
-        if state.tenants.find(&org).await?.is_none() {
-            state.tenants.put_unchecked(org, name, true).await?;
-        }
+        state.tenants.provision(org, name).await?;
     }
     Ok(())
 }
@@ -178,32 +175,23 @@ async fn provision_bootstrap_client(
     state: &AppState,
     config: &ServerConfig,
 ) -> anyhow::Result<Option<SecretString>> {
-    use latchkey_core::ExposeSecret as _;
     let id =
         ClientId::parse(&config.bootstrap_client_id).context("LATCHKEY_BOOTSTRAP_CLIENT_ID")?;
-    let (secret, generated) = match &config.bootstrap_client_secret {
-        Some(secret) if secret.expose().len() >= 16 => (SecretString::from(secret.expose()), false),
-        Some(_) => anyhow::bail!("LATCHKEY_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters"),
-        // On shared storage the client may exist from an earlier start (or another instance):
-        // keep it, and the secret shown when it was made, rather than replace it.
-        None if state.clients.get(&id).await?.is_some() => {
+    let configured = config.bootstrap_client_secret.as_ref().map(Secret::expose);
+    let provisioned = state
+        .clients
+        .provision_bootstrap(id, configured)
+        .await
+        .context("LATCHKEY_BOOTSTRAP_CLIENT_SECRET")?;
+    Ok(match provisioned {
+        Bootstrapped::Generated(secret) => Some(secret),
+        Bootstrapped::Configured => None,
+        Bootstrapped::Kept => {
             tracing::info!(
-                client_id = %id.as_str(),
+                client_id = %config.bootstrap_client_id,
                 "bootstrap client kept: its secret was shown when it was created"
             );
-            return Ok(None);
+            None
         }
-        None => {
-            let bytes = latchkey_crypto::ThreadRandom.secret_bytes();
-            (
-                SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)),
-                true,
-            )
-        }
-    };
-    state
-        .clients
-        .bootstrap(id, secret.expose_secret().as_bytes())
-        .await?;
-    Ok(generated.then_some(secret))
+    })
 }

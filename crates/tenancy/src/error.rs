@@ -68,6 +68,8 @@ pub enum ClientError {
     RefreshAlone,
     #[error("a client with that id already exists")]
     AlreadyExists,
+    #[error("the bootstrap client's secret must be at least 16 characters")]
+    WeakSecret,
     #[error(transparent)]
     Denied(#[from] AccessDenied),
     #[error("client storage failed")]

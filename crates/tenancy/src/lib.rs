@@ -25,5 +25,5 @@ pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};
 pub use principal::Principal;
 pub use scope::{OrgAccess, Scope, ScopeParseError, ScopeSet};
-pub use service::{ClientService, TenantService};
+pub use service::{Bootstrapped, ClientService, TenantService};
 pub use tenant::{Tenant, TenantName};

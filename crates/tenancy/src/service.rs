@@ -89,10 +89,33 @@ impl TenantService {
             .collect())
     }
 
+    /// Creates the tenant `org` unless it exists (a configured tenant at start); an existing
+    /// one is left as it is.
+    pub async fn provision(&self, org: OrgId, name: TenantName) -> Result<(), TenantError> {
+        if self.find(&org).await?.is_none() {
+            self.put_unchecked(org, name, true).await?;
+        }
+        Ok(())
+    }
+
     /// The tenant, enabled or not; `Ok(None)` when it does not exist.
     pub async fn find(&self, org: &OrgId) -> Result<Option<Tenant>, TenantError> {
         self.tenants.get(org).await.map_err(TenantError::Store)
     }
+}
+
+/// The shortest secret a configured bootstrap client may have.
+const MIN_BOOTSTRAP_SECRET: usize = 16;
+
+/// What [`ClientService::provision_bootstrap`] did.
+#[derive(Debug)]
+pub enum Bootstrapped {
+    /// The client existed and no secret was configured: kept as it was.
+    Kept,
+    /// Created or reset to the configured secret.
+    Configured,
+    /// Created with this generated secret, shown only now.
+    Generated(SecretString),
 }
 
 /// API-client use cases.
@@ -177,6 +200,32 @@ impl ClientService {
                 e @ (StoreError::NotFound | StoreError::Unavailable(_)) => ClientError::Store(e),
             })?;
         Ok((client, SecretString::from(secret)))
+    }
+
+    /// The bootstrap client at start. With a `configured` secret (at least 16 characters) it is
+    /// created, or reset to it; without one, an existing client is kept (its secret was shown
+    /// when it was made, maybe by another instance on the same storage), else it is made with a
+    /// fresh 256-bit secret, answered this once.
+    pub async fn provision_bootstrap(
+        &self,
+        id: ClientId,
+        configured: Option<&str>,
+    ) -> Result<Bootstrapped, ClientError> {
+        match configured {
+            Some(secret) if secret.len() < MIN_BOOTSTRAP_SECRET => Err(ClientError::WeakSecret),
+            Some(secret) => {
+                self.bootstrap(id, secret.as_bytes()).await?;
+                Ok(Bootstrapped::Configured)
+            }
+            None if self.get(&id).await.map_err(ClientError::Store)?.is_some() => {
+                Ok(Bootstrapped::Kept)
+            }
+            None => {
+                let secret = URL_SAFE_NO_PAD.encode(self.random.secret_bytes());
+                self.bootstrap(id, secret.as_bytes()).await?;
+                Ok(Bootstrapped::Generated(SecretString::from(secret)))
+            }
+        }
     }
 
     /// Creates (or resets) the bootstrap client: every scope, every org.

@@ -117,6 +117,7 @@ impl From<ClientError> for ApiError {
             ClientError::AlreadyExists => {
                 ApiError::new(StatusCode::CONFLICT, "client.already_exists", e.to_string())
             }
+            ClientError::WeakSecret => ApiError::bad_request("client.weak_secret", e.to_string()),
             ClientError::Denied(denied) => denied.into(),
             ClientError::Store(s) => store_error("tenancy: client registry", s),
         }
