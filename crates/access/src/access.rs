@@ -238,7 +238,3 @@ impl AccessTokenVerifier {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "access_tests.rs"]
-mod tests;
