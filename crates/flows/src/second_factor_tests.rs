@@ -1,61 +1,26 @@
-//! Unit tests of the second factors over the memory adapters, a fixed clock and a fake cipher.
+//! Unit tests of the second factors over the memory adapters, a fixed clock, seeded randomness,
+//! and testkit's fast password hasher and cipher (each runs its port's contract suite).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use async_trait::async_trait;
-use latchkey_core::{BoxError, ExposeSecret as _, Timestamp};
+use latchkey_core::{ExposeSecret as _, Timestamp};
+use latchkey_credential::CredentialAttrs;
 use latchkey_credential::SecurityTokens;
-use latchkey_credential::{CredentialAttrs, Password, PasswordHash, PasswordHasher};
 use latchkey_memory::{
     MemCredentialStore, MemNotifier, MemOtpStore, MemRateLimiter, MemSecurityTokenStore,
     MemTenantDirectory, MemTotpStore,
 };
-use latchkey_notify::{Channel, NotifyError};
-use latchkey_otp::{SealedSecret, TotpEnrollment};
+use latchkey_notify::Channel;
+use latchkey_otp::TotpEnrollment;
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName, TenantService};
+use latchkey_testkit::fakes::{FastCipher, FastHasher};
+use latchkey_testkit::faults::DownNotifier;
 use latchkey_testkit::{FixedClock, SeededRandom};
 use time::macros::datetime;
 
 /// 2025-01-15 10:30:00 UTC: the start of a 30-second step.
 const NOW: Timestamp = datetime!(2025-01-15 10:30:00 UTC);
-
-#[derive(Debug)]
-struct PlainHasher;
-
-#[async_trait]
-impl PasswordHasher for PlainHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, BoxError> {
-        Ok(PasswordHash::from_phc(password.expose().to_owned()))
-    }
-    async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError> {
-        Ok(hash.as_phc() == password.expose())
-    }
-}
-
-/// "Encrypts" by prefixing the context: enough to prove the context is checked.
-#[derive(Debug)]
-struct ContextCipher;
-
-impl SecretCipher for ContextCipher {
-    fn seal(&self, plain: &[u8], context: &[u8]) -> Result<SealedSecret, BoxError> {
-        Ok(SealedSecret([context, b"|", plain].concat()))
-    }
-    fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>, BoxError> {
-        let rest = sealed.0.strip_prefix(context).ok_or("wrong context")?;
-        Ok(rest.strip_prefix(b"|").ok_or("bad layout")?.to_vec())
-    }
-}
-
-#[derive(Debug)]
-struct DownNotifier;
-
-#[async_trait]
-impl Notifier for DownNotifier {
-    async fn send(&self, _: &Message) -> Result<(), NotifyError> {
-        Err(NotifyError::Transient("refused".into()))
-    }
-}
 
 struct Fixture {
     factors: SecondFactors,
@@ -102,7 +67,7 @@ async fn fixture_with(notifier: Option<Arc<dyn Notifier>>) -> Fixture {
     );
     let credentials = CredentialService::new(
         Arc::new(MemCredentialStore::default()),
-        Arc::new(PlainHasher),
+        Arc::new(FastHasher::default()),
         tenants.clone(),
         security,
         clock.clone(),
@@ -115,7 +80,7 @@ async fn fixture_with(notifier: Option<Arc<dyn Notifier>>) -> Fixture {
         SecondFactorPorts {
             codes: Arc::new(MemOtpStore::new(clock.clone())),
             totp: totp.clone(),
-            cipher: Arc::new(ContextCipher),
+            cipher: Arc::new(FastCipher::new([7; 32])),
             notifier: notifier.unwrap_or_else(|| outbox.clone()),
             limiter: Arc::new(MemRateLimiter::default()),
             limits: FlowLimits {
@@ -378,7 +343,7 @@ async fn an_otp_expires_after_300_seconds() {
 
 #[tokio::test]
 async fn a_failed_delivery_withdraws_the_code_so_it_can_be_sent_again() {
-    let f = fixture_with(Some(Arc::new(DownNotifier))).await;
+    let f = fixture_with(Some(Arc::new(DownNotifier::default()))).await;
     assert!(matches!(f.send(None).await, Err(FlowError::Delivery(_))));
     assert!(
         matches!(f.send(None).await, Err(FlowError::Delivery(_))),

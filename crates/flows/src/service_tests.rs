@@ -1,78 +1,31 @@
-//! Unit tests of the flows, over the memory adapters, a fixed clock, seeded randomness and a
-//! plain-text "hasher" (these tests are about the flows, not about argon2).
+//! Unit tests of the flows, over the memory adapters, a fixed clock, seeded randomness, testkit's
+//! fast password hasher (these tests are about the flows, not about argon2) and its doubles of
+//! a notifier and a rate limiter that are down.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use async_trait::async_trait;
-use latchkey_core::{BoxError, SecureRandom, StoreError, Timestamp};
+use latchkey_core::{SecureRandom, StoreError};
 use latchkey_credential::SecurityTokens;
-use latchkey_credential::{PasswordHash, PasswordHasher};
 use latchkey_memory::{
     MemCredentialStore, MemNotifier, MemRateLimiter, MemSecurityTokenStore, MemTenantDirectory,
 };
 use latchkey_notify::Channel;
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName};
+use latchkey_testkit::fakes::FastHasher;
+use latchkey_testkit::faults::{DownLimiter, DownNotifier};
 use latchkey_testkit::{FixedClock, SeededRandom};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use time::Duration;
 
 const OLD: &str = "correct horse battery staple";
 const NEW: &str = "a brand new passphrase";
 const LOGIN: &str = "https://login.example.com";
 
-/// `plain:` + the password; counts verifications, so timing parity is visible as work done.
-#[derive(Debug, Default)]
-struct PlainHasher {
-    verifications: AtomicUsize,
-}
-
-#[async_trait]
-impl PasswordHasher for PlainHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, BoxError> {
-        Ok(PasswordHash::from_phc(format!(
-            "plain:{}",
-            password.expose()
-        )))
-    }
-
-    async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError> {
-        self.verifications.fetch_add(1, Ordering::SeqCst);
-        Ok(hash.as_phc() == format!("plain:{}", password.expose()))
-    }
-}
-
-/// A notifier whose gateway is down; it keeps what it failed to send (to prove a withdrawn
-/// token useless).
-#[derive(Debug, Default)]
-struct DownNotifier {
-    tried: std::sync::Mutex<Vec<Message>>,
-}
-
-#[async_trait]
-impl Notifier for DownNotifier {
-    async fn send(&self, message: &Message) -> Result<(), NotifyError> {
-        self.tried.lock().unwrap().push(message.clone());
-        Err(NotifyError::Transient("connection refused".into()))
-    }
-}
-
-/// A rate limiter whose storage is down.
-#[derive(Debug)]
-struct DownLimiter;
-
-#[async_trait]
-impl RateLimiter for DownLimiter {
-    async fn hit(&self, _: &str, _: Rate, _: Timestamp) -> Result<Verdict, StoreError> {
-        Err(StoreError::Unavailable("redis down".into()))
-    }
-}
-
 struct Fixture {
     flows: FlowService,
     credentials: CredentialService,
     outbox: Arc<MemNotifier>,
-    hasher: Arc<PlainHasher>,
+    hasher: Arc<FastHasher>,
     clock: Arc<FixedClock>,
 }
 
@@ -117,7 +70,7 @@ async fn fixture_with(
         random.clone(),
         Duration::hours(24),
     );
-    let hasher = Arc::new(PlainHasher::default());
+    let hasher = Arc::new(FastHasher::default());
     let credentials = CredentialService::new(
         Arc::new(MemCredentialStore::default()),
         hasher.clone(),
@@ -262,15 +215,15 @@ async fn change_password_refusals() {
 async fn an_unknown_username_costs_one_verification_like_a_known_one() {
     let f = fixture().await;
     f.active("ana@example.com", None).await;
-    let before = f.hasher.verifications.load(Ordering::SeqCst);
+    let before = f.hasher.verifications();
     let unknown = f.change("nobody@example.com", OLD, NEW).await;
     assert!(matches!(
         unknown,
         Err(FlowError::Credential(CredentialError::NotFound))
     ));
-    assert_eq!(f.hasher.verifications.load(Ordering::SeqCst), before + 1);
+    assert_eq!(f.hasher.verifications(), before + 1);
     let _ = f.change("ana@example.com", "wrong password", NEW).await;
-    assert_eq!(f.hasher.verifications.load(Ordering::SeqCst), before + 2);
+    assert_eq!(f.hasher.verifications(), before + 2);
 }
 
 #[tokio::test]
@@ -377,7 +330,7 @@ async fn a_reset_whose_delivery_fails_leaves_no_usable_token() {
         f.reset("ana@example.com", None).await,
         Err(FlowError::Delivery(NotifyError::Transient(_)))
     ));
-    let link = down.tried.lock().unwrap().pop().unwrap().params["link"].clone();
+    let link = down.tried().pop().unwrap().params["link"].clone();
     let token = link
         .rsplit("token=")
         .next()
