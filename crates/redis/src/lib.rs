@@ -1,6 +1,8 @@
 //! Redis adapters: one-time codes with their attempt counters and resend throttles, TOTP replay
-//! markers ([`RedisOtpStore`]), and rate-limit state ([`RedisRateLimiter`]). Short-lived state
-//! with native expiry, shared by every server instance.
+//! markers ([`RedisOtpStore`]), rate-limit state ([`RedisRateLimiter`]), and the login server's
+//! short-lived records — logins in progress, authorization codes, CIBA requests, the counts of
+//! slowed guessing ([`RedisEphemeralStore`]). Short-lived state with native expiry, shared by
+//! every server instance.
 //!
 //! Every check-and-set is one Lua script (Redis runs a script atomically), so two instances can
 //! never both accept one code, exceed the attempt limit, or let more events through than a rate
