@@ -6,7 +6,8 @@ use latchkey_core::ExposeSecret as _;
 use latchkey_core::testing::{FixedClock, HeardRevocations, SeededRandom, T0};
 use latchkey_memory::{MemClientRegistry, MemTenantDirectory};
 use latchkey_tenancy::{
-    AccessDenied, ApiClient, ClientError, ClientId, ClientRegistry, ClientService, OrgAccess, Scope,
+    AccessDenied, ApiClient, Bootstrapped, ClientError, ClientId, ClientRegistry, ClientService,
+    OrgAccess, Scope,
 };
 use std::sync::Arc;
 
@@ -250,4 +251,70 @@ async fn bootstrap_keeps_an_unchanged_client_and_replaces_a_changed_one() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn provisioning_the_bootstrap_client_keeps_configures_or_generates() {
+    let f = fixture().await;
+    let id = || ClientId::parse("latchkey-admin").unwrap();
+    let short = f
+        .client_service
+        .provision_bootstrap(id(), Some("fifteen-chars!!"))
+        .await;
+    assert!(matches!(short, Err(ClientError::WeakSecret)), "{short:?}");
+    assert!(f.client_service.get(&id()).await.unwrap().is_none());
+    // No secret configured and no client yet: one is made, its secret answered once.
+    let generated = f
+        .client_service
+        .provision_bootstrap(id(), None)
+        .await
+        .unwrap();
+    let Bootstrapped::Generated(secret) = generated else {
+        panic!("expected a generated secret, got {generated:?}");
+    };
+    let secret = secret.expose_secret().to_owned();
+    assert_eq!(secret.len(), 43, "256 bits, URL-safe base64");
+    let authenticated = f
+        .client_service
+        .authenticate("latchkey-admin", secret.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        authenticated.is_some(),
+        "the generated secret authenticates"
+    );
+    // Again without a secret: kept, the first secret still the one.
+    let kept = f
+        .client_service
+        .provision_bootstrap(id(), None)
+        .await
+        .unwrap();
+    assert!(matches!(kept, Bootstrapped::Kept), "{kept:?}");
+    assert!(
+        f.client_service
+            .authenticate("latchkey-admin", secret.as_bytes())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A configured secret resets it.
+    let configured = "a-configured-secret-0123";
+    let reset = f
+        .client_service
+        .provision_bootstrap(id(), Some(configured))
+        .await
+        .unwrap();
+    assert!(matches!(reset, Bootstrapped::Configured), "{reset:?}");
+    let by_old = f
+        .client_service
+        .authenticate("latchkey-admin", secret.as_bytes())
+        .await
+        .unwrap();
+    assert!(by_old.is_none(), "the old secret no longer works");
+    let by_new = f
+        .client_service
+        .authenticate("latchkey-admin", configured.as_bytes())
+        .await
+        .unwrap();
+    assert!(by_new.is_some());
 }
