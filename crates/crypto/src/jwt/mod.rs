@@ -109,7 +109,11 @@ impl JwtCodec {
         Self {
             issuer,
             audience,
-            ring: RwLock::default(),
+            // An empty JWK Set until the first load, never `null`.
+            ring: RwLock::new(Arc::new(Ring {
+                jwks: serde_json::json!({ "keys": [] }),
+                ..Ring::default()
+            })),
             rng: SystemRandom::new(),
         }
     }

@@ -102,3 +102,9 @@ fn a_key_that_is_no_longer_loaded_does_not_verify() {
     codec.load(&[new]).unwrap();
     assert_eq!(codec.verify(&token), Err(VerifyError::UnknownKey));
 }
+
+#[test]
+fn the_key_set_is_empty_not_null_before_the_first_load() {
+    let codec = JwtCodec::new("https://issuer".into(), "latchkey".into());
+    assert_eq!(codec.jwks(), serde_json::json!({ "keys": [] }));
+}
