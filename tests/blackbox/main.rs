@@ -14,6 +14,7 @@ mod clients;
 mod credentials;
 mod database;
 mod flows;
+mod hardening_email;
 mod input;
 mod introspection;
 mod keys;

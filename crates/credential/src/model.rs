@@ -85,6 +85,9 @@ pub struct Credential {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_login_at: Option<Timestamp>,
+    /// When the e-mail address that is the username was proven (a link or code sent to it was
+    /// used); `None` until then, and for a username that is not an e-mail address.
+    pub email_verified_at: Option<Timestamp>,
     /// Set by a (soft) delete; a deleted credential is kept but no longer live.
     pub deleted_at: Option<Timestamp>,
 }
@@ -102,6 +105,7 @@ impl Credential {
             created_at: now,
             updated_at: now,
             last_login_at: None,
+            email_verified_at: None,
             deleted_at: None,
         }
     }

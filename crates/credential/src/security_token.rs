@@ -56,6 +56,8 @@ pub struct SecurityToken {
     pub secret_hash: SecretHash,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// Sent by e-mail to the address that is its subject: using it proves the address.
+    pub proves_email: bool,
 }
 
 /// A token as presented by a client, parsed but not yet checked.
@@ -162,6 +164,27 @@ impl SecurityTokens {
         subject: &str,
         purpose: TokenPurpose,
     ) -> Result<IssuedToken, SecurityTokenError> {
+        self.issue_marked(org, subject, purpose, false).await
+    }
+
+    /// Issues a token that is sent by e-mail to `subject`, an e-mail address: using it proves
+    /// the address.
+    pub async fn issue_for_email(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purpose: TokenPurpose,
+    ) -> Result<IssuedToken, SecurityTokenError> {
+        self.issue_marked(org, subject, purpose, true).await
+    }
+
+    async fn issue_marked(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        purpose: TokenPurpose,
+        proves_email: bool,
+    ) -> Result<IssuedToken, SecurityTokenError> {
         let id = self.random.uuid();
         let secret = URL_SAFE.encode(self.random.secret_bytes());
         let now = self.clock.now();
@@ -176,6 +199,7 @@ impl SecurityTokens {
                     TokenPurpose::MagicLink => self.magic_link_ttl,
                     TokenPurpose::SetPassword | TokenPurpose::ChangePassword => self.ttl,
                 },
+            proves_email,
         };
         let expires_at = record.expires_at;
         self.store

@@ -135,6 +135,10 @@ impl CredentialService {
         credential.password_hash = Some(hash);
         credential.enabled = true;
         credential.updated_at = self.clock.now();
+        if record.proves_email && credential.email_verified_at.is_none() {
+            // The link reached the address that is the username.
+            credential.email_verified_at = Some(credential.updated_at);
+        }
         self.store
             .update(org, credential)
             .await

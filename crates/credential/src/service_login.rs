@@ -99,6 +99,27 @@ impl CredentialService {
         self.live(org, &username).await
     }
 
+    /// Records that the customer proved the e-mail address that is their username (a code sent
+    /// there was used); answers the credential as stored. Nothing is written when it was
+    /// proven before, or when the username is not an e-mail address.
+    pub async fn prove_email(
+        &self,
+        org: &OrgId,
+        mut credential: Credential,
+    ) -> Result<Credential, CredentialError> {
+        if credential.email_verified_at.is_some()
+            || credential.username.kind() != crate::UsernameKind::Email
+        {
+            return Ok(credential);
+        }
+        credential.email_verified_at = Some(self.clock.now());
+        self.store
+            .update(org, credential.clone())
+            .await
+            .map_err(missing_as_not_found)?;
+        Ok(credential)
+    }
+
     /// Records a successful login: `last_login_at` becomes now. Returns the updated credential.
     pub async fn stamp_login(
         &self,

@@ -89,16 +89,21 @@ impl CredentialService {
     }
 
     /// Endpoint 12's rule, second half: a set-password token (for endpoint 3) for a credential
-    /// that [`CredentialService::reset_target`] answered.
+    /// that [`CredentialService::reset_target`] answered. `to_username`: it goes by e-mail to
+    /// the address that is the username, so using it proves the address (`email_verified`).
     pub async fn reset_token(
         &self,
         org: &OrgId,
         credential: &Credential,
+        to_username: bool,
     ) -> Result<IssuedToken, CredentialError> {
-        Ok(self
-            .tokens
-            .issue(org, credential.username.as_str(), TokenPurpose::SetPassword)
-            .await?)
+        let subject = credential.username.as_str();
+        let purpose = TokenPurpose::SetPassword;
+        Ok(if to_username {
+            self.tokens.issue_for_email(org, subject, purpose).await?
+        } else {
+            self.tokens.issue(org, subject, purpose).await?
+        })
     }
 
     /// The tenant (for its display name) and the live credential, for an operation that needs

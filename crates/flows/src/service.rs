@@ -7,7 +7,7 @@ use latchkey_credential::IssuedToken;
 use latchkey_credential::{
     CredentialAttrs, CredentialError, CredentialService, Password, Username,
 };
-use latchkey_notify::{Language, Message, Notifier, NotifyError, TemplateId};
+use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_tenancy::{Principal, Scope, Tenant, TenantService};
 use std::sync::Arc;
 
@@ -168,7 +168,12 @@ impl FlowService {
             ContactError::NotAContact => FlowError::InvalidHint,
             ContactError::NoContact => FlowError::NoContact,
         })?;
-        let token = self.credentials.reset_token(org, &credential).await?;
+        let to_username =
+            contact.channel == Channel::Email && contact.address == credential.username.as_str();
+        let token = self
+            .credentials
+            .reset_token(org, &credential, to_username)
+            .await?;
         let template = match credential.password_hash {
             Some(_) => TemplateId::ResetPassword,
             None => TemplateId::SetPassword,

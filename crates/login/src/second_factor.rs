@@ -21,7 +21,8 @@ pub enum Step {
     Done(Completion),
 }
 
-/// A second-factor contact as the page shows it (masked) and names it back (`hint`).
+/// A second-factor contact as the page shows it (masked) and names it back (`hint`, an opaque
+/// choice id: never the address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactChoice {
     pub email: bool,
@@ -68,13 +69,27 @@ impl LoginService {
             return Err(LoginError::Expired);
         };
         let org = &pending.tx.request.org;
+        // The page names a contact by its choice id only: the address never leaves the server.
+        let found = self.credentials.by_id(org, *credential).await?;
+        let contact = latchkey_flows::contacts(&found)
+            .into_iter()
+            .zip(1..)
+            .find(|(_, n)| choice_id(*n) == hint)
+            .map(|(c, _)| c)
+            .ok_or(LoginError::NotAContact)?;
         let caller = customer(org, *credential);
         self.second_factors
-            .send_otp(&caller, org, username, Some(language.code()), Some(hint))
+            .send_login_otp(
+                &caller,
+                org,
+                username,
+                Some(language.code()),
+                Some(&contact.address),
+            )
             .await?;
         let mut tx = pending.tx.clone();
         if let Stage::SecondFactor { sms, .. } = &mut tx.stage {
-            *sms = !hint.contains('@');
+            *sms = contact.channel == Channel::Sms;
         }
         self.records.save(&pending.id, &tx).await
     }
@@ -102,9 +117,13 @@ impl LoginService {
         let org = &tx.request.org;
         self.check_second_factor(org, *credential, username, factor, code)
             .await?;
-        let credential = self.credentials.by_id(org, *credential).await?;
+        let mut credential = self.credentials.by_id(org, *credential).await?;
         if !credential.enabled {
             return Err(LoginError::Disabled);
+        }
+        if factor == Factor::Otp && !*sms {
+            // The code went by e-mail to the username: the customer proved the address.
+            credential = self.credentials.prove_email(org, credential).await?;
         }
         let second = match factor {
             Factor::Otp if *sms => "sms",
@@ -149,7 +168,7 @@ impl LoginService {
                 }
                 Factor::Otp => {
                     self.second_factors
-                        .check_otp(&caller, org, username, code)
+                        .check_login_otp(&caller, org, username, code)
                         .await
                 }
             }
@@ -181,16 +200,23 @@ fn customer(org: &OrgId, credential: Uuid) -> Principal {
 pub(crate) fn choices(credential: &Credential) -> Vec<ContactChoice> {
     latchkey_flows::contacts(credential)
         .into_iter()
-        .map(|c| ContactChoice {
+        .zip(1..)
+        .map(|(c, n)| ContactChoice {
             email: c.channel == Channel::Email,
             masked: mask(&c.address),
-            hint: c.address,
+            hint: choice_id(n),
         })
         .collect()
 }
 
+/// The opaque id of the `n`th contact (from 1) on the second-factor page: the page and the
+/// form carry it instead of the address, which a password alone must not reveal.
+fn choice_id(n: u32) -> String {
+    format!("c{n}")
+}
+
 /// `a•••@example.com`, `+34•••••••89`: enough to recognise, not to learn.
-fn mask(address: &str) -> String {
+pub(crate) fn mask(address: &str) -> String {
     if let Some((local, domain)) = address.split_once('@') {
         let first: String = local.chars().take(1).collect();
         return format!("{first}•••@{domain}");

@@ -32,6 +32,7 @@ struct CredentialRow {
     updated_at: Timestamp,
     last_login_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
+    email_verified_at: Option<Timestamp>,
 }
 
 impl CredentialRow {
@@ -49,6 +50,7 @@ impl CredentialRow {
             updated_at: c.updated_at,
             last_login_at: c.last_login_at,
             deleted_at: c.deleted_at,
+            email_verified_at: c.email_verified_at,
         }
     }
 
@@ -71,6 +73,7 @@ impl CredentialRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_login_at: self.last_login_at,
+            email_verified_at: self.email_verified_at,
             deleted_at: self.deleted_at,
         })
     }
@@ -206,6 +209,8 @@ impl CredentialStore for PgCredentialStore {
             .bind(Piece::MaybeTime(row.last_login_at))
             .sql(", deleted_at = ")
             .bind(Piece::MaybeTime(row.deleted_at))
+            .sql(", email_verified_at = ")
+            .bind(Piece::MaybeTime(row.email_verified_at))
             .sql(" WHERE id = ")
             .bind(Piece::Uuid(row.id))
             .sql(" AND deleted_at IS NULL");
@@ -294,7 +299,8 @@ impl CredentialStore for PgCredentialStore {
 }
 
 const COLUMNS: &str = "id, username, enabled, require2fa, crm, customer_id, msisdn, \
-                       password_hash, created_at, updated_at, last_login_at, deleted_at";
+                       password_hash, created_at, updated_at, last_login_at, deleted_at, \
+                       email_verified_at";
 
 fn discover_statement(batch: &[OrgId], offset: usize) -> String {
     batch

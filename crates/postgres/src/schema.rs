@@ -24,6 +24,7 @@ diesel::table! {
         public -> Bool,
         redirect_uris -> Array<Text>,
         id_token_alg -> Text,
+        post_logout_redirect_uris -> Array<Text>,
     }
 }
 
@@ -50,6 +51,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -61,6 +63,7 @@ diesel::table! {
         secret_hash -> Bytea,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+        proves_email -> Bool,
     }
 }
 

@@ -110,6 +110,7 @@ struct TokenRow {
     secret_hash: Vec<u8>,
     created_at: Timestamp,
     expires_at: Timestamp,
+    proves_email: bool,
 }
 
 impl TokenRow {
@@ -121,6 +122,7 @@ impl TokenRow {
             secret_hash: token.secret_hash.as_bytes().to_vec(),
             created_at: token.created_at,
             expires_at: token.expires_at,
+            proves_email: token.proves_email,
         }
     }
 
@@ -136,6 +138,7 @@ impl TokenRow {
             secret_hash: SecretHash::from_bytes(hash),
             created_at: self.created_at,
             expires_at: self.expires_at,
+            proves_email: self.proves_email,
         })
     }
 }

@@ -108,6 +108,7 @@ pub fn security_token(id: Uuid, subject: &str, purpose: TokenPurpose) -> Securit
         secret_hash: SecretHash::of(id.as_bytes()),
         created_at: T0,
         expires_at: T0 + TOKEN_LIFETIME,
+        proves_email: false,
     }
 }
 

@@ -29,8 +29,9 @@ impl Grants {
         }
         if claims.scopes.contains(Scope::Email) && name.contains('@') {
             info["email"] = json!(name);
-            // The address is the username: its owner received the activation link there.
-            info["email_verified"] = json!(credential.password_hash.is_some());
+            // Proven only by a link or code sent to the address and used (OIDC Core §5.1): an
+            // address given to the API proves nothing.
+            info["email_verified"] = json!(credential.email_verified_at.is_some());
         }
         if claims.scopes.contains(Scope::Phone) {
             let phone = credential

@@ -56,17 +56,22 @@ where
 /// Every field survives the round trip.
 pub async fn insert_then_get_returns_the_token(store: &dyn SecurityTokenStore) {
     let masmovil = org("masmovil");
-    let token = security_token(uuid(1), "alice@example.com", TokenPurpose::SetPassword);
-    ok(
-        store.insert(&masmovil, token.clone()).await,
-        "insert of a new token",
-    );
-    let found = ok(store.get(&masmovil, token.id).await, "get after insert");
-    assert_eq!(
-        found,
-        Some(token),
-        "get must return the token inserted, field for field"
-    );
+    for (n, proves_email) in [(1, false), (2, true)] {
+        let token = SecurityToken {
+            proves_email,
+            ..security_token(uuid(n), "alice@example.com", TokenPurpose::SetPassword)
+        };
+        ok(
+            store.insert(&masmovil, token.clone()).await,
+            "insert of a new token",
+        );
+        let found = ok(store.get(&masmovil, token.id).await, "get after insert");
+        assert_eq!(
+            found,
+            Some(token),
+            "get must return the token inserted, field for field"
+        );
+    }
 }
 
 /// "MUST fail with `StoreError::Conflict` when `org` already holds a token with that id",

@@ -71,6 +71,7 @@ fn full_credential() -> Credential {
         attrs,
         updated_at: T0 + Duration::minutes(10),
         last_login_at: Some(T0 + Duration::minutes(20)),
+        email_verified_at: Some(T0 + Duration::minutes(5)),
         ..active_credential(uuid(1), "alice@example.com")
     }
 }
