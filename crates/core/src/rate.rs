@@ -121,6 +121,11 @@ pub trait RateLimiter: Send + Sync + std::fmt::Debug {
     /// `Allowed` than the rule allows in sequence. A key's state MAY be forgotten once its TAT is
     /// past (a forgotten key behaves as new). Keys are independent of each other.
     async fn hit(&self, key: &str, rate: Rate, now: Timestamp) -> Result<Verdict, StoreError>;
+
+    /// The verdict [`RateLimiter::hit`] would give an event of `key` at `now` under `rate`,
+    /// without counting it: MUST change no state. For limits counted after the fact (failures:
+    /// an attempt is refused while its key's failures are spent, and a failure is a `hit`).
+    async fn peek(&self, key: &str, rate: Rate, now: Timestamp) -> Result<Verdict, StoreError>;
 }
 
 #[cfg(test)]

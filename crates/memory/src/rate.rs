@@ -1,7 +1,7 @@
 //! Rate limits in process memory: one server instance's count (a Redis adapter shares them
 //! between instances).
 
-use crate::write;
+use crate::{read, write};
 use async_trait::async_trait;
 use latchkey_core::{Rate, RateLimiter, StoreError, Timestamp, Verdict, gcra};
 use std::collections::HashMap;
@@ -29,5 +29,10 @@ impl RateLimiter for MemRateLimiter {
             tats.insert(key.to_owned(), tat);
         }
         Ok(verdict)
+    }
+
+    async fn peek(&self, key: &str, rate: Rate, now: Timestamp) -> Result<Verdict, StoreError> {
+        let tat = read(&self.tats).get(key).copied();
+        Ok(gcra(tat, rate, now).0)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{RedisDatabase, millis};
 use async_trait::async_trait;
-use latchkey_core::{Rate, RateLimiter, StoreError, Timestamp, Verdict};
+use latchkey_core::{Rate, RateLimiter, StoreError, Timestamp, Verdict, gcra};
 use redis::Script;
 use std::sync::LazyLock;
 use time::Duration;
@@ -60,5 +60,15 @@ impl RateLimiter for RedisRateLimiter {
         } else {
             Verdict::Allowed
         })
+    }
+
+    async fn peek(&self, key: &str, rate: Rate, now: Timestamp) -> Result<Verdict, StoreError> {
+        let mut connection = self.db.connection()?;
+        let mut command = redis::cmd("GET");
+        command.arg(self.db.key("rate", key, ""));
+        let tat_ms: Option<i64> = self.db.run(command.query_async(&mut connection)).await?;
+        let tat = tat_ms
+            .and_then(|ms| Timestamp::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok());
+        Ok(gcra(tat, rate, now).0)
     }
 }

@@ -43,4 +43,8 @@ impl RateLimiter for DownLimiter {
     async fn hit(&self, _: &str, _: Rate, _: Timestamp) -> Result<Verdict, StoreError> {
         Err(StoreError::Unavailable("rate limiter storage down".into()))
     }
+
+    async fn peek(&self, _: &str, _: Rate, _: Timestamp) -> Result<Verdict, StoreError> {
+        Err(StoreError::Unavailable("rate limiter storage down".into()))
+    }
 }

@@ -27,6 +27,8 @@ where
     keys_are_independent(&make().await).await;
     begin(port, "a_refused_event_is_not_counted");
     a_refused_event_is_not_counted(&make().await).await;
+    begin(port, "peek_answers_as_hit_would_and_counts_nothing");
+    peek_answers_as_hit_would_and_counts_nothing(&make().await).await;
     begin(port, "concurrent_hits_allow_no_more_than_the_limit");
     concurrent_hits_allow_no_more_than_the_limit(Arc::new(make().await)).await;
 }
@@ -96,6 +98,34 @@ pub async fn a_refused_event_is_not_counted(limiter: &impl RateLimiter) {
         hit(limiter, "k", rate, T0 + Duration::seconds(5)).await,
         Verdict::Allowed,
         "allowed when Retry-After said, despite the refused hits"
+    );
+}
+
+/// "The verdict `hit` would give ... MUST change no state": peeks follow the rule's verdicts,
+/// Retry-After included, and never use up the allowance.
+pub async fn peek_answers_as_hit_would_and_counts_nothing(limiter: &impl RateLimiter) {
+    let rate = rate("2/10s");
+    let peek = |at| async move { ok(limiter.peek("p", rate, at).await, "peek") };
+    for _ in 0..5 {
+        assert_eq!(peek(T0).await, Verdict::Allowed, "a fresh key");
+    }
+    assert_eq!(hit(limiter, "p", rate, T0).await, Verdict::Allowed);
+    assert_eq!(peek(T0).await, Verdict::Allowed, "one left");
+    assert_eq!(hit(limiter, "p", rate, T0).await, Verdict::Allowed);
+    for second in [0, 1, 4] {
+        assert_eq!(
+            peek(T0 + Duration::seconds(second)).await,
+            Verdict::Limited {
+                retry_after: Duration::seconds(5 - second)
+            },
+            "at +{second}s"
+        );
+    }
+    assert_eq!(peek(T0 + Duration::seconds(5)).await, Verdict::Allowed);
+    assert_eq!(
+        hit(limiter, "p", rate, T0 + Duration::seconds(5)).await,
+        Verdict::Allowed,
+        "peeks counted nothing"
     );
 }
 
