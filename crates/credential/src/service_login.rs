@@ -79,6 +79,26 @@ impl CredentialService {
         Ok((org, credential))
     }
 
+    /// The org and the live, enabled credential a live magic-link token was issued for, without
+    /// using it up (the page that asks "continue as ...?" before the customer signs in).
+    /// `TokenNotFound` for anything but a live magic-link token.
+    pub async fn peek_magic_link(&self, raw: &str) -> Result<(OrgId, Credential), CredentialError> {
+        let token = TokenString::parse(raw).map_err(|_| CredentialError::TokenNotFound)?;
+        let org = token.org.clone();
+        self.tenants.require_enabled(&org).await?;
+        let record = self
+            .tokens
+            .find(&org, &token, &[TokenPurpose::MagicLink])
+            .await
+            .map_err(token_lookup)?;
+        let username = Username::parse(&record.subject)?;
+        let credential = self.live(&org, &username).await?;
+        if !credential.enabled {
+            return Err(CredentialError::Disabled);
+        }
+        Ok((org, credential))
+    }
+
     /// The live credential of `org` with that id (`NotFound` otherwise).
     pub async fn by_id(&self, org: &OrgId, id: Uuid) -> Result<Credential, CredentialError> {
         self.store

@@ -1,8 +1,19 @@
 //! Usernames: an e-mail address, an E.164 MSISDN, or a plain identifier.
+//!
+//! Input is normalised as PRECIS prescribes for usernames (RFC 8265, with the `precis-profiles`
+//! crate): width mapping (a full-width `ｕser＠example.com` is `user@example.com`) and NFC for
+//! every kind, and for e-mail addresses the UsernameCaseMapped profile (lower case too). A part
+//! of an e-mail address that mixes scripts (Unicode TS #39, with `unicode-security`: `uѕer`
+//! with a Cyrillic `ѕ`) is refused: it would look like another customer's username. Plain
+//! identifiers stay ASCII and keep their case, MSISDNs digits: usernames stored before this
+//! normalisation (ASCII, e-mail addresses lower-cased) read the same.
 
 use email_address::EmailAddress;
+use precis_core::profile::PrecisFastInvocation as _;
+use precis_profiles::{UsernameCaseMapped, UsernameCasePreserved};
 use std::fmt;
 use std::str::FromStr;
+use unicode_security::MixedScript as _;
 
 /// What kind of username it is; it decides normalisation and where messages can go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,6 +41,10 @@ pub enum UsernameError {
         "the username must be an e-mail address, an E.164 phone number, or 1 to 64 letters, digits, '.', '_' or '-'"
     )]
     InvalidIdentifier,
+    #[error(
+        "the username mixes scripts (such as Latin and Cyrillic letters that look alike): it could pass for another"
+    )]
+    Confusable,
 }
 
 /// A normalised, validated username.
@@ -45,13 +60,21 @@ const RESERVED: [&str; 3] = ["move", "copy", "discover"];
 const MAX_PLAIN: usize = 64;
 
 impl Username {
-    /// Trims, classifies, validates and normalises (e-mail addresses are lower-cased).
+    /// Trims, normalises (width mapping and NFC; e-mail addresses lower-cased, RFC 8265),
+    /// classifies and validates; refuses an e-mail address with a part that mixes scripts.
     pub fn parse(raw: &str) -> Result<Self, UsernameError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            Err(UsernameError::Empty)
-        } else if trimmed.contains('@') {
-            parse_email(trimmed).map(|value| Self {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(UsernameError::Empty);
+        }
+        // RFC 8265 §3.4.3: width mapping, NFC, the bidi rule; a code point the IdentifierClass
+        // disallows (a space, a symbol) is no username of any kind.
+        let mapped = UsernameCasePreserved::enforce(raw).map_err(|_| refusal_of(raw))?;
+        let trimmed = mapped.as_ref();
+        if trimmed.contains('@') {
+            let mapped =
+                UsernameCaseMapped::enforce(trimmed).map_err(|_| UsernameError::InvalidEmail)?;
+            parse_email(&mapped).map(|value| Self {
                 value,
                 kind: UsernameKind::Email,
             })
@@ -92,6 +115,25 @@ impl Username {
     }
 }
 
+/// Why `raw`, which PRECIS refused, is no username.
+fn refusal_of(raw: &str) -> UsernameError {
+    if raw.contains('@') {
+        UsernameError::InvalidEmail
+    } else if raw.starts_with('+') || raw.starts_with('＋') {
+        UsernameError::InvalidMsisdn
+    } else {
+        UsernameError::InvalidIdentifier
+    }
+}
+
+/// Whether every part of an e-mail address (its local part, each label of its domain) is
+/// written in one script (UTS #39 §5.1: `Common` characters such as digits and `.` go with any).
+fn single_script(address: &str) -> bool {
+    address
+        .split(['@', '.'])
+        .all(|part| part.is_single_script())
+}
+
 fn parse_email(raw: &str) -> Result<String, UsernameError> {
     let lower = raw.to_lowercase();
     let parsed = EmailAddress::from_str(&lower).map_err(|_| UsernameError::InvalidEmail)?;
@@ -102,10 +144,12 @@ fn parse_email(raw: &str) -> Result<String, UsernameError> {
         && !domain.starts_with('[')
         && !parsed.local_part().starts_with('"')
         && !lower.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ordinary {
-        Ok(lower)
-    } else {
+    if !ordinary {
         Err(UsernameError::InvalidEmail)
+    } else if !single_script(&lower) {
+        Err(UsernameError::Confusable)
+    } else {
+        Ok(lower)
     }
 }
 
@@ -158,6 +202,59 @@ mod tests {
             parsed("Customer_42"),
             Some(("Customer_42".into(), UsernameKind::Plain))
         );
+    }
+
+    /// RFC 8265 width mapping and case mapping: one account, whatever width or case it is typed
+    /// in; usernames stored before (ASCII) read the same.
+    #[test]
+    fn width_and_case_variants_are_one_username() {
+        for variant in [
+            "ｕser@example.com",
+            "USER@EXAMPLE.COM",
+            "ｕｓｅｒ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        ] {
+            assert_eq!(
+                parsed(variant),
+                Some(("user@example.com".into(), UsernameKind::Email)),
+                "{variant}"
+            );
+        }
+        assert_eq!(
+            parsed("＋３４６００１１１２２２"),
+            Some(("+34600111222".into(), UsernameKind::Msisdn))
+        );
+        assert_eq!(
+            parsed("Ｃustomer_42"),
+            Some(("Customer_42".into(), UsernameKind::Plain))
+        );
+        // NFC: a decomposed é is the composed one.
+        assert_eq!(
+            parsed("jose\u{301}@example.com").map(|(v, _)| v),
+            Some("jos\u{e9}@example.com".into())
+        );
+    }
+
+    /// UTS #39: a part that mixes scripts is refused; one script per part is an address.
+    #[test]
+    fn mixed_script_usernames_are_refused() {
+        for confusable in [
+            "u\u{455}er@example.com",
+            "user@ex\u{430}mple.com",
+            "p\u{430}ypal@example.com",
+        ] {
+            assert_eq!(
+                Username::parse(confusable),
+                Err(UsernameError::Confusable),
+                "{confusable}"
+            );
+        }
+        for fine in [
+            "\u{438}\u{432}\u{430}\u{43d}@example.com",
+            "user.name+tag@example.com",
+            "jos\u{e9}@example.com",
+        ] {
+            assert!(Username::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]
