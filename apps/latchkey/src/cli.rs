@@ -112,6 +112,9 @@ pub enum ClientAction {
         /// Redirect URIs of a login client, comma-separated or repeated.
         #[arg(long = "redirect-uri", value_delimiter = ',')]
         redirect_uris: Vec<String>,
+        /// Where `/logout` may send the browser afterwards, comma-separated or repeated.
+        #[arg(long = "post-logout-redirect-uri", value_delimiter = ',')]
+        post_logout_redirect_uris: Vec<String>,
         /// A public client: no secret, PKCE with S256 required.
         #[arg(long)]
         public: bool,
@@ -198,6 +201,7 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
                         orgs,
                         grants,
                         redirect_uris,
+                        post_logout_redirect_uris,
                         public,
                         id_token_alg,
                     } => {
@@ -209,6 +213,9 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
                             "redirect_uris": redirect_uris, "public": public});
                         if !grants.is_empty() {
                             body["grant_types"] = json!(grants);
+                        }
+                        if !post_logout_redirect_uris.is_empty() {
+                            body["post_logout_redirect_uris"] = json!(post_logout_redirect_uris);
                         }
                         if let Some(alg) = id_token_alg {
                             body["id_token_signed_response_alg"] = json!(alg);

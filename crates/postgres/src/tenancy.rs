@@ -142,6 +142,7 @@ struct ClientRow {
     public: bool,
     redirect_uris: Vec<String>,
     id_token_alg: String,
+    post_logout_redirect_uris: Vec<String>,
 }
 
 impl ClientRow {
@@ -177,6 +178,12 @@ impl ClientRow {
                 .map(|r| r.as_str().to_owned())
                 .collect(),
             id_token_alg: client.login.id_token_alg.as_str().to_owned(),
+            post_logout_redirect_uris: client
+                .login
+                .post_logout_redirect_uris
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
         }
     }
 
@@ -211,14 +218,20 @@ impl ClientRow {
                 .map_err(|_| corrupt("client grant"))?,
             login: LoginSettings {
                 public: self.public,
+                // Read back as registered: one an older rule let in is kept, but is never a
+                // destination (`RedirectUri::stored`).
                 redirect_uris: self
                     .redirect_uris
                     .iter()
-                    .map(|r| RedirectUri::parse(r))
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| corrupt("client redirect URI"))?,
+                    .map(|r| RedirectUri::stored(r))
+                    .collect(),
                 id_token_alg: IdTokenAlg::parse(&self.id_token_alg)
                     .map_err(|_| corrupt("client ID token algorithm"))?,
+                post_logout_redirect_uris: self
+                    .post_logout_redirect_uris
+                    .iter()
+                    .map(|r| RedirectUri::stored(r))
+                    .collect(),
             },
         })
     }

@@ -169,55 +169,83 @@ impl FromIterator<Grant> for GrantSet {
 /// A registered redirect URI (RFC 6749 §3.1.2, RFC 9700 §2.1): absolute, without a fragment;
 /// `https`, or `http` on a loopback host (RFC 8252 §7.3), or a private-use scheme with a dot
 /// for native apps (`com.example.app:/callback`, RFC 8252 §7.1). Compared exactly.
+///
+/// Read with a WHATWG-conformant parser (the `url` crate, as browsers read it), never by hand:
+/// `http://evil.example\@127.0.0.1/cb` is `evil.example` to a browser, so it is refused as
+/// `http` off loopback. A URI is accepted only when the parser's serialization is the URI
+/// itself ("parsed cleanly"): no backslash, whitespace, upper-case host, default port or dot
+/// segment that a browser would rewrite, so the string compared at `/authorize` is the one the
+/// browser is sent to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedirectUri(String);
+pub struct RedirectUri {
+    raw: String,
+    /// It passes [`RedirectUri::parse`]; `false` only for one read back from storage that an
+    /// older, laxer rule let in. Such a URI is never a destination.
+    clean: bool,
+}
 
 impl RedirectUri {
+    /// Parses a URI given at registration.
     pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
-        let bad = || crate::ClientError::InvalidRedirectUri(raw.to_owned());
-        if raw.len() > 2000 || raw.contains('#') || raw.chars().any(char::is_whitespace) {
-            return Err(bad());
-        }
-        let (scheme, rest) = raw.split_once(':').ok_or_else(bad)?;
-        let scheme_ok = scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-            && scheme
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic());
-        if !scheme_ok {
-            return Err(bad());
-        }
-        let authority = rest.strip_prefix("//").map(|r| {
-            let end = r.find(['/', '?']).unwrap_or(r.len());
-            &r[..end]
-        });
-        let host = authority.map(|a| {
-            let hostport = a.rsplit_once('@').map_or(a, |(_, h)| h);
-            if let Some(v6) = hostport.strip_prefix('[') {
-                v6.split_once(']').map_or(v6, |(h, _)| h)
-            } else {
-                hostport.split_once(':').map_or(hostport, |(h, _)| h)
-            }
-        });
-        let ok = match scheme.to_ascii_lowercase().as_str() {
-            "https" => {
-                host.is_some_and(|h| !h.is_empty()) && !authority.is_some_and(|a| a.contains('@'))
-            }
-            "http" => matches!(host, Some("localhost" | "127.0.0.1" | "::1")),
-            "javascript" | "data" | "file" | "vbscript" => false,
-            private => private.contains('.') && !rest.is_empty(),
-        };
-        if ok {
-            Ok(Self(raw.to_owned()))
+        if acceptable(raw) {
+            Ok(Self {
+                raw: raw.to_owned(),
+                clean: true,
+            })
         } else {
-            Err(bad())
+            Err(crate::ClientError::InvalidRedirectUri(raw.to_owned()))
+        }
+    }
+
+    /// A URI read back from storage: kept as it was registered, but usable as a destination
+    /// only if it still parses cleanly.
+    pub fn stored(raw: &str) -> Self {
+        Self {
+            raw: raw.to_owned(),
+            clean: acceptable(raw),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.raw
+    }
+
+    /// Whether it may be a destination (it passes [`RedirectUri::parse`]).
+    pub fn is_clean(&self) -> bool {
+        self.clean
+    }
+
+    /// Whether `uri` is exactly this URI and this URI parsed cleanly.
+    pub fn matches(&self, uri: &str) -> bool {
+        self.clean && self.raw == uri
+    }
+}
+
+/// The rules of [`RedirectUri`].
+fn acceptable(raw: &str) -> bool {
+    if raw.len() > 2000 || raw.contains('#') {
+        return false;
+    }
+    let Ok(url) = url::Url::parse(raw) else {
+        return false;
+    };
+    if url.as_str() != raw {
+        return false;
+    }
+    let userinfo = !url.username().is_empty() || url.password().is_some();
+    match url.scheme() {
+        "https" => url.host().is_some() && !userinfo,
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+                Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+                None => false,
+            };
+            loopback && !userinfo
+        }
+        "javascript" | "data" | "file" | "vbscript" | "blob" => false,
+        private => private.contains('.') && !url.path().is_empty(),
     }
 }
 
@@ -254,6 +282,9 @@ pub struct LoginSettings {
     pub public: bool,
     pub redirect_uris: Vec<RedirectUri>,
     pub id_token_alg: IdTokenAlg,
+    /// Where `/logout` may send the browser afterwards (OpenID RP-Initiated Logout 1.0 §3),
+    /// compared exactly; with the same rules as `redirect_uris`.
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
 }
 
 impl ApiClient {
@@ -265,8 +296,68 @@ impl ApiClient {
         }
     }
 
-    /// Whether `uri` is exactly one of the client's redirect URIs.
+    /// Whether `uri` is exactly one of the client's redirect URIs (one that parsed cleanly).
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
-        self.login.redirect_uris.iter().any(|r| r.as_str() == uri)
+        self.login.redirect_uris.iter().any(|r| r.matches(uri))
+    }
+
+    /// Whether `uri` is exactly one of the URIs the client registered for after a logout.
+    pub fn has_post_logout_redirect_uri(&self, uri: &str) -> bool {
+        self.login
+            .post_logout_redirect_uris
+            .iter()
+            .any(|r| r.matches(uri))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RedirectUri;
+
+    #[test]
+    fn redirect_uris_are_read_as_a_browser_reads_them() {
+        for ok in [
+            "https://app.example/callback",
+            "https://app.example/cb?x=1",
+            "http://localhost:9000/callback",
+            "http://127.0.0.1:9/cb",
+            "http://[::1]:8080/cb",
+            "com.example.app:/callback",
+        ] {
+            assert!(RedirectUri::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            // A browser goes to evil.example: the backslash is a slash in http(s).
+            "http://evil.example\\@127.0.0.1/cb",
+            "https://evil.example\\@app.example/cb",
+            "http://evil.example/cb",
+            "http://user@127.0.0.1/cb",
+            "https://user:pw@app.example/cb",
+            "https://app.example/cb#x",
+            // Not in the form a browser would send: it would not match exactly.
+            "https://App.example/cb",
+            "https://app.example:443/cb",
+            "https://app.example",
+            "https://app.example/a/../cb",
+            "https://app.example/c b",
+            " https://app.example/cb",
+            "http://127.1/cb",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "myapp:/cb",
+            "relative/cb",
+        ] {
+            assert!(RedirectUri::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_stored_uri_that_no_longer_parses_is_never_a_destination() {
+        let old = RedirectUri::stored("http://evil.example\\@127.0.0.1/cb");
+        assert!(!old.is_clean());
+        assert!(!old.matches("http://evil.example\\@127.0.0.1/cb"));
+        let fine = RedirectUri::stored("https://app.example/cb");
+        assert!(fine.matches("https://app.example/cb") && !fine.matches("https://app.example/c"));
     }
 }

@@ -62,7 +62,9 @@ pub enum ClientError {
     LoginNeedsOneOrg,
     #[error("the authorization_code and implicit grants need at least one redirect URI")]
     NoRedirectUri,
-    #[error("a public client has no secret: it cannot use client_credentials or CIBA")]
+    #[error(
+        "a public client has no secret: it cannot use client_credentials, CIBA or the implicit grant"
+    )]
     PublicGrant,
     #[error("the refresh_token grant goes with authorization_code or CIBA")]
     RefreshAlone,

@@ -335,8 +335,12 @@ fn check_grants(new: &NewClient) -> Result<(), ClientError> {
     if grants.any_login() && !matches!(&new.orgs, OrgAccess::Only(orgs) if orgs.len() == 1) {
         return Err(ClientError::LoginNeedsOneOrg);
     }
+    // A public client has no secret to protect a token in the browser's history with: no
+    // implicit grant for it (RFC 9700 §2.1.2), nor anything that needs client authentication.
     if new.login.public
-        && (grants.contains(Grant::ClientCredentials) || grants.contains(Grant::Ciba))
+        && (grants.contains(Grant::ClientCredentials)
+            || grants.contains(Grant::Ciba)
+            || grants.contains(Grant::Implicit))
     {
         return Err(ClientError::PublicGrant);
     }

@@ -40,10 +40,17 @@ pub struct CreateClient {
     #[schema(example = json!(["authorization_code", "refresh_token"]))]
     pub grant_types: Option<Vec<String>>,
     /// Where `/authorize` may send the customer back, compared exactly (needed by
-    /// `authorization_code` and `implicit`).
+    /// `authorization_code` and `implicit`). Absolute, no fragment; `https`, `http` on a
+    /// loopback host, or a private-use scheme with a dot; written as a WHATWG URL parser
+    /// serializes it (lower-case host, no default port, a path).
     #[schema(example = json!(["https://app.example/callback"]))]
     pub redirect_uris: Option<Vec<String>>,
-    /// A public client (browser or mobile app) has no secret and must use PKCE with S256.
+    /// Where `/logout` may send the browser afterwards (OpenID RP-Initiated Logout 1.0),
+    /// compared exactly; the same rules as `redirect_uris`.
+    #[schema(example = json!(["https://app.example/signed-out"]))]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// A public client (browser or mobile app) has no secret and must use PKCE with S256; it
+    /// may not have `client_credentials`, `ciba` or `implicit`.
     #[serde(default)]
     pub public: bool,
     /// `RS256` (the default) or `ES256`.
@@ -59,6 +66,7 @@ pub struct ClientDto {
     pub orgs: Vec<String>,
     pub grant_types: Vec<&'static str>,
     pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
     pub public: bool,
     pub id_token_signed_response_alg: &'static str,
     pub created_at: String,
@@ -85,6 +93,12 @@ impl From<ApiClient> for ClientDto {
             redirect_uris: c
                 .login
                 .redirect_uris
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            post_logout_redirect_uris: c
+                .login
+                .post_logout_redirect_uris
                 .iter()
                 .map(|r| r.as_str().to_owned())
                 .collect(),
@@ -136,6 +150,12 @@ pub async fn create(
         .flatten()
         .map(|r| RedirectUri::parse(r))
         .collect::<Result<Vec<_>, _>>()?;
+    let post_logout_redirect_uris = input
+        .post_logout_redirect_uris
+        .iter()
+        .flatten()
+        .map(|r| RedirectUri::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
     let id_token_alg = input
         .id_token_signed_response_alg
         .as_deref()
@@ -151,6 +171,7 @@ pub async fn create(
             public: input.public,
             redirect_uris,
             id_token_alg,
+            post_logout_redirect_uris,
         },
     };
     let (client, secret) = state.clients.create(&caller, new).await?;

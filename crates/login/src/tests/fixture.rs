@@ -358,6 +358,7 @@ async fn register(clients: &ClientService, name: &str, grants: &[Grant]) -> ApiC
                 Vec::new()
             },
             id_token_alg: IdTokenAlg::Rs256,
+            post_logout_redirect_uris: Vec::new(),
         },
     };
     clients.create(&admin(), new).await.unwrap().0

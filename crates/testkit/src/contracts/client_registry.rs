@@ -54,6 +54,9 @@ fn changed(id: &str) -> ApiClient {
                 RedirectUri::parse("http://127.0.0.1:8765/cb").expect("a valid URI"),
             ],
             id_token_alg: IdTokenAlg::Es256,
+            post_logout_redirect_uris: vec![
+                RedirectUri::parse("https://app.example/bye").expect("a valid URI"),
+            ],
         },
         ..client(id)
     }
