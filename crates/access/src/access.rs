@@ -3,7 +3,7 @@
 
 use crate::{AccessTokenCodec, AuthError, GrantError, RevokeError, RevokedTokens};
 use latchkey_core::{Clock, SecureRandom, StoreError, Timestamp};
-use latchkey_tenancy::{ClientId, ClientService, Grant, OrgAccess, Principal, ScopeSet};
+use latchkey_tenancy::{ClientId, ClientService, Grant, OrgAccess, Principal, ScopeSet, SignIn};
 use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
@@ -25,6 +25,9 @@ pub struct AccessClaims {
     /// A customer's token: the credential it belongs to (its `sub` too). `None` for a service
     /// token.
     pub credential: Option<Uuid>,
+    /// A customer's token: when and how the customer signed in, and the device session
+    /// (`auth_time`, `amr`, `sid`: RFC 9068 §2.2.1). `None` for a service token.
+    pub sign_in: Option<SignIn>,
 }
 
 /// A signed access token and what the token endpoint says about it. The token never prints.
@@ -118,6 +121,7 @@ impl ServiceTokenIssuer {
             scopes,
             orgs: client.orgs,
             credential: None,
+            sign_in: None,
         };
         let token = self.codec.sign(&claims).map_err(GrantError::Signing)?;
         Ok(IssuedAccessToken {
@@ -195,6 +199,7 @@ impl AccessTokenVerifier {
             scopes: claims.scopes,
             orgs: claims.orgs,
             credential: claims.credential,
+            sign_in: claims.sign_in,
         };
         Ok((principal, expires_at))
     }
@@ -216,11 +221,12 @@ impl AccessTokenVerifier {
             Some(c) if c.created_at.unix_timestamp() <= claims.issued_at => {}
             _ => return Err(AuthError::Revoked),
         }
-        // Nor its revocation (RFC 7009). The store's failure is the registry's kind of failure:
-        // verification could not reach storage.
+        // Nor its revocation (RFC 7009), nor that of its subject or client (a credential
+        // disabled or deleted, a client deleted), wherever it was made. The store's failure is
+        // the registry's kind of failure: verification could not reach storage.
         let revoked = self
             .revoked
-            .is_revoked(claims.jwt_id, self.clock.now())
+            .is_revoked(&claims, self.clock.now())
             .await
             .map_err(AuthError::Unavailable)?;
         if revoked {

@@ -3,21 +3,22 @@
 //!
 //! A verified token is cached by the SHA-256 of its text (the token itself is never kept): an
 //! ES256 check costs ~40 µs, a cache hit well under 1 µs. An entry lives until the token's
-//! `exp`, but at most [`RECHECK_SECONDS`], so a token whose client was deleted on another server
-//! instance stops working within that bound. On this instance a revocation reaches the cache at
-//! once: [`TokenCache`] is the `Revocations` the services announce to (a deleted client, a
-//! revoked token, a replayed code, a removed key), so no handler has to remember it.
+//! `exp`, but at most [`RECHECK_SECONDS`]. A revocation reaches the cache at once: the services
+//! announce it to the `Revocations` port (a deleted client, a disabled credential, a revoked
+//! token, a replayed code, a removed key), whose adapter tells [`TokenCache`], the
+//! `RevocationListener` of every server instance, so no handler has to remember it. A removed
+//! key heard from another instance also reloads this instance's key ring.
 //!
 //! A token signed with a key this instance has not loaded reloads the key ring, at most once a
 //! second ([`KeyRefresh`]): a key rotated on another instance is picked up at once, and tokens
 //! with made-up key ids cannot turn into a stream of database reads.
 
 use crate::{AccessClaims, AccessTokenVerifier, AuthError, KeyService, RevokeError, VerifyError};
-use latchkey_core::{Clock, Revocation, Revocations};
+use latchkey_core::{Clock, Revocation, RevocationListener, Revocations};
 use latchkey_tenancy::Principal;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// How long a cached verification is trusted before the client is looked up again.
@@ -43,6 +44,9 @@ struct Entry {
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<[u8; 32], Entry>>,
+    /// A key was removed (perhaps through another instance): reload the ring before the next
+    /// verification.
+    keys_stale: AtomicBool,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -74,16 +78,25 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|_, e| keep(e));
     }
+
+    /// Whether the key ring must be reloaded (once: the flag is cleared).
+    fn take_keys_stale(&self) -> bool {
+        self.keys_stale.swap(false, Ordering::AcqRel)
+    }
 }
 
-impl Revocations for TokenCache {
-    fn revoked(&self, revocation: &Revocation) {
+impl RevocationListener for TokenCache {
+    fn heard(&self, revocation: &Revocation) {
         match revocation {
             Revocation::Subject(subject) => {
-                self.forget(|e| &e.verified.principal.subject != subject);
+                self.forget(|e| &e.verified.claims.subject != subject);
             }
+            Revocation::Client(client) => self.forget(|e| &e.verified.claims.client_id != client),
             Revocation::Token(jti) => self.forget(|e| e.verified.claims.jwt_id != *jti),
-            Revocation::Everything => self.forget(|_| false),
+            Revocation::Everything => {
+                self.keys_stale.store(true, Ordering::Release);
+                self.forget(|_| false);
+            }
         }
     }
 }
@@ -112,22 +125,27 @@ pub struct CachedVerifier {
     inner: AccessTokenVerifier,
     keys: KeyService,
     cache: Arc<TokenCache>,
+    /// Where a token revoked here is announced (every instance's cache hears it).
+    revocations: Arc<dyn Revocations>,
     refresh: Arc<KeyRefresh>,
     clock: Arc<dyn Clock>,
 }
 
 impl CachedVerifier {
-    /// `cache` is also the `Revocations` given to the services that take access away.
+    /// `cache` is this instance's listener of `revocations`, the port given to the services
+    /// that take access away.
     pub fn new(
         inner: AccessTokenVerifier,
         keys: KeyService,
         cache: Arc<TokenCache>,
+        revocations: Arc<dyn Revocations>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             inner,
             keys,
             cache,
+            revocations,
             refresh: Arc::default(),
             clock,
         }
@@ -139,6 +157,10 @@ impl CachedVerifier {
         let now = self.clock.now().unix_timestamp();
         if let Some(verified) = self.cache.get(&key, now) {
             return Ok(verified);
+        }
+        if self.cache.take_keys_stale() {
+            // A failed reload leaves the ring as it was; the periodic reload tries again.
+            let _ = self.keys.reload().await;
         }
         let claims = match self.inner.claims(token).await {
             // Another server instance may have rotated the keys since this one loaded them.
@@ -154,6 +176,7 @@ impl CachedVerifier {
             scopes: claims.scopes,
             orgs: claims.orgs.clone(),
             credential: claims.credential,
+            sign_in: claims.sign_in.clone(),
         });
         let expires_at = claims.expires_at;
         let verified = Verified {
@@ -172,7 +195,7 @@ impl CachedVerifier {
     }
 
     /// RFC 7009 for access tokens ([`AccessTokenVerifier::revoke`]); a revoked token is no
-    /// longer trusted from the cache either.
+    /// longer trusted from any instance's cache either.
     pub async fn revoke(
         &self,
         client: &str,
@@ -180,7 +203,10 @@ impl CachedVerifier {
     ) -> Result<Option<AccessClaims>, RevokeError> {
         let revoked = self.inner.revoke(client, token).await?;
         if let Some(claims) = &revoked {
-            self.cache.revoked(&Revocation::Token(claims.jwt_id));
+            self.revocations
+                .revoked(&Revocation::Token(claims.jwt_id))
+                .await
+                .map_err(RevokeError::Unavailable)?;
         }
         Ok(revoked)
     }

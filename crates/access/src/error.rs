@@ -15,6 +15,9 @@ pub enum VerifyError {
     WrongAudience,
     #[error("missing or invalid claims")]
     InvalidClaims,
+    /// Not an access token: its header's `typ` is not `at+jwt` (RFC 9068 §4).
+    #[error("not an access token (typ is not at+jwt)")]
+    WrongType,
 }
 
 /// Why a bearer token is refused (HTTP 401), or could not be checked.

@@ -150,7 +150,10 @@ impl KeyService {
             e @ (StoreError::Conflict | StoreError::Unavailable(_)) => KeyError::Store(e),
         })?;
         self.reload().await?;
-        self.revocations.revoked(&Revocation::Everything);
+        self.revocations
+            .revoked(&Revocation::Everything)
+            .await
+            .map_err(KeyError::Store)?;
         Ok(())
     }
 

@@ -19,4 +19,4 @@ pub use access::{AccessClaims, AccessTokenVerifier, IssuedAccessToken, ServiceTo
 pub use cache::{CachedVerifier, KeyRefresh, RECHECK_SECONDS, TokenCache, Verified};
 pub use error::{AuthError, GrantError, KeyError, RevokeError, VerifyError};
 pub use keys::{KeyService, SigningAlgorithm, SigningKey};
-pub use ports::{AccessTokenCodec, KeyGenerator, RevokedTokens, SigningKeyStore};
+pub use ports::{AccessTokenCodec, KeyGenerator, RevokedTokens, SigningKeyStore, TokensOf};

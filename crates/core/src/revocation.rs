@@ -1,26 +1,103 @@
-//! Revocations: whatever takes access away must reach every cache that trusted it.
+//! Revocations: whatever takes access away must reach every server instance that trusted it.
 //!
-//! The revocation itself is durable before it is announced (a revoked `jti` is stored, a
-//! deleted client is gone from the registry); announcing it only tells the caches of verified
-//! tokens to stop trusting what they hold, at once instead of when their entries age out.
+//! Two roles. A service that takes access away (a deleted client, a disabled credential, a
+//! revoked token, a removed key) announces it to the [`Revocations`] port, whose adapter makes
+//! it hold for the whole fleet: it records what must be recorded (a subject's or a client's
+//! tokens issued so far) and tells every instance. Each instance's cache of verified tokens is a
+//! [`RevocationListener`]: it forgets what a revocation names, so the next check of such a token
+//! verifies it again, against the durable records.
 
+use crate::StoreError;
+use async_trait::async_trait;
 use uuid::Uuid;
 
 /// What was taken away.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revocation {
-    /// Every access token of this subject: a deleted client, or the customer whose replayed
-    /// authorization code revoked what it had issued.
+    /// Every access token of this subject (`sub`) issued until now: a customer's credential
+    /// disabled, deleted or moved.
     Subject(String),
-    /// One access token, by its `jti` (RFC 7009).
+    /// Every access token issued to this client (`client_id`) until now, service tokens and its
+    /// customers' tokens alike: a deleted client.
+    Client(String),
+    /// One access token, by its `jti` (RFC 7009; a replayed authorization code). Its record is
+    /// the `jti`'s, stored by whoever revoked it before announcing.
     Token(Uuid),
-    /// Every access token: a signing key was removed, so some tokens no longer verify.
+    /// Every access token: a signing key was removed, so some tokens no longer verify (every
+    /// instance reloads its key ring).
     Everything,
 }
 
-/// Hears revocations (a cache of verified tokens forgets what each one names).
+impl Revocation {
+    /// The revocation as one line of text (`subject:<id>`, `client:<id>`, `token:<jti>`,
+    /// `everything`), for a transport between instances.
+    pub fn to_wire(&self) -> String {
+        match self {
+            Revocation::Subject(id) => format!("subject:{id}"),
+            Revocation::Client(id) => format!("client:{id}"),
+            Revocation::Token(jti) => format!("token:{jti}"),
+            Revocation::Everything => "everything".to_owned(),
+        }
+    }
+
+    /// The revocation [`Revocation::to_wire`] wrote; `None` for anything else.
+    pub fn from_wire(line: &str) -> Option<Self> {
+        if line == "everything" {
+            return Some(Revocation::Everything);
+        }
+        let (kind, id) = line.split_once(':')?;
+        if id.is_empty() {
+            return None;
+        }
+        match kind {
+            "subject" => Some(Revocation::Subject(id.to_owned())),
+            "client" => Some(Revocation::Client(id.to_owned())),
+            "token" => Uuid::try_parse(id).ok().map(Revocation::Token),
+            _ => None,
+        }
+    }
+}
+
+/// Where access taken away is announced: the adapter makes it hold on every server instance.
+#[async_trait]
 pub trait Revocations: Send + Sync + std::fmt::Debug {
+    /// Makes `revocation` hold before returning. A `Subject` or `Client` revocation is
+    /// recorded durably (with the time it was made): from then on every instance, including
+    /// one that starts later or missed the announcement, refuses the tokens it names that were
+    /// issued until then, and none issued afterwards. This instance's listener hears it before
+    /// the call returns; every other instance's listener hears it as soon as the transport
+    /// carries it. MUST fail, with nothing recorded or announced, when the record cannot be
+    /// written: a revocation that does not hold is never reported as done.
+    async fn revoked(&self, revocation: &Revocation) -> Result<(), StoreError>;
+}
+
+/// Hears revocations: a cache of verified tokens forgets what each one names.
+pub trait RevocationListener: Send + Sync + std::fmt::Debug {
     /// Takes `revocation` into account before returning: the next check of a token it names
     /// does not trust an earlier verification.
-    fn revoked(&self, revocation: &Revocation);
+    fn heard(&self, revocation: &Revocation);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revocations_travel_as_one_line_and_come_back_unchanged() {
+        let all = [
+            Revocation::Subject("6f0d8c4e-0b6c-4a8e-9f1e-3b1d2c4e5f60".to_owned()),
+            Revocation::Client("shop.web_1".to_owned()),
+            Revocation::Token(Uuid::from_u128(7)),
+            Revocation::Everything,
+        ];
+        for revocation in all {
+            assert_eq!(
+                Revocation::from_wire(&revocation.to_wire()),
+                Some(revocation)
+            );
+        }
+        for nonsense in ["", "subject:", "token:nope", "key:1", "everything:"] {
+            assert_eq!(Revocation::from_wire(nonsense), None, "{nonsense}");
+        }
+    }
 }

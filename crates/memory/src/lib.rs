@@ -13,6 +13,7 @@ mod ephemeral;
 mod notify;
 mod otp;
 mod rate;
+mod revocation;
 mod tenancy;
 mod token;
 
@@ -23,8 +24,9 @@ pub use ephemeral::MemEphemeralStore;
 pub use notify::MemNotifier;
 pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;
+pub use revocation::{MemRevocations, MemRevokedTokens};
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
-pub use token::{MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore};
+pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

@@ -85,39 +85,3 @@ impl SigningKeyStore for MemSigningKeyStore {
         }
     }
 }
-
-/// Revoked access-token ids with their expiry; expired ones are dropped as new ones come.
-#[derive(Debug, Default)]
-pub struct MemRevokedTokens {
-    revoked: RwLock<HashMap<Uuid, latchkey_core::Timestamp>>,
-}
-
-#[async_trait]
-impl latchkey_access::RevokedTokens for MemRevokedTokens {
-    async fn revoke(
-        &self,
-        jti: Uuid,
-        expires_at: latchkey_core::Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut revoked = write(&self.revoked);
-        if revoked.len() > 10_000 {
-            // Access tokens live a day at most, so a token expiring `expires_at` was issued
-            // after `expires_at - 1 day`: anything that expired before then is long gone.
-            let horizon = expires_at - time::Duration::days(1);
-            revoked.retain(|_, e| *e > horizon);
-        }
-        let latest = revoked
-            .get(&jti)
-            .map_or(expires_at, |e| (*e).max(expires_at));
-        revoked.insert(jti, latest);
-        Ok(())
-    }
-
-    async fn is_revoked(
-        &self,
-        jti: Uuid,
-        now: latchkey_core::Timestamp,
-    ) -> Result<bool, StoreError> {
-        Ok(read(&self.revoked).get(&jti).is_some_and(|e| *e > now))
-    }
-}

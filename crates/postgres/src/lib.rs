@@ -14,6 +14,7 @@
 mod credential;
 mod device;
 mod migrate;
+mod revocation;
 mod schema;
 mod sql;
 mod statement;
@@ -25,9 +26,13 @@ mod totp;
 pub use credential::PgCredentialStore;
 pub use device::PgDeviceStore;
 pub use migrate::Migrated;
+pub use revocation::{
+    CHANNEL as REVOCATION_CHANNEL, LISTENER_NAME as REVOCATION_LISTENER, PgRevocations,
+    PgRevokedTokens,
+};
 pub use sql::schema_name;
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
-pub use token::{PgRevokedTokens, PgSecurityTokenStore, PgSigningKeyStore};
+pub use token::{PgSecurityTokenStore, PgSigningKeyStore};
 pub use totp::PgTotpStore;
 
 pub(crate) use sql::{

@@ -51,6 +51,12 @@ impl TenantSql {
         self.pieces.push(value);
         self
     }
+
+    /// Appends another statement's pieces (a part written once, used in several statements).
+    pub(crate) fn append(mut self, other: TenantSql) -> Self {
+        self.pieces.extend(other.pieces);
+        self
+    }
 }
 
 impl QueryFragment<Pg> for TenantSql {

@@ -5,7 +5,7 @@ use crate::{PgDatabase, QueryResult, corrupt, some_row};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use latchkey_access::{RevokedTokens, SigningAlgorithm, SigningKey, SigningKeyStore};
+use latchkey_access::{SigningAlgorithm, SigningKey, SigningKeyStore};
 use latchkey_core::{OrgId, SecretHash, StoreError, Timestamp};
 use latchkey_credential::{SecurityToken, SecurityTokenStore, TokenPurpose};
 use scoped_futures::ScopedFutureExt;
@@ -227,62 +227,6 @@ impl SecurityTokenStore for PgSecurityTokenStore {
                     .execute(conn)
                     .await
                     .map(|n| n as u64)
-                }
-                .scope_boxed()
-            })
-            .await
-    }
-}
-
-/// [`RevokedTokens`] on `public.revoked_access_tokens`.
-#[derive(Debug, Clone)]
-pub struct PgRevokedTokens {
-    db: PgDatabase,
-}
-
-impl PgRevokedTokens {
-    pub fn new(db: PgDatabase) -> Self {
-        Self { db }
-    }
-}
-
-#[async_trait]
-impl RevokedTokens for PgRevokedTokens {
-    async fn revoke(&self, jti: Uuid, expires_at: Timestamp) -> Result<(), StoreError> {
-        use crate::schema::revoked_access_tokens::dsl;
-        self.db
-            .run(move |conn| {
-                async move {
-                    diesel::insert_into(dsl::revoked_access_tokens)
-                        .values((dsl::jti.eq(jti), dsl::expires_at.eq(expires_at)))
-                        .on_conflict(dsl::jti)
-                        .do_update()
-                        .set(dsl::expires_at.eq(
-                            diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
-                                "GREATEST(revoked_access_tokens.expires_at, excluded.expires_at)",
-                            ),
-                        ))
-                        .execute(conn)
-                        .await
-                        .map(drop)
-                }
-                .scope_boxed()
-            })
-            .await
-    }
-
-    async fn is_revoked(&self, jti: Uuid, now: Timestamp) -> Result<bool, StoreError> {
-        use crate::schema::revoked_access_tokens::dsl;
-        self.db
-            .run(move |conn| {
-                async move {
-                    diesel::select(diesel::dsl::exists(
-                        dsl::revoked_access_tokens
-                            .filter(dsl::jti.eq(jti))
-                            .filter(dsl::expires_at.gt(now)),
-                    ))
-                    .get_result(conn)
-                    .await
                 }
                 .scope_boxed()
             })

@@ -23,7 +23,7 @@ pub use client::{
 pub use client_cache::CachedClientRegistry;
 pub use error::{AccessDenied, ClientError, TenantError};
 pub use ports::{ClientRegistry, TenantDirectory};
-pub use principal::Principal;
+pub use principal::{Principal, REAUTHENTICATION_MAX_AGE, SignIn};
 pub use scope::{OrgAccess, Scope, ScopeParseError, ScopeSet};
 pub use service::{Bootstrapped, ClientService, TenantService};
 pub use tenant::{Tenant, TenantName};

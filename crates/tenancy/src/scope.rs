@@ -139,6 +139,17 @@ impl ScopeSet {
             | Scope::OfflineAccess.bit_const(),
     );
 
+    /// What a customer's token carries when the application asks for no scope: the OpenID
+    /// Connect scopes that describe the customer (as far as the client allows them), nothing
+    /// that acts on second factors, devices or tokens, and no refresh token (RFC 9700 §2.3:
+    /// a token carries the least privilege the application asked for).
+    pub const CUSTOMER_DEFAULT: ScopeSet = ScopeSet(
+        Scope::Openid.bit_const()
+            | Scope::Profile.bit_const()
+            | Scope::Email.bit_const()
+            | Scope::Phone.bit_const(),
+    );
+
     /// The scopes of `self` that are not in `other`.
     pub fn without(self, other: ScopeSet) -> ScopeSet {
         ScopeSet(self.0 & !other.0)
@@ -277,6 +288,15 @@ mod tests {
         assert!(set.contains(Scope::Tokens) && set.contains(Scope::CredentialsRead));
         assert_eq!(set.to_string(), "credentials:read tokens");
         assert!(ScopeSet::parse_space_delimited("tokens bogus").is_err());
+    }
+
+    #[test]
+    fn the_default_customer_scopes_touch_no_factor_device_or_token() {
+        assert!(ScopeSet::CUSTOMER_DEFAULT.is_subset_of(ScopeSet::OIDC));
+        for scope in [Scope::Totp, Scope::Otp, Scope::Tokens, Scope::Devices] {
+            assert!(!ScopeSet::CUSTOMER_DEFAULT.contains(scope), "{scope}");
+        }
+        assert!(!ScopeSet::CUSTOMER_DEFAULT.contains(Scope::OfflineAccess));
     }
 
     #[test]

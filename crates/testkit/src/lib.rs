@@ -32,5 +32,5 @@ pub mod http_recorder;
 pub mod smtp_sink;
 mod wall_clock;
 
-pub use latchkey_core::testing::{FixedClock, SeededRandom};
+pub use latchkey_core::testing::{FixedClock, HeardRevocations, SeededRandom};
 pub use wall_clock::WallClock;

@@ -4,9 +4,9 @@ use crate::material::{material, other_es256};
 use crate::recording::RecordingCodec;
 use latchkey_access::{
     AccessClaims, AccessTokenCodec, AccessTokenVerifier, AuthError, GrantError, IssuedAccessToken,
-    ServiceTokenIssuer, SigningAlgorithm, SigningKey, TokenCache, VerifyError,
+    ServiceTokenIssuer, SigningAlgorithm, SigningKey, VerifyError,
 };
-use latchkey_core::testing::{FixedClock, SeededRandom, T0};
+use latchkey_core::testing::{FixedClock, HeardRevocations, SeededRandom, T0};
 use latchkey_core::{Clock, SecretHash, SecureRandom, Timestamp};
 use latchkey_crypto::JwtCodec;
 use latchkey_memory::{MemClientRegistry, MemRevokedTokens, MemTenantDirectory};
@@ -56,7 +56,7 @@ fn fixture() -> Fixture {
         Arc::new(MemTenantDirectory::default()),
         clock.clone(),
         random.clone(),
-        Arc::new(TokenCache::default()),
+        Arc::new(HeardRevocations::default()),
     );
     Fixture {
         issuer: ServiceTokenIssuer::new(
@@ -117,6 +117,7 @@ fn billing_claims(iat: Timestamp, exp: Timestamp) -> AccessClaims {
         scopes: scopes(&[Scope::Tokens]),
         orgs: yoigo(),
         credential: None,
+        sign_in: None,
     }
 }
 

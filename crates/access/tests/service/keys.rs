@@ -4,10 +4,10 @@
 use crate::material::material;
 use latchkey_access::{
     AccessTokenCodec as _, KeyError, KeyGenerator, KeyService, SigningAlgorithm, SigningKey,
-    SigningKeyStore as _, TokenCache,
+    SigningKeyStore as _,
 };
 use latchkey_core::BoxError;
-use latchkey_core::testing::{FixedClock, SeededRandom, T0};
+use latchkey_core::testing::{FixedClock, HeardRevocations, SeededRandom, T0};
 use latchkey_crypto::JwtCodec;
 use latchkey_memory::MemSigningKeyStore;
 use latchkey_tenancy::{OrgAccess, Principal, Scope, ScopeSet};
@@ -59,7 +59,7 @@ async fn fixture(existing: Vec<SigningKey>, generations: usize) -> Fixture {
         codec.clone(),
         clock.clone(),
         Arc::new(SeededRandom::new(3)),
-        Arc::new(TokenCache::default()),
+        Arc::new(HeardRevocations::default()),
     );
     Fixture {
         store,
@@ -87,6 +87,7 @@ fn key_admin(orgs: &[&str]) -> Principal {
         scopes: [Scope::KeysAdmin].into_iter().collect::<ScopeSet>(),
         orgs: OrgAccess::parse(orgs).unwrap(),
         credential: None,
+        sign_in: None,
     }
 }
 

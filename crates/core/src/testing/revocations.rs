@@ -1,9 +1,10 @@
 //! Revocations that a test can read back.
 
-use crate::{Revocation, Revocations};
+use crate::{Revocation, RevocationListener, Revocations, StoreError};
+use async_trait::async_trait;
 use std::sync::{Mutex, PoisonError};
 
-/// A [`Revocations`] that remembers what it was told, in order.
+/// A [`Revocations`] (and a [`RevocationListener`]) that remembers what it was told, in order.
 #[derive(Debug, Default)]
 pub struct HeardRevocations {
     heard: Mutex<Vec<Revocation>>,
@@ -17,13 +18,25 @@ impl HeardRevocations {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
-}
 
-impl Revocations for HeardRevocations {
-    fn revoked(&self, revocation: &Revocation) {
+    fn push(&self, revocation: &Revocation) {
         self.heard
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(revocation.clone());
+    }
+}
+
+#[async_trait]
+impl Revocations for HeardRevocations {
+    async fn revoked(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        self.push(revocation);
+        Ok(())
+    }
+}
+
+impl RevocationListener for HeardRevocations {
+    fn heard(&self, revocation: &Revocation) {
+        self.push(revocation);
     }
 }

@@ -58,6 +58,45 @@ async fn mem_revoked_tokens_honours_the_revoked_tokens_contract() {
     contracts::revoked_tokens::run(|| async { latchkey_memory::MemRevokedTokens::default() }).await;
 }
 
+/// One process stands for the fleet: two listeners (two servers' caches) on one
+/// `MemRevocations`.
+#[tokio::test]
+async fn mem_revocations_honour_the_revocations_contract() {
+    use contracts::revocations::{Fleet, Instance};
+    use latchkey_core::testing::HeardRevocations;
+    use std::sync::Arc;
+    contracts::revocations::run(|| async {
+        let revoked = Arc::new(latchkey_memory::MemRevokedTokens::default());
+        let (first, second) = (
+            Arc::new(HeardRevocations::default()),
+            Arc::new(HeardRevocations::default()),
+        );
+        let port = Arc::new(
+            latchkey_memory::MemRevocations::new(
+                revoked.clone(),
+                Arc::new(latchkey_testkit::FixedClock::default()),
+            )
+            .with_listener(first.clone())
+            .with_listener(second.clone()),
+        );
+        Fleet {
+            instances: vec![
+                Instance {
+                    revocations: port.clone(),
+                    heard: first,
+                },
+                Instance {
+                    revocations: port,
+                    heard: second,
+                },
+            ],
+            revoked,
+            now: latchkey_testkit::fixtures::T0,
+        }
+    })
+    .await;
+}
+
 /// Multi-thread: the `take` and `put_new` races must run in parallel to prove anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mem_ephemeral_store_honours_the_ephemeral_store_contract() {

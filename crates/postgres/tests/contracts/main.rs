@@ -118,6 +118,46 @@ async fn pg_revoked_tokens_honours_the_revoked_tokens_contract() {
     contracts::revoked_tokens::run(|| async { scratch.database().await.revoked_tokens() }).await;
 }
 
+/// Two server instances on one database: each announces through its own `PgRevocations` and
+/// hears through its own listening connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_revocations_honour_the_revocations_contract() {
+    use contracts::revocations::{DELIVERY, Fleet, Instance};
+    use latchkey_core::Revocation;
+    use latchkey_core::testing::HeardRevocations;
+    let scratch = Scratch::default();
+    contracts::revocations::run(|| async {
+        let db = scratch.database().await;
+        let clock = Arc::new(FixedClock::default());
+        let mut instances = Vec::new();
+        for _ in 0..2 {
+            let heard = Arc::new(HeardRevocations::default());
+            let port =
+                latchkey_postgres::PgRevocations::new(db.clone(), clock.clone(), heard.clone());
+            tokio::spawn(port.clone().listen());
+            // Listening once the connection's first act is heard: it empties the cache.
+            let deadline = std::time::Instant::now() + DELIVERY;
+            while !heard.heard().contains(&Revocation::Everything) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the listener connects"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            instances.push(Instance {
+                revocations: Arc::new(port),
+                heard,
+            });
+        }
+        Fleet {
+            instances,
+            revoked: Arc::new(db.revoked_tokens()),
+            now: latchkey_testkit::fixtures::T0,
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_device_store_honours_the_device_store_contract() {
     let scratch = Scratch::default();
@@ -134,4 +174,68 @@ async fn pg_credentials_and_devices_honour_the_tenant_sessions_contract() {
         stores
     })
     .await;
+}
+
+/// Not a contract sentence but the adapter's promise: a listener whose connection dies listens
+/// again by itself, empties its cache first (what was announced meanwhile is lost), and hears
+/// the next revocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_listener_whose_connection_is_killed_listens_again() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    use latchkey_core::testing::HeardRevocations;
+    use latchkey_core::{Revocation, Revocations};
+    use latchkey_postgres::{PgRevocations, REVOCATION_LISTENER};
+    let scratch = ScratchDatabase::create()
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a scratch database: {e:?}"));
+    let db = scratch.connect().unwrap_or_else(|e| panic!("pool: {e:?}"));
+    db.migrate()
+        .await
+        .unwrap_or_else(|e| panic!("cannot migrate: {e:?}"));
+    let clock = Arc::new(FixedClock::default());
+    let heard = Arc::new(HeardRevocations::default());
+    tokio::spawn(PgRevocations::new(db.clone(), clock.clone(), heard.clone()).listen());
+    let flushes = |n: usize| {
+        let heard = heard.clone();
+        async move {
+            for _ in 0..1000 {
+                let count = heard
+                    .heard()
+                    .iter()
+                    .filter(|r| **r == Revocation::Everything)
+                    .count();
+                if count >= n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("the listener connected {n} times within 10 s");
+        }
+    };
+    flushes(1).await;
+    let mut admin = AsyncPgConnection::establish(scratch.url())
+        .await
+        .unwrap_or_else(|e| panic!("admin connection: {e:?}"));
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = '{REVOCATION_LISTENER}' AND datname = current_database()"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("terminating the listener: {e:?}"));
+    flushes(2).await;
+    let other = PgRevocations::new(db, clock, Arc::new(HeardRevocations::default()));
+    let revocation = Revocation::Subject("ana".to_owned());
+    other
+        .revoked(&revocation)
+        .await
+        .unwrap_or_else(|e| panic!("revoked: {e:?}"));
+    for _ in 0..500 {
+        if heard.heard().contains(&revocation) {
+            drop(scratch);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the listener heard the revocation after listening again");
 }

@@ -175,7 +175,7 @@ async fn a_deleted_client_is_announced_to_the_revocations_and_a_refused_one_is_n
         .unwrap();
     assert_eq!(
         f.revocations.heard(),
-        vec![latchkey_core::Revocation::Subject("covered".to_owned())]
+        vec![latchkey_core::Revocation::Client("covered".to_owned())]
     );
 }
 

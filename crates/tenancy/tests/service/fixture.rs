@@ -73,6 +73,7 @@ pub fn caller(scope_list: &[Scope], org_list: &[&str]) -> Principal {
         scopes: scopes(scope_list),
         orgs: orgs(org_list),
         credential: None,
+        sign_in: None,
     }
 }
 

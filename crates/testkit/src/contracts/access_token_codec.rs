@@ -5,9 +5,11 @@
 
 use super::begin;
 use crate::fixtures::{T0, uuid};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_access::{AccessClaims, AccessTokenCodec, KeyGenerator, SigningAlgorithm};
 use latchkey_access::{SigningKey, VerifyError};
-use latchkey_tenancy::{OrgAccess, Scope, ScopeSet};
+use latchkey_tenancy::{OrgAccess, Scope, ScopeSet, SignIn};
 use time::Duration;
 
 /// The issuer and audience of the codec under test.
@@ -76,6 +78,13 @@ where
     another_key_with_the_same_kid_is_a_bad_signature(&fresh(), &fresh(), &keys);
     begin(port, "a_changed_token_is_a_bad_signature");
     a_changed_token_is_a_bad_signature(&fresh(), &keys);
+    begin(port, "a_token_that_is_not_typed_at_jwt_is_wrong_type");
+    a_token_that_is_not_typed_at_jwt_is_wrong_type(&fresh(), &keys);
+    begin(
+        port,
+        "signatures_are_low_s_and_their_high_s_twins_are_refused",
+    );
+    signatures_are_low_s_and_their_high_s_twins_are_refused(&fresh(), &keys);
     begin(port, "another_issuer_or_audience_is_wrong_audience");
     another_issuer_or_audience_is_wrong_audience(
         &fresh(),
@@ -105,6 +114,7 @@ pub fn service_claims(issuer: &str, audience: &str) -> AccessClaims {
             .collect::<ScopeSet>(),
         orgs: OrgAccess::parse(&["masmovil", "yoigo"]).expect("valid org ids"),
         credential: None,
+        sign_in: None,
     }
 }
 
@@ -117,6 +127,11 @@ fn customer_claims() -> AccessClaims {
         scopes: [Scope::CredentialsRead].into_iter().collect(),
         orgs: OrgAccess::All,
         credential: Some(uuid(3)),
+        sign_in: Some(SignIn {
+            auth_time: T0.unix_timestamp() - 60,
+            amr: vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()],
+            session: Some(uuid(4)),
+        }),
         ..service_claims(ISSUER, AUDIENCE)
     }
 }
@@ -325,6 +340,102 @@ pub fn a_changed_token_is_a_bad_signature(codec: &dyn AccessTokenCodec, keys: &K
             Err(VerifyError::BadSignature),
             "a changed token must be a BadSignature"
         );
+    }
+}
+
+/// "MUST refuse with `VerifyError::WrongType` one whose header's `typ` is not `at+jwt`": the
+/// header of a signed token retyped (`JWT`, as an ID token's) or its `typ` left out.
+pub fn a_token_that_is_not_typed_at_jwt_is_wrong_type(codec: &dyn AccessTokenCodec, keys: &Keys) {
+    load(codec, &[&keys.es1]);
+    let token = sign(codec, &service_claims(ISSUER, AUDIENCE));
+    let parts: Vec<&str> = token.split('.').collect();
+    let header: serde_json::Value = URL_SAFE_NO_PAD
+        .decode(parts[0])
+        .ok()
+        .and_then(|h| serde_json::from_slice(&h).ok())
+        .unwrap_or_else(|| panic!("a signed token's header is base64url JSON"));
+    assert_eq!(header["typ"], "at+jwt", "access tokens are typed at+jwt");
+    for typ in [Some("JWT"), Some("id+jwt"), None] {
+        let mut retyped = header.clone();
+        match typ {
+            Some(t) => retyped["typ"] = serde_json::json!(t),
+            None => {
+                if let Some(h) = retyped.as_object_mut() {
+                    h.remove("typ");
+                }
+            }
+        }
+        let forged = format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(retyped.to_string()),
+            parts[1],
+            parts[2]
+        );
+        assert_eq!(
+            codec.verify(&forged),
+            Err(VerifyError::WrongType),
+            "a token typed {typ:?} must be refused as WrongType"
+        );
+    }
+}
+
+/// The order of P-256, big-endian.
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// `n - s` of a fixed-size ES256 signature `r || s`: its malleable twin.
+fn twin(signature: &[u8]) -> Vec<u8> {
+    let mut twin = signature.to_vec();
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut digit = i16::from(P256_ORDER[i]) - i16::from(signature[32 + i]) - borrow;
+        borrow = i16::from(digit < 0);
+        if digit < 0 {
+            digit += 256;
+        }
+        twin[32 + i] = u8::try_from(digit).unwrap_or_default();
+    }
+    twin
+}
+
+/// "Signs ... in the low-S form" and "MUST refuse with `VerifyError::BadSignature` ... the
+/// high-S twin of a signature" (ECDSA malleability): every signature's `s` is at most `n/2`,
+/// and the same signature with `n - s`, which verifies mathematically, is refused.
+pub fn signatures_are_low_s_and_their_high_s_twins_are_refused(
+    codec: &dyn AccessTokenCodec,
+    keys: &Keys,
+) {
+    load(codec, &[&keys.es1]);
+    // Half of all ECDSA signatures are high-S: 32 tokens all low-S is no accident.
+    for n in 0..32 {
+        let claims = AccessClaims {
+            jwt_id: uuid(100 + n),
+            ..service_claims(ISSUER, AUDIENCE)
+        };
+        let token = sign(codec, &claims);
+        let (signed, signature) = token.rsplit_once('.').unwrap_or_default();
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .unwrap_or_else(|e| panic!("a signature is base64url: {e}"));
+        assert_eq!(
+            signature.len(),
+            64,
+            "an ES256 signature is r || s, 64 bytes"
+        );
+        let high = twin(&signature);
+        assert!(
+            high[32..] > signature[32..],
+            "signature {n} has a low s (its twin is the high one)"
+        );
+        let forged = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(&high));
+        assert_eq!(
+            codec.verify(&forged),
+            Err(VerifyError::BadSignature),
+            "the high-S twin of signature {n} must be refused"
+        );
+        assert_eq!(codec.verify(&token), Ok(claims));
     }
 }
 

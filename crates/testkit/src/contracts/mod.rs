@@ -30,6 +30,7 @@ pub mod id_token_signer;
 pub mod otp_store;
 pub mod password_hasher;
 pub mod rate_limiter;
+pub mod revocations;
 pub mod revoked_tokens;
 pub mod secret_cipher;
 pub mod security_token_store;
