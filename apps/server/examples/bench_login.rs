@@ -91,6 +91,10 @@ fn cookies(headers: &awc::http::header::HeaderMap) -> String {
         .join("; ")
 }
 
+/// The PKCE pair of every login (RFC 7636 Appendix B): S256 is required of every client.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
 /// One password login; answers the authorization code.
 async fn login(http: &awc::Client, client_id: &str, username: &str) -> String {
     let query = serde_urlencoded::to_string([
@@ -99,6 +103,8 @@ async fn login(http: &awc::Client, client_id: &str, username: &str) -> String {
         ("redirect_uri", CALLBACK),
         ("state", "s"),
         ("scope", "openid devices offline_access"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
     ])
     .unwrap();
     let (page, headers) = body(
@@ -306,6 +312,7 @@ async fn main() {
                     ("grant_type", "authorization_code"),
                     ("code", code.as_str()),
                     ("redirect_uri", CALLBACK),
+                    ("code_verifier", VERIFIER),
                 ])
                 .await,
             200,

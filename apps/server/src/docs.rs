@@ -2,7 +2,7 @@
 //! plain server-side HTML, no JavaScript and nothing fetched from elsewhere.
 
 use crate::http::error;
-use crate::oauth::{backchannel, error as oauth, introspect, oidc, revoke, token};
+use crate::oauth::{backchannel, error as oauth, introspect, metadata, oidc, revoke, token};
 use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
@@ -64,7 +64,9 @@ impl Modify for SecuritySchemes {
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
-        authorize::authorize, magic::magic_link, backchannel::bc_authorize, oidc::discovery, oidc::userinfo, logout::logout,
+        authorize::authorize, magic::magic_link, backchannel::bc_authorize, metadata::openid_configuration,
+        metadata::authorization_server, oidc::userinfo, logout::logout, logout::logout_form,
+        logout::confirm,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),

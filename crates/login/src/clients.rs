@@ -41,7 +41,8 @@ impl ClientAuthenticator {
         Self { clients }
     }
 
-    /// The client that `presented` proves, or, for `/token`, the public client it names.
+    /// The client that `presented` proves, or, for `/token` and `/revoke` (RFC 7009 §5), the
+    /// public client it names.
     pub async fn identify(&self, presented: PresentedClient) -> Result<ApiClient, ClientAuthError> {
         match presented {
             PresentedClient::Secret(candidates) => self.authenticate(&candidates).await,

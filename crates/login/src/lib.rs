@@ -45,7 +45,7 @@ pub use clients::{ClientAuthError, ClientAuthenticator, PresentedClient};
 pub use complete::{Completion, NewSession};
 pub use error::{LoginError, LoginFailure};
 pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};
-pub use logout::{LogoutRequest, SignedOut};
+pub use logout::{Logout, LogoutRequest, SignedOut};
 pub use magic::{MagicLink, MagicOutcome};
 pub use record::{LOGIN_TTL, LoginTx, Pending, Stage, Started};
 pub use second_factor::{ContactChoice, Factor, Step};

@@ -7,14 +7,15 @@ use latchkey_access::{AccessClaims, AuthError, CachedVerifier, RevokeError};
 use latchkey_core::{OrgId, StoreError};
 use latchkey_device::{DeviceService, RefreshToken, Revocation};
 use latchkey_oauth::TokenError;
-use latchkey_tenancy::ApiClient;
+use latchkey_tenancy::{ApiClient, Grant, OrgAccess};
 use std::sync::Arc;
 
 /// What introspection found.
 #[derive(Debug, Clone)]
 pub enum Introspected {
     /// Unknown, badly signed, expired, of another audience, of a deleted client, a rotated or
-    /// revoked refresh token, or another client's refresh token: `{"active": false}`.
+    /// revoked refresh token, another client's refresh token, or an access token the caller
+    /// may not look at: `{"active": false}`.
     Inactive,
     /// A live access token.
     Access(Arc<AccessClaims>),
@@ -44,7 +45,8 @@ impl TokenInspector {
         Self { grants, verifier }
     }
 
-    /// RFC 7662 for `client`: any live access token, and the refresh tokens issued to it.
+    /// RFC 7662 for `client`: the live access tokens it may use ([`may_introspect`]), and the
+    /// refresh tokens issued to it; anything else is inactive (§4: no token scanning).
     pub async fn introspect(
         &self,
         client: &ApiClient,
@@ -60,7 +62,12 @@ impl TokenInspector {
             };
         }
         match self.verifier.verify(token).await {
-            Ok(verified) => Ok(Introspected::Access(verified.claims)),
+            Ok(verified)
+                if may_introspect(client, &verified.claims.client_id, &verified.claims.orgs) =>
+            {
+                Ok(Introspected::Access(verified.claims))
+            }
+            Ok(_) => Ok(Introspected::Inactive),
             Err(AuthError::Unavailable(e)) => Err(e),
             Err(
                 AuthError::Missing
@@ -95,6 +102,15 @@ impl TokenInspector {
     }
 }
 
+/// Whether `caller` may learn about an access token issued to `client_id` for `orgs` (RFC 7662
+/// §4): a token issued to it, or, for a client of service tokens (a resource server), a token
+/// whose orgs its own cover. A login client looks at its own tokens only, never at another
+/// client's of its org.
+fn may_introspect(caller: &ApiClient, client_id: &str, orgs: &OrgAccess) -> bool {
+    client_id == caller.id.as_str()
+        || (caller.grants.contains(Grant::ClientCredentials) && caller.orgs.covers_all(orgs))
+}
+
 /// What a refresh token's lookup reports is a storage failure, whatever the grant calls it.
 fn token_storage(e: TokenError) -> StoreError {
     match e {
@@ -110,5 +126,51 @@ fn token_storage(e: TokenError) -> StoreError {
         | TokenError::SlowDown
         | TokenError::AccessDenied
         | TokenError::ExpiredToken => StoreError::Unavailable(Box::new(e)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic, reason = "a test fails by panicking")]
+mod tests {
+    use super::may_introspect;
+    use latchkey_core::OrgId;
+    use latchkey_tenancy::{
+        ApiClient, ClientId, ClientName, Grant, LoginSettings, OrgAccess, ScopeSet,
+    };
+
+    fn org(raw: &str) -> OrgAccess {
+        OrgAccess::Only([OrgId::parse(raw).unwrap_or_else(|e| panic!("{e}"))].into())
+    }
+
+    fn client(id: &str, grant: Grant, orgs: OrgAccess) -> ApiClient {
+        ApiClient {
+            id: ClientId::parse(id).unwrap_or_else(|e| panic!("{e}")),
+            name: ClientName::parse(id).unwrap_or_else(|e| panic!("{e}")),
+            secret_hash: latchkey_core::SecretHash::of(b"s"),
+            scopes: ScopeSet::all(),
+            orgs,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            grants: [grant].into_iter().collect(),
+            login: LoginSettings::default(),
+        }
+    }
+
+    #[test]
+    fn a_caller_sees_its_own_tokens_and_a_service_client_those_of_its_orgs() {
+        let shop = client("shop", Grant::AuthorizationCode, org("masmovil"));
+        assert!(may_introspect(&shop, "shop", &org("masmovil")));
+        assert!(
+            !may_introspect(&shop, "other-shop", &org("masmovil")),
+            "a login client: its own tokens only"
+        );
+        let api = client("api", Grant::ClientCredentials, org("masmovil"));
+        assert!(
+            may_introspect(&api, "other-shop", &org("masmovil")),
+            "its org"
+        );
+        assert!(!may_introspect(&api, "x", &org("yoigo")), "another org");
+        assert!(!may_introspect(&api, "x", &OrgAccess::All), "every org");
+        let all = client("all", Grant::ClientCredentials, OrgAccess::All);
+        assert!(may_introspect(&all, "x", &OrgAccess::All));
     }
 }

@@ -148,13 +148,19 @@ impl CodeService {
             (Some(_), None) => {
                 return Err(TokenError::InvalidRequest("code_verifier is required"));
             }
-            // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+            // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt; and
+            // every code is issued with a challenge now (PKCE with S256 is required of every
+            // client), so a code without one is not redeemed either.
             (None, Some(_)) => {
                 return Err(TokenError::InvalidGrant(
                     "code_verifier sent, but the authorization request had no code_challenge",
                 ));
             }
-            (None, None) => {}
+            (None, None) => {
+                return Err(TokenError::InvalidGrant(
+                    "the code was issued without PKCE: start again with a code_challenge",
+                ));
+            }
         }
         Ok(Redeemed::Fresh(grant))
     }

@@ -6,7 +6,9 @@ use latchkey_core::ct_eq;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// How the challenge was derived from the verifier (RFC 7636 §4.2).
+/// How the challenge was derived from the verifier (RFC 7636 §4.2). Only `S256` is accepted
+/// (ASVS V10.4.6, RFC 9700 §2.1.1): `plain` gives nothing against a stolen authorization
+/// request. `Plain` is still read from records made before that rule, and never verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChallengeMethod {
     Plain,
@@ -29,16 +31,12 @@ pub fn valid_verifier(s: &str) -> bool {
 }
 
 impl CodeChallenge {
-    /// Parses `code_challenge` and `code_challenge_method` (absent: `plain`, RFC 7636 §4.3).
-    /// `None` when the method is unknown or the challenge malformed.
+    /// Parses `code_challenge` with `code_challenge_method=S256`. `None` when the challenge is
+    /// malformed or the method is anything else: `plain`, or absent (which means `plain`,
+    /// RFC 7636 §4.3).
     pub fn parse(value: &str, method: Option<&str>) -> Option<Self> {
-        let method = match method {
-            None | Some("plain") => ChallengeMethod::Plain,
-            Some("S256") => ChallengeMethod::S256,
-            Some(_) => return None,
-        };
-        valid_verifier(value).then(|| Self {
-            method,
+        (method == Some("S256") && valid_verifier(value)).then(|| Self {
+            method: ChallengeMethod::S256,
             value: value.to_owned(),
         })
     }
@@ -49,7 +47,7 @@ impl CodeChallenge {
             return false;
         }
         match self.method {
-            ChallengeMethod::Plain => ct_eq(verifier.as_bytes(), self.value.as_bytes()),
+            ChallengeMethod::Plain => false,
             ChallengeMethod::S256 => {
                 let digest = Sha256::digest(verifier.as_bytes());
                 let derived = URL_SAFE_NO_PAD.encode(digest);
@@ -75,20 +73,22 @@ mod tests {
     }
 
     #[test]
-    fn plain_is_the_default_and_compares_as_is() {
-        let challenge = CodeChallenge::parse(VERIFIER, None);
-        assert_eq!(
-            challenge.as_ref().map(|c| c.method),
-            Some(ChallengeMethod::Plain)
-        );
-        assert!(challenge.is_some_and(|c| c.verify(VERIFIER)));
+    fn plain_is_refused_whether_named_or_by_default() {
+        assert!(CodeChallenge::parse(VERIFIER, None).is_none());
+        assert!(CodeChallenge::parse(VERIFIER, Some("plain")).is_none());
+        // A record made before S256 was required: its plain challenge never verifies.
+        let old = CodeChallenge {
+            method: ChallengeMethod::Plain,
+            value: VERIFIER.to_owned(),
+        };
+        assert!(!old.verify(VERIFIER));
     }
 
     #[test]
     fn malformed_challenges_and_verifiers_are_refused() {
         assert!(CodeChallenge::parse("short", Some("S256")).is_none());
         assert!(CodeChallenge::parse(CHALLENGE, Some("S512")).is_none());
-        assert!(CodeChallenge::parse(&"a".repeat(129), None).is_none());
+        assert!(CodeChallenge::parse(&"a".repeat(129), Some("S256")).is_none());
         assert!(!valid_verifier(&format!("{}!", &VERIFIER[..43])));
         assert!(valid_verifier(&"~".repeat(128)));
     }

@@ -53,7 +53,7 @@ pub trait EphemeralStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Signs ID tokens (OpenID Connect Core §2) with the server's keys: RS256, which every client
-/// library must support, or ES256.
+/// library must support, or ES256; and reads back the ones it signed (an `id_token_hint`).
 pub trait IdTokenSigner: Send + Sync + std::fmt::Debug {
     /// A compact JWS (RFC 7515 §7.1) of `claims` with the active key of `alg` (the newest key of
     /// that algorithm): its header names `alg` and the key's `kid`, its payload is `claims` as
@@ -64,4 +64,17 @@ pub trait IdTokenSigner: Send + Sync + std::fmt::Debug {
         alg: latchkey_tenancy::IdTokenAlg,
         claims: &serde_json::Value,
     ) -> Result<String, latchkey_core::BoxError>;
+
+    /// The claims of `token` when it is an ID token signed by a key of the ring (either
+    /// algorithm; an older key still loaded too) whose `iss` is `issuer`: a compact JWS whose
+    /// header names that key's `kid` and its algorithm, and whose signature verifies with it.
+    /// Its expiry is not checked (RP-Initiated Logout 1.0 §2 accepts an expired
+    /// `id_token_hint`). MUST fail for a key not loaded, a changed header, payload or
+    /// signature, another `iss`, an access token (header `typ` `at+jwt`), and anything that is
+    /// not a compact JWS.
+    fn verify_id_token(
+        &self,
+        token: &str,
+        issuer: &str,
+    ) -> Result<serde_json::Value, latchkey_core::BoxError>;
 }

@@ -14,7 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// What introspection says about a token (RFC 7662 §2.2). An inactive token (unknown, badly
 /// signed, expired, of another audience, of a deleted client, a rotated or revoked refresh
-/// token, or another client's refresh token) is `{"active": false}` and nothing else.
+/// token, another client's refresh token, or an access token the caller may not use) is
+/// `{"active": false}` and nothing else.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
@@ -60,9 +61,11 @@ pub struct IntrospectionForm {
     token_type_hint: Option<String>,
 }
 
-/// Tells a registered client whether a token is active, and its claims (RFC 7662): any access
-/// token, and the refresh tokens issued to the caller. The caller authenticates as at `/token`
-/// (HTTP Basic, or `client_id` and `client_secret` in the form).
+/// Tells a registered client whether a token is active, and its claims (RFC 7662), for the
+/// tokens it may use (§4): the access tokens issued to it and, for a client with the
+/// `client_credentials` grant, those whose orgs its own cover; the refresh tokens issued to it.
+/// Any other token is `{"active": false}`. The caller authenticates as at `/token` (HTTP Basic,
+/// or `client_id` and `client_secret` in the form).
 #[utoipa::path(post, operation_id = "oauth_introspect", path = "/introspect", tag = "OAuth",
     request_body(content = IntrospectionForm, content_type = "application/x-www-form-urlencoded"),
     responses(

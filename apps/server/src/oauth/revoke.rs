@@ -2,7 +2,7 @@
 //! issues.
 
 use super::error::{OAuthError, OAuthErrorBody, post_only};
-use super::form::{client_credentials, read_form};
+use super::form::{presented_client, read_form};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -19,6 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct RevocationForm {
     /// The access or refresh token to revoke.
     token: String,
+    /// A public client names itself so, without a secret; a confidential client uses HTTP
+    /// Basic (or adds `client_secret`).
+    client_id: Option<String>,
     /// `access_token` or `refresh_token`; ignored (RFC 7009 §2.1: the server tells them
     /// apart itself).
     token_type_hint: Option<String>,
@@ -27,13 +30,15 @@ pub struct RevocationForm {
 /// Revokes a token the calling client obtained (RFC 7009). An access token is refused from then
 /// on (401 `auth.revoked_token`) and introspects as inactive; a refresh token stops working at
 /// the refresh grant (its device session stays). An invalid, expired or already revoked token
-/// answers 200 all the same (RFC 7009 §2.2).
+/// answers 200 all the same (RFC 7009 §2.2). A confidential client authenticates as at
+/// `/token`; a public client names itself by `client_id` alone, and revokes only its own tokens
+/// (RFC 7009 §5).
 #[utoipa::path(post, operation_id = "oauth_revoke", path = "/revoke", tag = "OAuth",
     request_body(content = RevocationForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, description = "`invalid_request` (no `token`, not a form), or `unauthorized_client` (a live token of another client)", body = OAuthErrorBody),
-        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic` (a confidential client's `client_id` without its secret too)", body = OAuthErrorBody),
         (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
     security(("clientBasic" = [])))]
 pub async fn revoke(
@@ -44,7 +49,7 @@ pub async fn revoke(
     let form = read_form(&req, payload).await?;
     let client = state
         .client_auth
-        .authenticate(&client_credentials(&req, &form)?)
+        .identify(presented_client(&req, &form)?)
         .await?;
     let token = form
         .get("token")

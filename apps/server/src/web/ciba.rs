@@ -40,7 +40,7 @@ pub async fn approval(
         StatusCode::OK,
         "login.html",
         lang,
-        "",
+        &prompt.tenant,
         "ciba_title",
         context! {
             tx => started.id.as_str(), csrf => csrf, username => prompt.username,

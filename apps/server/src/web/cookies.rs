@@ -6,6 +6,7 @@
 //! | `latchkey_session_<org>` | the device session's secret | `/` | the session |
 //! | `latchkey_pending_<org>` | the id of the login in progress (a magic link opened in the same browser continues it) | `/` | the login (15 min) |
 //! | `latchkey_login_<12 chars of the login id>` | the login's anti-forgery token (`csrf`) | `/login` | the browser session |
+//! | `latchkey_logout` | the logout confirmation's anti-forgery token | `/logout` | 10 minutes |
 
 use actix_web::HttpRequest;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
@@ -16,6 +17,7 @@ use latchkey_login::{Browser, LOGIN_TTL, NewSession};
 const SESSION: &str = "latchkey_session_";
 const PENDING: &str = "latchkey_pending_";
 const LOGIN: &str = "latchkey_login_";
+const LOGOUT: &str = "latchkey_logout";
 
 /// Makes the login server's cookies.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +77,28 @@ impl Cookies {
     pub fn csrf_removal(self, id: &str) -> Cookie<'static> {
         self.removal(csrf_name(id), "/login")
     }
+
+    /// The logout confirmation's anti-forgery token (its form carries it too).
+    pub fn logout(self, token: &str) -> Cookie<'static> {
+        let mut cookie = self.build(LOGOUT.to_owned(), token.to_owned(), "/logout");
+        cookie.set_max_age(Duration::minutes(10));
+        cookie
+    }
+
+    /// The logout was confirmed: its cookie goes.
+    pub fn logout_removal(self) -> Cookie<'static> {
+        self.removal(LOGOUT.to_owned(), "/logout")
+    }
+}
+
+/// Whether the logout confirmation form's token is the one its cookie carries (constant
+/// time): a form posted from another site has no such cookie.
+pub fn logout_matches(req: &HttpRequest, token: &str) -> bool {
+    let cookie = req
+        .cookie(LOGOUT)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    !token.is_empty() && latchkey_core::ct_eq(cookie.as_bytes(), token.as_bytes())
 }
 
 /// Whether the anti-forgery token a form posted for login `id` is the one its cookie carries

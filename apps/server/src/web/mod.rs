@@ -3,10 +3,11 @@
 //!
 //! One file per page flow — `authorize` (`GET /authorize`), `login` (the forms `POST /login`,
 //! `/login/send`, `/login/factor`), `magic` (`GET /magiclink`), `ciba` (`GET /ciba`,
-//! `POST /ciba/decide`), `logout` (`GET /logout`) — each parsing the request, calling one use
-//! case of `latchkey-login` and rendering its outcome. Around them: `pages` (templates and
-//! words), `cookies` (one builder for every cookie, and the anti-forgery check), `agent` (the
-//! language and the agent of a request) and `error` (the one table from errors to pages).
+//! `POST /ciba/decide`), `logout` (`/logout`, `POST /logout/confirm`) — each parsing the
+//! request, calling one use case of `latchkey-login` and rendering its outcome. Around them:
+//! `pages` (templates and words), `cookies` (one builder for every cookie, and the anti-forgery
+//! check), `agent` (the language and the agent of a request) and `error` (the one table from
+//! errors to pages).
 
 mod agent;
 pub mod authorize;
@@ -34,7 +35,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/magiclink").route(web::get().to(magic::magic_link)))
         .service(web::resource("/ciba").route(web::get().to(ciba::approval)))
         .service(web::resource("/ciba/decide").route(web::post().to(ciba::decide)))
-        .service(web::resource("/logout").route(web::get().to(logout::logout)));
+        .service(
+            web::resource("/logout")
+                .route(web::get().to(logout::logout))
+                .route(web::post().to(logout::logout_form)),
+        )
+        .service(web::resource("/logout/confirm").route(web::post().to(logout::confirm)));
 }
 
 /// A finished login: back to the client, or, for a backchannel approval, the approve-or-deny

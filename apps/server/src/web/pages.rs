@@ -28,6 +28,9 @@ fn words(lang: Language) -> Value {
             ciba_binding => "Comprueba que este mensaje es el que ves en el otro dispositivo:",
             approve => "Aprobar",
             deny => "Rechazar",
+            sign_out_title => "Cerrar sesión",
+            sign_out_question => "¿Quieres cerrar la sesión en este navegador?",
+            sign_out => "Cerrar sesión",
         },
         Language::En => context! {
             sign_in_title => "Sign in",
@@ -47,6 +50,9 @@ fn words(lang: Language) -> Value {
             ciba_binding => "Check that this message is the one shown on the other device:",
             approve => "Approve",
             deny => "Deny",
+            sign_out_title => "Sign out",
+            sign_out_question => "Do you want to sign out on this browser?",
+            sign_out => "Sign out",
         },
     }
 }
@@ -200,6 +206,7 @@ fn environment() -> &'static Environment<'static> {
             ),
             ("message.html", include_str!("../../templates/message.html")),
             ("ciba.html", include_str!("../../templates/ciba.html")),
+            ("logout.html", include_str!("../../templates/logout.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(error = %e, template = name, "a page template does not parse");

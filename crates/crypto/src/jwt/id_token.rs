@@ -1,9 +1,11 @@
-//! ID tokens (OpenID Connect Core §2), signed with the active key of the client's algorithm.
+//! ID tokens (OpenID Connect Core §2), signed with the active key of the client's algorithm,
+//! and read back (an `id_token_hint`) with any key of the ring.
 
 use super::JwtCodec;
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Validation;
 use latchkey_core::BoxError;
 use latchkey_oauth::IdTokenSigner;
 use latchkey_tenancy::IdTokenAlg;
@@ -62,5 +64,30 @@ impl IdTokenSigner for JwtCodec {
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
+    }
+
+    fn verify_id_token(&self, token: &str, issuer: &str) -> Result<serde_json::Value, BoxError> {
+        let header = jsonwebtoken::decode_header(token)?;
+        // An access token is signed by the same ES256 keys: its `typ` tells it apart (RFC 9068
+        // §4), so it never passes for an ID token.
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+        {
+            return Err("an access token is not an ID token".into());
+        }
+        let ring = self.ring();
+        let kid = header.kid.ok_or("the token names no key")?;
+        let (alg, key) = ring.id_verifiers.get(&kid).ok_or("no such key")?;
+        let mut validation = Validation::new(*alg);
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+        // The audience is the client, which the caller reads from the claims; an expired hint
+        // is still a hint (RP-Initiated Logout 1.0 §2).
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.leeway = 0;
+        Ok(jsonwebtoken::decode::<serde_json::Value>(token, key, &validation)?.claims)
     }
 }

@@ -55,6 +55,15 @@ pub(super) fn rsa_jwk(kid: &str, pair: &RsaKeyPair) -> serde_json::Value {
     })
 }
 
+/// The verifying key of an RSA key pair (ID tokens of RS256 clients).
+pub(super) fn rsa_decoding(pair: &RsaKeyPair) -> DecodingKey {
+    let public = pair.public_key();
+    DecodingKey::from_rsa_raw_components(
+        public.modulus().big_endian_without_leading_zero(),
+        public.exponent().big_endian_without_leading_zero(),
+    )
+}
+
 pub(super) fn header_b64(
     alg: &'static str,
     typ: &'static str,

@@ -17,7 +17,7 @@ use aws_lc_rs::signature::{EcdsaKeyPair, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
-use keys::{header_b64, parse_pair, parse_rsa, public_jwk, rsa_jwk};
+use keys::{header_b64, parse_pair, parse_rsa, public_jwk, rsa_decoding, rsa_jwk};
 use latchkey_access::{AccessClaims, AccessTokenCodec, SigningAlgorithm, SigningKey, VerifyError};
 use latchkey_core::BoxError;
 use latchkey_tenancy::{OrgAccess, ScopeSet};
@@ -84,6 +84,8 @@ struct Ring {
     rsa: Option<RsaKey>,
     /// ES256 keys only: access tokens are never RS256.
     verifiers: HashMap<String, DecodingKey>,
+    /// Every key, with its algorithm: ID tokens are ES256 or RS256.
+    id_verifiers: HashMap<String, (Algorithm, DecodingKey)>,
     jwks: serde_json::Value,
 }
 
@@ -148,6 +150,8 @@ impl AccessTokenCodec for JwtCodec {
                     let pair = parse_pair(key)?;
                     let (jwk, decoding) = public_jwk(&key.kid, &pair)?;
                     jwks.push(jwk);
+                    ring.id_verifiers
+                        .insert(key.kid.clone(), (Algorithm::ES256, decoding.clone()));
                     ring.verifiers.insert(key.kid.clone(), decoding);
                     ring.active = Some(ActiveKey {
                         header_b64: header_b64("ES256", "at+jwt", &key.kid)?,
@@ -157,7 +161,11 @@ impl AccessTokenCodec for JwtCodec {
                 }
                 SigningAlgorithm::Rs256 => {
                     let pair = parse_rsa(key)?;
-                    jwks.push(rsa_jwk(&key.kid, &pair));
+                    let jwk = rsa_jwk(&key.kid, &pair);
+                    let decoding = rsa_decoding(&pair);
+                    jwks.push(jwk);
+                    ring.id_verifiers
+                        .insert(key.kid.clone(), (Algorithm::RS256, decoding));
                     ring.rsa = Some(RsaKey {
                         id_header_b64: header_b64("RS256", "JWT", &key.kid)?,
                         pair,

@@ -108,3 +108,28 @@ fn the_key_set_is_empty_not_null_before_the_first_load() {
     let codec = JwtCodec::new("https://issuer".into(), "latchkey".into());
     assert_eq!(codec.jwks(), serde_json::json!({ "keys": [] }));
 }
+
+#[test]
+fn an_access_token_never_reads_back_as_an_id_token() {
+    use latchkey_oauth::IdTokenSigner as _;
+    let codec = codec("https://id.example", "api", &key());
+    let access = codec.sign(&claims("https://id.example", "api")).unwrap();
+    assert!(
+        codec
+            .verify_id_token(&access, "https://id.example")
+            .is_err()
+    );
+    let id_token = codec
+        .sign_id_token(
+            latchkey_tenancy::IdTokenAlg::Es256,
+            &serde_json::json!({"iss": "https://id.example", "sub": "s", "aud": "c", "exp": 1}),
+        )
+        .unwrap();
+    assert_eq!(
+        codec
+            .verify_id_token(&id_token, "https://id.example")
+            .unwrap()["aud"],
+        "c",
+        "an expired ID token reads back"
+    );
+}

@@ -21,6 +21,8 @@ pub struct CibaPrompt {
     pub binding_message: Option<String>,
     pub client_name: String,
     pub username: String,
+    /// The display name of the request's tenant (the page shows whose sign-in it is).
+    pub tenant: String,
 }
 
 /// What a consent token stands for.
@@ -45,6 +47,7 @@ impl LoginService {
             .client(&request.client_id)
             .await?
             .ok_or(LoginError::Expired)?;
+        let tenant = self.tenant(&request.org).await?.name.as_str().to_owned();
         let auth = AuthRequest {
             client_id: request.client_id.clone(),
             org: request.org.clone(),
@@ -69,6 +72,7 @@ impl LoginService {
             binding_message: request.binding_message,
             client_name: client.name.as_str().to_owned(),
             username: request.username,
+            tenant,
         })
     }
 

@@ -106,6 +106,15 @@ impl Grants {
         &self.ports.issuer
     }
 
+    /// The claims of an ID token this server issued (an `id_token_hint`): signed by one of
+    /// its keys, `iss` its issuer; expired or not. `None` for anything else.
+    pub(crate) fn id_token_claims(&self, token: &str) -> Option<serde_json::Value> {
+        self.ports
+            .id_tokens
+            .verify_id_token(token, &self.ports.issuer)
+            .ok()
+    }
+
     /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6). A replayed code is
     /// refused and what its first redemption issued is revoked (RFC 6749 §4.1.2).
     pub async fn exchange_code(
@@ -179,7 +188,8 @@ impl Grants {
     }
 
     /// The `refresh_token` grant (RFC 6749 §6): the token rotates; a rotated one presented
-    /// again ends its device session. `scope` may narrow, never widen, what was granted.
+    /// again ends its device session. `scope` may narrow, never widen, what was granted; a
+    /// scope that cannot be given is refused before the rotation, so the token still works.
     pub async fn refresh(
         &self,
         client: &ApiClient,
@@ -194,6 +204,16 @@ impl Grants {
         if self.live_refresh_org(token).await?.is_none() {
             return Err(device_error(DeviceError::InvalidToken));
         }
+        let asked = match scope.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(
+                ScopeSet::parse_space_delimited(raw)
+                    .map_err(|_| TokenError::InvalidScope("unknown scope"))?,
+            ),
+        };
+        if let Some(asked) = asked {
+            self.check_narrowing(client, token, asked).await?;
+        }
         let refreshed = self
             .ports
             .devices
@@ -201,18 +221,10 @@ impl Grants {
             .await
             .map_err(device_error)?;
         let granted = ScopeSet::parse_space_delimited(&refreshed.rotated.scope).unwrap_or_default();
-        let scope = match scope.map(str::trim).filter(|s| !s.is_empty()) {
+        let scope = match asked {
             None => granted,
-            Some(raw) => {
-                let asked = ScopeSet::parse_space_delimited(raw)
-                    .map_err(|_| TokenError::InvalidScope("unknown scope"))?;
-                if !asked.is_subset_of(granted) {
-                    return Err(TokenError::InvalidScope(
-                        "a refresh may narrow the scope, never widen it",
-                    ));
-                }
-                asked
-            }
+            Some(asked) if asked.is_subset_of(granted) => asked,
+            Some(_) => return Err(widened()),
         };
         // A live session implies a live, enabled credential: deleting, disabling or moving a
         // credential ends its device sessions, and with them their refresh tokens.
@@ -221,6 +233,36 @@ impl Grants {
             .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
         set.refresh_token = Some(refreshed.token.0);
         Ok(set)
+    }
+
+    /// Refuses `asked` when it is wider than what the live token `token` of `client` was
+    /// granted, before anything rotates (RFC 6749 §6: an invalid request must not spend the
+    /// token, nor make its next use look like a reuse that ends the session). A token that is
+    /// not live, or not the client's, is left to the rotation, which refuses it as it must
+    /// (a reuse still ends its session).
+    async fn check_narrowing(
+        &self,
+        client: &ApiClient,
+        token: &str,
+        asked: ScopeSet,
+    ) -> Result<(), TokenError> {
+        let live = self
+            .ports
+            .devices
+            .inspect_refresh(token)
+            .await
+            .map_err(device_error)?;
+        match live {
+            Some((_, t)) if t.client_id == client.id.as_str() => {
+                let granted = ScopeSet::parse_space_delimited(&t.scope).unwrap_or_default();
+                if asked.is_subset_of(granted) {
+                    Ok(())
+                } else {
+                    Err(widened())
+                }
+            }
+            Some(_) | None => Ok(()),
+        }
     }
 
     /// Revokes a refresh token the calling client holds (RFC 7009 §2.1): from then on the
@@ -329,6 +371,10 @@ pub(crate) fn storage_failure(e: CredentialError) -> Option<StoreError> {
         | CredentialError::DestinationNotFound(_)
         | CredentialError::Hashing(_) => Some(StoreError::Unavailable(Box::new(e))),
     }
+}
+
+fn widened() -> TokenError {
+    TokenError::InvalidScope("a refresh may narrow the scope, never widen it")
 }
 
 pub(crate) fn device_error(e: DeviceError) -> TokenError {

@@ -2,7 +2,7 @@
 //! `auth_time`): a password login, and a session resumed without asking (docs/login.md §3, §6).
 
 use super::fixture::{ANA, Fixture, REDIRECT};
-use super::steps::{browser_of, claims, params_of, strings};
+use super::steps::{VERIFIER, browser_of, claims, params_of, strings};
 use crate::{Authorization, Completion};
 use latchkey_core::testing::T0;
 use latchkey_oauth::{AuthCode, Redeemed};
@@ -15,7 +15,7 @@ impl Fixture {
         let redeemed = self
             .grants
             .codes()
-            .redeem(&code, self.shop.id.as_str(), Some(REDIRECT), None)
+            .redeem(&code, self.shop.id.as_str(), Some(REDIRECT), Some(VERIFIER))
             .await
             .unwrap();
         match redeemed {

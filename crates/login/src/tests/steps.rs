@@ -110,7 +110,7 @@ impl Fixture {
             .unwrap();
     }
 
-    /// A request of the web shop for `openid devices`.
+    /// A request of the web shop for `openid devices`, with PKCE (S256, [`CHALLENGE`]).
     pub fn params(&self) -> AuthorizeParams {
         AuthorizeParams {
             client_id: Some(self.shop.id.to_string()),
@@ -119,6 +119,8 @@ impl Fixture {
             state: Some(STATE.to_owned()),
             scope: Some("openid devices".to_owned()),
             nonce: Some("n-0S6_WzA2Mj".to_owned()),
+            code_challenge: Some(CHALLENGE.to_owned()),
+            code_challenge_method: Some("S256".to_owned()),
             ..AuthorizeParams::default()
         }
     }
@@ -255,7 +257,7 @@ impl Fixture {
     pub async fn tokens(&self, done: &Completion) -> TokenSet {
         let code = params_of(&done.redirect)["code"].clone();
         self.grants
-            .exchange_code(&self.shop, &code, Some(REDIRECT), None)
+            .exchange_code(&self.shop, &code, Some(REDIRECT), Some(VERIFIER))
             .await
             .unwrap()
     }
@@ -292,3 +294,7 @@ impl Fixture {
         codes.last().unwrap().params.get("code").unwrap().clone()
     }
 }
+
+/// The PKCE pair of every request (RFC 7636 Appendix B).
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";

@@ -73,6 +73,20 @@ where
         &make(std::slice::from_ref(&ring.keys.es1)),
         &make(std::slice::from_ref(&ring.keys.rs1)),
     );
+    begin(
+        port,
+        "reads_back_what_any_key_of_the_ring_signed_even_expired",
+    );
+    reads_back_what_any_key_of_the_ring_signed_even_expired(
+        &make(&ring.all()),
+        &make(&[ring.keys.es1.clone(), ring.keys.rs1.clone()]),
+    );
+    begin(port, "refuses_another_issuer_an_unknown_key_and_any_change");
+    refuses_another_issuer_an_unknown_key_and_any_change(
+        &make(&ring.all()),
+        &make(&[ring.keys.es1.clone(), ring.keys.rs1.clone()]),
+        &make(&[ring.keys.es2.clone(), ring.rs2.clone()]),
+    );
 }
 
 /// ID token claims of OpenID Connect Core §2, with a non-ASCII name and an array.
@@ -205,4 +219,88 @@ pub fn fails_without_a_key_of_that_algorithm(
     );
     sign(es256_only, IdTokenAlg::Es256, &claims());
     sign(rs256_only, IdTokenAlg::Rs256, &claims());
+}
+
+/// The `iss` of [`claims`].
+const ISSUER: &str = "https://id.latchkey.test";
+
+/// "The claims of `token` when it is an ID token signed by a key of the ring (either
+/// algorithm; an older key still loaded too) ... Its expiry is not checked": [`claims`] expired
+/// long before the checks run.
+pub fn reads_back_what_any_key_of_the_ring_signed_even_expired(
+    full: &dyn IdTokenSigner,
+    older: &dyn IdTokenSigner,
+) {
+    for alg in [IdTokenAlg::Es256, IdTokenAlg::Rs256] {
+        for (signer, which) in [(full, "the newest"), (older, "an older")] {
+            let token = sign(signer, alg, &claims());
+            let read = full.verify_id_token(&token, ISSUER).unwrap_or_else(|e| {
+                panic!("an expired {alg:?} ID token of {which} key must read back: {e}")
+            });
+            assert_eq!(read, claims(), "the claims must read back unchanged");
+        }
+    }
+}
+
+/// "MUST fail for a key not loaded, a changed header, payload or signature, another `iss` ...
+/// and anything that is not a compact JWS."
+pub fn refuses_another_issuer_an_unknown_key_and_any_change(
+    full: &dyn IdTokenSigner,
+    older: &dyn IdTokenSigner,
+    newer_only: &dyn IdTokenSigner,
+) {
+    for alg in [IdTokenAlg::Es256, IdTokenAlg::Rs256] {
+        let token = sign(full, alg, &claims());
+        assert!(
+            full.verify_id_token(&token, "https://other.example")
+                .is_err(),
+            "a {alg:?} ID token must not read back for another issuer"
+        );
+        let mut other = claims();
+        other["iss"] = json!("https://other.example");
+        let foreign = sign(full, alg, &other);
+        assert!(
+            full.verify_id_token(&foreign, ISSUER).is_err(),
+            "an ID token of another issuer must be refused"
+        );
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut payload = claims();
+        payload["sub"] = json!("someone-else");
+        let swapped = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap_or_default()),
+            parts[2]
+        );
+        assert!(
+            full.verify_id_token(&swapped, ISSUER).is_err(),
+            "a changed payload must be refused ({alg:?})"
+        );
+        let mut signature = parts[2].to_owned().into_bytes();
+        signature[10] = if signature[10] == b'A' { b'B' } else { b'A' };
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            String::from_utf8(signature).unwrap_or_default()
+        );
+        assert!(
+            full.verify_id_token(&forged, ISSUER).is_err(),
+            "a changed signature must be refused ({alg:?})"
+        );
+    }
+    // Signed by es-1 and rs-1, which `newer_only` does not hold.
+    for alg in [IdTokenAlg::Es256, IdTokenAlg::Rs256] {
+        let token = sign(older, alg, &claims());
+        assert!(
+            newer_only.verify_id_token(&token, ISSUER).is_err(),
+            "a {alg:?} ID token of a key not loaded must be refused"
+        );
+    }
+    for junk in ["", "a.b.c", "not a token", "e30.e30."] {
+        assert!(
+            full.verify_id_token(junk, ISSUER).is_err(),
+            "{junk:?} is not an ID token"
+        );
+    }
 }
