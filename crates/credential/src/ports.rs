@@ -34,6 +34,18 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     /// is a new credential), so adapters need not re-check uniqueness here.
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError>;
 
+    /// Replaces the live credential as [`CredentialStore::update`] does, and ends every device
+    /// session of it (its devices and their refresh tokens) but the one with the id `keep`, in
+    /// the same atomic step: a password set anew leaves no other session opened before it.
+    /// MUST fail with `StoreError::NotFound` when there is none, and a failure leaves both as
+    /// they were.
+    async fn update_ending_sessions(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        keep: Option<Uuid>,
+    ) -> Result<(), StoreError>;
+
     /// Atomically replaces the live credential `removed.id` of `from` by `removed` (a soft-deleted
     /// version), ends its device sessions in `from`, and inserts `moved` into `to`: all happen
     /// or none does. MUST fail with `StoreError::NotFound` when `from` has no live credential

@@ -8,7 +8,7 @@ use crate::{
     PasswordHasher, Username,
 };
 use crate::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
-use latchkey_core::{Clock, OrgId, SecureRandom, StoreError};
+use latchkey_core::{Clock, OrgId, Revocation, Revocations, SecureRandom, StoreError};
 use latchkey_tenancy::{AccessDenied, Principal, Scope, ScopeSet, TenantService};
 use std::sync::{Arc, OnceLock};
 
@@ -32,6 +32,9 @@ pub struct CredentialService {
     tokens: SecurityTokens,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    /// Told when a credential can no longer sign in (disabled, deleted, moved): its access
+    /// tokens stop working on every server instance at once.
+    revocations: Arc<dyn Revocations>,
     /// The hash an unknown username's password is verified against (see `service_passwords`).
     dummy: Arc<OnceLock<PasswordHash>>,
 }
@@ -44,6 +47,7 @@ impl CredentialService {
         tokens: SecurityTokens,
         clock: Arc<dyn Clock>,
         random: Arc<dyn SecureRandom>,
+        revocations: Arc<dyn Revocations>,
     ) -> Self {
         Self {
             store,
@@ -52,6 +56,7 @@ impl CredentialService {
             tokens,
             clock,
             random,
+            revocations,
             dummy: Arc::default(),
         }
     }
@@ -98,7 +103,10 @@ impl CredentialService {
     }
 
     /// Endpoint 3: sets the password with a set- or change-password token issued for this
-    /// username. The token is used up and the credential is enabled.
+    /// username. The token is used up and the credential is enabled; every device session of
+    /// the credential (but the caller's own, for a customer's token) ends with its refresh
+    /// tokens, and every outstanding password token and magic link is revoked (ASVS 5.0
+    /// V7.4.3: a new password is the end of whatever the old one opened).
     pub async fn set_password(
         &self,
         caller: &Principal,
@@ -140,17 +148,16 @@ impl CredentialService {
             credential.email_verified_at = Some(credential.updated_at);
         }
         self.store
-            .update(org, credential)
+            .update_ending_sessions(org, credential, own_session(caller))
             .await
             .map_err(missing_as_not_found)?;
-        self.tokens
-            .revoke_all(org, username.as_str(), &TokenPurpose::PASSWORD)
-            .await?;
+        self.revoke_everything(org, &username).await?;
         Ok(())
     }
 
     /// Endpoint 4: enables or disables, and optionally sets `require2fa`. Disabling ends the
-    /// credential's device sessions in the same step (`CredentialStore::update`).
+    /// credential's device sessions in the same step (`CredentialStore::update`) and revokes
+    /// its access tokens on every server instance (ASVS 5.0 V7.4.2).
     pub async fn patch(
         &self,
         caller: &Principal,
@@ -172,11 +179,15 @@ impl CredentialService {
             .update(org, credential.clone())
             .await
             .map_err(missing_as_not_found)?;
+        if !credential.enabled {
+            self.revoke_access(credential.id).await?;
+        }
         Ok(credential)
     }
 
     /// Endpoint 5: soft delete. The credential is disabled, its password erased, its security
-    /// tokens revoked and its device sessions ended; the username can be created again.
+    /// tokens revoked, its device sessions ended and its access tokens revoked on every server
+    /// instance; the username can be created again.
     pub async fn delete(
         &self,
         caller: &Principal,
@@ -196,6 +207,7 @@ impl CredentialService {
             .update(org, deleted.clone())
             .await
             .map_err(missing_as_not_found)?;
+        self.revoke_access(deleted.id).await?;
         Ok(deleted)
     }
 
@@ -228,6 +240,7 @@ impl CredentialService {
         let now = self.clock.now();
         match kind {
             Transfer::Move => {
+                let id = credential.id;
                 let mut moved = credential.clone();
                 moved.updated_at = now;
                 let removed = credential.deleted(now);
@@ -236,6 +249,8 @@ impl CredentialService {
                     .await
                     .map_err(conflict_as_exists)?;
                 self.revoke_everything(org, &username).await?;
+                // Its tokens name the origin's org: they are over too.
+                self.revoke_access(id).await?;
             }
             Transfer::Copy => {
                 let mut copy = credential;
@@ -291,58 +306,6 @@ impl CredentialService {
         Ok(self.tokens.issue(org, username.as_str(), purpose).await?)
     }
 
-    /// Endpoint 15: a magic-link token (it signs the customer in without a password, once) for a
-    /// live, enabled credential. A service token names the credential; `Disabled` otherwise.
-    pub async fn magic_link(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        username: &str,
-    ) -> Result<IssuedToken, CredentialError> {
-        let username = self.enter(caller, Scope::Tokens, org, username).await?;
-        let credential = self.live(org, &username).await?;
-        caller.require_credential(credential.id)?;
-        if !credential.enabled {
-            return Err(CredentialError::Disabled);
-        }
-        Ok(self
-            .tokens
-            .issue(org, username.as_str(), TokenPurpose::MagicLink)
-            .await?)
-    }
-
-    /// Endpoint 13: the username a live set- or change-password token was issued for.
-    pub async fn token_username(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        token: &str,
-    ) -> Result<String, CredentialError> {
-        self.enter_tenant(caller, Scope::Tokens, org).await?;
-        let token = TokenString::parse(token).map_err(|_| CredentialError::TokenNotFound)?;
-        let record = self
-            .tokens
-            .find(org, &token, &TokenPurpose::PASSWORD)
-            .await
-            .map_err(token_lookup)?;
-        Ok(record.subject)
-    }
-
-    /// Endpoint 14: revokes a live set- or change-password token.
-    pub async fn revoke_token(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        token: &str,
-    ) -> Result<(), CredentialError> {
-        self.enter_tenant(caller, Scope::Tokens, org).await?;
-        let token = TokenString::parse(token).map_err(|_| CredentialError::TokenNotFound)?;
-        self.tokens
-            .revoke(org, &token, &TokenPurpose::PASSWORD)
-            .await
-            .map_err(token_lookup)
-    }
-
     async fn enter(
         &self,
         caller: &Principal,
@@ -387,6 +350,14 @@ impl CredentialService {
             .ok_or(CredentialError::NotFound)
     }
 
+    /// Revokes every access token of `credential` issued until now, on every server instance.
+    async fn revoke_access(&self, id: uuid::Uuid) -> Result<(), CredentialError> {
+        self.revocations
+            .revoked(&Revocation::Subject(id.to_string()))
+            .await
+            .map_err(CredentialError::Store)
+    }
+
     async fn revoke_everything(
         &self,
         org: &OrgId,
@@ -400,6 +371,11 @@ impl CredentialService {
         self.tokens.revoke_all(org, username.as_str(), &all).await?;
         Ok(())
     }
+}
+
+/// The device session of a customer's own token, which a change of its password lets live.
+fn own_session(caller: &Principal) -> Option<uuid::Uuid> {
+    caller.sign_in.as_ref().and_then(|s| s.session)
 }
 
 fn conflict_as_exists(e: StoreError) -> CredentialError {
@@ -431,3 +407,6 @@ mod login;
 
 #[path = "service_passwords.rs"]
 mod passwords;
+
+#[path = "service_tokens.rs"]
+mod tokens;

@@ -12,7 +12,9 @@ const DUMMY_PASSWORD: &str = "latchkey dummy password for timing";
 
 impl CredentialService {
     /// Endpoint 10's rule: replaces the password of the live credential when `old` is its
-    /// current password, then revokes its set- and change-password tokens. Returns the updated
+    /// current password, ending every other device session with its refresh tokens (all of
+    /// them but a customer caller's own) in the same step, then revokes its set- and
+    /// change-password tokens and magic links (ASVS 5.0 V7.4.3). Returns the updated
     /// credential.
     ///
     /// An unknown username costs one password verification too (against a dummy hash), so the
@@ -60,12 +62,10 @@ impl CredentialService {
         credential.password_hash = Some(hash);
         credential.updated_at = self.clock.now();
         self.store
-            .update(org, credential.clone())
+            .update_ending_sessions(org, credential.clone(), super::own_session(caller))
             .await
             .map_err(missing_as_not_found)?;
-        self.tokens
-            .revoke_all(org, username.as_str(), &TokenPurpose::PASSWORD)
-            .await?;
+        self.revoke_everything(org, &username).await?;
         Ok(credential)
     }
 

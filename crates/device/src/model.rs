@@ -17,6 +17,19 @@ pub struct Device {
     pub created_at: Timestamp,
     /// The session ends then, and its refresh tokens with it.
     pub expires_at: Timestamp,
+    /// When the customer authenticated for this session (the first factor): its `auth_time`.
+    /// A session started by a second factor over an older one keeps the older one's.
+    pub auth_time: Timestamp,
+    /// How (RFC 8176): what actually happened in this session (`pwd`, `email`, `otp`, `sms`,
+    /// `mfa`), never the credential's current settings. Empty when unknown.
+    pub amr: Vec<String>,
+}
+
+impl Device {
+    /// Whether the session's sign-in included a second factor.
+    pub fn has_second_factor(&self) -> bool {
+        self.amr.iter().any(|m| m == "mfa")
+    }
 }
 
 /// The refresh token of a device session for one client: one record whose secret is replaced

@@ -41,6 +41,7 @@ fn admin() -> Principal {
             .collect::<ScopeSet>(),
         orgs: OrgAccess::parse(&["*"]).unwrap(),
         credential: None,
+        sign_in: None,
     }
 }
 
@@ -78,6 +79,7 @@ async fn fixture_with(
         security,
         clock.clone(),
         random,
+        Arc::new(latchkey_testkit::HeardRevocations::default()),
     );
     let outbox = Arc::new(MemNotifier::default());
     let flows = FlowService::new(

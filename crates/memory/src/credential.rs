@@ -62,8 +62,14 @@ impl MemCredentialStore {
     /// Ends the device sessions of `credential` (no longer able to sign in), while the caller
     /// holds the credentials' lock.
     fn end_sessions(&self, org: &OrgId, credential: &Credential) {
+        self.end_sessions_but(org, credential, None);
+    }
+
+    /// Ends the device sessions of `credential` but `keep`, while the caller holds the
+    /// credentials' lock.
+    fn end_sessions_but(&self, org: &OrgId, credential: &Credential, keep: Option<Uuid>) {
         if let Some(sessions) = self.sessions.get() {
-            write(sessions).remove_devices_of(org, credential.id);
+            write(sessions).remove_devices_but(org, credential.id, keep);
         }
     }
 }
@@ -117,6 +123,22 @@ impl CredentialStore for MemCredentialStore {
         if ends {
             self.end_sessions(org, &stored);
         }
+        Ok(())
+    }
+
+    async fn update_ending_sessions(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        keep: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        let mut tenants = write(&self.tenants);
+        let stored = credential.clone();
+        tenants
+            .get_mut(org)
+            .ok_or(StoreError::NotFound)?
+            .replace_live(credential)?;
+        self.end_sessions_but(org, &stored, keep);
         Ok(())
     }
 

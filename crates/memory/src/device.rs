@@ -49,10 +49,21 @@ impl State {
 
     /// Removes every device of `credential` in `org` and their refresh tokens; how many devices.
     pub(crate) fn remove_devices_of(&mut self, org: &OrgId, credential: Uuid) -> u64 {
+        self.remove_devices_but(org, credential, None)
+    }
+
+    /// Removes every device of `credential` in `org` but `keep`, and their refresh tokens; how
+    /// many devices.
+    pub(crate) fn remove_devices_but(
+        &mut self,
+        org: &OrgId,
+        credential: Uuid,
+        keep: Option<Uuid>,
+    ) -> u64 {
         let ids: Vec<Uuid> = self
             .devices
             .iter()
-            .filter(|((o, _), d)| o == org && d.credential == credential)
+            .filter(|((o, id), d)| o == org && d.credential == credential && Some(*id) != keep)
             .map(|((_, id), _)| *id)
             .collect();
         for id in &ids {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// The columns of `devices`, as [`DeviceRow`] reads them by name.
 const DEVICE_COLUMNS: &str =
-    "id, credential_id, user_agent, alias, secret_hash, created_at, expires_at";
+    "id, credential_id, user_agent, alias, secret_hash, created_at, expires_at, amr, auth_time";
 
 #[derive(Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = devices, check_for_backend(diesel::pg::Pg))]
@@ -26,6 +26,9 @@ struct DeviceRow {
     secret_hash: Vec<u8>,
     created_at: Timestamp,
     expires_at: Timestamp,
+    /// Space-delimited (RFC 8176 method names hold no space).
+    amr: String,
+    auth_time: Timestamp,
 }
 
 impl DeviceRow {
@@ -38,6 +41,8 @@ impl DeviceRow {
             secret_hash: d.secret_hash.as_bytes().to_vec(),
             created_at: d.created_at,
             expires_at: d.expires_at,
+            amr: d.amr.join(" "),
+            auth_time: d.auth_time,
         }
     }
 
@@ -50,6 +55,13 @@ impl DeviceRow {
             secret_hash: hash(self.secret_hash)?,
             created_at: self.created_at,
             expires_at: self.expires_at,
+            amr: self
+                .amr
+                .split(' ')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            auth_time: self.auth_time,
         })
     }
 }
@@ -152,6 +164,10 @@ impl DeviceStore for PgDeviceStore {
             .bind(Piece::Time(row.created_at))
             .sql(", ")
             .bind(Piece::Time(row.expires_at))
+            .sql(", ")
+            .bind(Piece::Text(row.amr))
+            .sql(", ")
+            .bind(Piece::Time(row.auth_time))
             .sql(")");
         self.db
             .run(move |conn| async move { query.execute(conn).await.map(drop) }.scope_boxed())

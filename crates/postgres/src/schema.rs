@@ -93,6 +93,8 @@ diesel::table! {
         secret_hash -> Bytea,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+        amr -> Text,
+        auth_time -> Timestamptz,
     }
 }
 

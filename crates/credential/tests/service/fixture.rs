@@ -2,7 +2,7 @@
 //! `masmovil`, `yoigo` and `llamaya` enabled and `pepephone` disabled.
 
 use crate::recorders::{IssuedTokens, WrittenCredentials};
-use latchkey_core::testing::{FixedClock, SeededRandom, T0};
+use latchkey_core::testing::{FixedClock, HeardRevocations, SeededRandom, T0};
 use latchkey_core::{OrgId, SecureRandom};
 use latchkey_credential::{
     Credential, CredentialAttrs, CredentialError, CredentialService, Password, SecurityTokens,
@@ -26,6 +26,8 @@ pub struct Fixture {
     pub clock: Arc<FixedClock>,
     pub security: SecurityTokens,
     pub service: CredentialService,
+    /// What the service announced (credentials that can no longer sign in).
+    pub revocations: Arc<HeardRevocations>,
 }
 
 pub async fn fixture() -> Fixture {
@@ -49,6 +51,7 @@ pub async fn fixture() -> Fixture {
     let random: Arc<dyn SecureRandom> = Arc::new(SeededRandom::new(7));
     let credentials = Arc::new(WrittenCredentials::default());
     let tokens = Arc::new(IssuedTokens::default());
+    let revocations = Arc::new(HeardRevocations::default());
     let security = SecurityTokens::new(
         tokens.clone(),
         clock.clone(),
@@ -62,6 +65,7 @@ pub async fn fixture() -> Fixture {
         security.clone(),
         clock.clone(),
         random,
+        revocations.clone(),
     );
     Fixture {
         credentials,
@@ -69,6 +73,7 @@ pub async fn fixture() -> Fixture {
         clock,
         security,
         service,
+        revocations,
     }
 }
 
@@ -96,6 +101,7 @@ pub fn caller(orgs: &[&str]) -> Principal {
         scopes,
         orgs: OrgAccess::parse(orgs).unwrap(),
         credential: None,
+        sign_in: None,
     }
 }
 

@@ -10,6 +10,7 @@
     reason = "a test fails by panicking"
 )]
 
+mod access_taken;
 mod fixture;
 mod recorders;
 mod security_token;

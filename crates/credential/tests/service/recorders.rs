@@ -73,6 +73,19 @@ impl CredentialStore for WrittenCredentials {
         Ok(())
     }
 
+    async fn update_ending_sessions(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        keep: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .update_ending_sessions(org, credential.clone(), keep)
+            .await?;
+        self.replace(org, credential);
+        Ok(())
+    }
+
     async fn move_credential(
         &self,
         from: &OrgId,

@@ -55,6 +55,9 @@ fn device(n: u128, credential: Uuid, created: i64) -> Device {
         secret_hash: SecretHash::of(format!("cookie {n}").as_bytes()),
         created_at: at(created),
         expires_at: at(created + 60),
+        // A second factor over an older sign-in: the two times differ, and so do the methods.
+        auth_time: at(created - 5),
+        amr: vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()],
     }
 }
 

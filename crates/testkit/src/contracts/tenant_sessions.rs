@@ -33,6 +33,16 @@ where
     an_enabled_update_keeps_the_sessions(make().await).await;
     begin(port, "a_failed_update_keeps_the_sessions");
     a_failed_update_keeps_the_sessions(make().await).await;
+    begin(
+        port,
+        "a_new_password_ends_every_other_session_of_the_credential_only",
+    );
+    a_new_password_ends_every_other_session_of_the_credential_only(make().await).await;
+    begin(
+        port,
+        "ending_sessions_of_a_credential_that_is_not_live_is_not_found",
+    );
+    ending_sessions_of_a_credential_that_is_not_live_is_not_found(make().await).await;
     begin(port, "moving_a_credential_ends_its_sessions_in_the_origin");
     moving_a_credential_ends_its_sessions_in_the_origin(make().await).await;
 }
@@ -46,6 +56,8 @@ fn device(n: u64, credential: Uuid) -> Device {
         secret_hash: SecretHash::of(format!("cookie {n}").as_bytes()),
         created_at: T0 + Duration::minutes(i64::try_from(n).unwrap_or(0)),
         expires_at: T0 + Duration::days(30),
+        auth_time: T0,
+        amr: vec!["pwd".to_owned()],
     }
 }
 
@@ -124,6 +136,75 @@ pub async fn disabling_a_credential_ends_its_sessions_only(stores: Stores) {
         has_session(&stores, &m, &bob_device, 2).await,
         "bob's session stays"
     );
+}
+
+/// `update_ending_sessions`: "ends every device session of it (its devices and their refresh
+/// tokens) but the one with the id `keep`, in the same atomic step"; with no `keep`, every one.
+pub async fn a_new_password_ends_every_other_session_of_the_credential_only(stores: Stores) {
+    let m = org("masmovil");
+    let (ana, phone) = signed_in(&stores, &m, 1, "ana@example.com").await;
+    let laptop = device(3, ana.id);
+    ok(
+        stores.1.insert_device(&m, laptop.clone()).await,
+        "insert_device",
+    );
+    ok(
+        stores.1.insert_refresh(&m, refresh(3, &laptop)).await,
+        "insert_refresh",
+    );
+    let (_, bob_device) = signed_in(&stores, &m, 2, "bob@example.com").await;
+    let changed = Credential {
+        updated_at: T0 + Duration::hours(1),
+        ..ana.clone()
+    };
+    ok(
+        stores
+            .0
+            .update_ending_sessions(&m, changed.clone(), Some(laptop.id))
+            .await,
+        "update_ending_sessions",
+    );
+    assert_eq!(
+        ok(stores.0.find_by_id(&m, ana.id).await, "find_by_id"),
+        Some(changed.clone()),
+        "the credential is replaced"
+    );
+    assert!(
+        !has_session(&stores, &m, &phone, 1).await,
+        "the other session ended"
+    );
+    assert!(
+        has_session(&stores, &m, &laptop, 3).await,
+        "the kept session stays"
+    );
+    assert!(
+        has_session(&stores, &m, &bob_device, 2).await,
+        "another credential's session stays"
+    );
+    ok(
+        stores.0.update_ending_sessions(&m, changed, None).await,
+        "update_ending_sessions",
+    );
+    assert!(
+        !has_session(&stores, &m, &laptop, 3).await,
+        "without keep, every session ends"
+    );
+}
+
+/// "MUST fail with `StoreError::NotFound` when there is none, and a failure leaves both as
+/// they were."
+pub async fn ending_sessions_of_a_credential_that_is_not_live_is_not_found(stores: Stores) {
+    let m = org("masmovil");
+    let (ana, d) = signed_in(&stores, &m, 1, "ana@example.com").await;
+    let stranger = Credential {
+        id: uuid(99),
+        ..ana
+    };
+    assert_not_found(
+        stores.0.update_ending_sessions(&m, stranger, None).await,
+        "update_ending_sessions of an unknown id",
+    );
+    assert!(has_session(&stores, &m, &d, 1).await, "nothing ended");
 }
 
 /// "Storing it ... deleted MUST also end its device sessions".

@@ -1,0 +1,2 @@
+ALTER TABLE devices DROP COLUMN auth_time;
+ALTER TABLE devices DROP COLUMN amr;
