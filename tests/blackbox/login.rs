@@ -461,21 +461,15 @@ async fn token_endpoint_errors_follow_rfc_6749_and_7636() {
         send(&client, &secret, form).await.expect_oauth_error(400),
         "invalid_grant"
     );
-    // A verifier without a challenge (PKCE downgrade).
-    // (The browser's session signs in at once.)
+    // A request without a challenge (a PKCE downgrade) gets no code at all: PKCE with S256 is
+    // required of every client (the browser's session would have signed in at once).
     let done = browser
         .get(&authorize_url(
             &client,
             &[("code_challenge", ""), ("code_challenge_method", "")],
         ))
         .await;
-    let code = done.redirect_params()["code"].clone();
-    assert_eq!(
-        send(&client, &secret, grant(&code, VERIFIER))
-            .await
-            .expect_oauth_error(400),
-        "invalid_grant"
-    );
+    assert_eq!(done.redirect_params()["error"], "invalid_request");
     // Wrong secret, unknown grant, missing code, a grant the client lacks.
     assert_eq!(
         send(&client, "nope", grant("x", VERIFIER))
@@ -749,11 +743,32 @@ async fn a_live_session_signs_in_without_asking_and_logout_ends_it() {
         .get(&authorize_url(&client, &[("prompt", "login")]))
         .await;
     assert_eq!(fresh.status, StatusCode::OK, "prompt=login shows the page");
-    let out = browser
+    // Without an id_token_hint the customer confirms on a page (RP-Initiated Logout 1.0), and
+    // only a URI the client registered for logout is a destination.
+    let admin = server.admin_token(None).await;
+    let created = server
+        .call(
+            "POST",
+            "/v1/clients",
+            Some(&admin),
+            Some(&json!({
+                "name": "web shop", "scopes": ["openid"], "orgs": [ORG],
+                "grant_types": ["authorization_code"], "redirect_uris": [CALLBACK],
+                "post_logout_redirect_uris": [CALLBACK],
+            })),
+        )
+        .await
+        .expect_json(201);
+    let shop = created["client_id"].as_str().unwrap();
+    let confirm = browser
         .get(&format!(
-            "/logout?client_id={client}&post_logout_redirect_uri={}&state=bye",
+            "/logout?client_id={shop}&post_logout_redirect_uri={}&state=bye",
             CALLBACK
         ))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    let out = browser
+        .post("/logout/confirm", &[("logout", &confirm.hidden("logout"))])
         .await;
     assert_eq!(out.status, StatusCode::FOUND);
     assert_eq!(
@@ -1063,6 +1078,18 @@ fn magic_path(token: &str) -> String {
     )
 }
 
+/// Opens a magic link and answers its "continue as ...?" page, as the customer does.
+async fn open_magic(browser: &mut Browser, token: &str) -> Page {
+    let page = browser.get(&magic_path(token)).await;
+    if page.status != StatusCode::OK {
+        return page;
+    }
+    let (token, csrf) = (page.hidden("token"), page.hidden("csrf"));
+    browser
+        .post("/magiclink", &[("token", &token), ("csrf", &csrf)])
+        .await
+}
+
 #[actix_rt::test]
 async fn a_magic_link_continues_the_login_pending_in_the_browser() {
     let (server, admin) = server_with_ana().await;
@@ -1071,7 +1098,7 @@ async fn a_magic_link_continues_the_login_pending_in_the_browser() {
     let page = browser.get(&authorize_url(&client, &[])).await;
     assert_eq!(page.status, StatusCode::OK);
     let token = magic_token(&server, &admin).await;
-    let done = browser.get(&magic_path(&token)).await;
+    let done = open_magic(&mut browser, &token).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let params = done.redirect_params();
     assert_eq!(params["state"], "xyz-state");
@@ -1081,7 +1108,7 @@ async fn a_magic_link_continues_the_login_pending_in_the_browser() {
     let claims = verify_id_token(&server, tokens["id_token"].as_str().unwrap(), &client).await;
     assert_eq!(claims["amr"], json!(["email"]));
     // Single use.
-    let again = browser.get(&magic_path(&token)).await;
+    let again = open_magic(&mut browser, &token).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
 }
 
@@ -1096,7 +1123,7 @@ async fn a_magic_link_alone_signs_in_and_goes_to_the_landing_url() {
     let (client, _) = login_client(&server, false, &["authorization_code"]).await;
     let mut browser = Browser::new(&server);
     let token = magic_token(&server, &admin).await;
-    let landed = browser.get(&magic_path(&token)).await;
+    let landed = open_magic(&mut browser, &token).await;
     assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.body);
     assert_eq!(
         landed.location.as_deref(),
@@ -1179,11 +1206,12 @@ async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant
         .await
         .expect_json(200);
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
-    // Implicit, for a client allowed it: the token in the fragment.
+    // Implicit, for a confidential client allowed it: the token in the fragment, with OpenID
+    // Connect scopes only (RFC 9700 §2.1.2): it acts on nothing of the Credentials API.
     let done = browser
         .get(&authorize_url(
             &client,
-            &[("response_type", "token"), ("scope", "devices")],
+            &[("response_type", "token"), ("scope", "profile email")],
         ))
         .await;
     let location = done.location.clone().unwrap();
@@ -1191,10 +1219,11 @@ async fn access_type_offline_yields_a_refresh_token_and_implicit_needs_its_grant
     let params = done.redirect_params();
     assert_eq!(params["token_type"], "Bearer");
     assert_eq!(params["state"], "xyz-state");
+    assert_eq!(params["scope"], "profile email");
     let devices = format!("{}/devices", credential_path(ORG, ANA));
     assert_eq!(
         server.get(&devices, &params["access_token"]).await.code(),
-        200
+        403
     );
 }
 

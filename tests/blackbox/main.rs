@@ -15,6 +15,8 @@ mod credentials;
 mod database;
 mod flows;
 mod hardening_email;
+mod hardening_protocol;
+mod hardening_protocol_logout;
 mod input;
 mod introspection;
 mod keys;
