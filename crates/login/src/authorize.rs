@@ -1,10 +1,11 @@
 //! `/authorize` (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2) as one use case: the client and
 //! its redirect URI first (not to be trusted: an error page, never a redirect), then the rest
 //! of the request (errors go back to the client), the tenant, single sign-on with the browser's
-//! session, `prompt=none`, and finally a new login.
+//! session (or its step up to a second factor), `prompt=none`, and finally a new login.
 
 use crate::redirect::{error_redirect, error_redirect_to};
-use crate::{Agent, Completion, LoginError, LoginFailure, LoginService, Started};
+use crate::sso::Resumed;
+use crate::{Agent, Completion, ContactChoice, LoginError, LoginFailure, LoginService, Started};
 use latchkey_core::OrgId;
 use latchkey_oauth::{AuthRequest, AuthorizeError, AuthorizeParams, RedirectError, ResponseType};
 use latchkey_tenancy::ApiClient;
@@ -23,6 +24,15 @@ pub enum Authorization {
     },
     /// The browser's session signed the customer in without asking: back to the client.
     Done(Completion),
+    /// The browser's session lacks the second factor its credential now requires: the
+    /// second-factor page of the login `started`.
+    SecondFactor {
+        started: Started,
+        /// The tenant's display name.
+        tenant: String,
+        totp: bool,
+        contacts: Vec<ContactChoice>,
+    },
     /// The customer signs in: the login page.
     SignIn {
         started: Started,
@@ -56,8 +66,11 @@ impl LoginService {
             return Authorization::Refused(LoginError::UnknownClient.into());
         };
         match self.resume(&client, &request, agent).await {
-            Ok(Some(done)) => return Authorization::Done(done),
-            Ok(None) => {}
+            Ok(Resumed::Done(done)) => return Authorization::Done(done),
+            Ok(Resumed::StepUp { credential, device }) => {
+                return self.step_up(request, tenant, &credential, &device).await;
+            }
+            Ok(Resumed::No) => {}
             Err(e) => {
                 let location = error_redirect(
                     self.grants.issuer(),

@@ -61,7 +61,10 @@ impl LoginService {
                     .await?;
                 (device, None, None)
             }
-            None => self.new_session(org, &credential, agent).await?,
+            None => {
+                self.new_session(org, &credential, auth_time, &amr, agent)
+                    .await?
+            }
         };
         let redirect = match request.response_type {
             ResponseType::Code => {
@@ -95,7 +98,7 @@ impl LoginService {
                 )
             }
             ResponseType::Token => {
-                self.implicit(client, request, &credential, auth_time, &amr)
+                self.implicit(client, request, &credential, auth_time, &amr, device.id)
                     .await?
             }
         };
@@ -108,12 +111,15 @@ impl LoginService {
         })
     }
 
-    /// A login replaces the session the browser had (its start is the new `auth_time`); the
-    /// device is new, and announced, only if the browser had none of this customer's.
+    /// A login replaces the session the browser had; the new one keeps how and when the
+    /// customer signed in (`auth_time`, `amr`). The device is new, and announced, only if the
+    /// browser had none of this customer's.
     async fn new_session(
         &self,
         org: &OrgId,
         credential: &Credential,
+        auth_time: i64,
+        amr: &[String],
         agent: Agent<'_>,
     ) -> Result<(Device, Option<NewSession>, Option<String>), LoginError> {
         let previous = match agent.browser.session(org) {
@@ -124,9 +130,17 @@ impl LoginService {
             self.devices().end(org, old.id).await?;
         }
         let known = previous.is_some_and(|d| d.credential == credential.id);
+        let signed_in_at =
+            Timestamp::from_unix_timestamp(auth_time).unwrap_or_else(|_| self.ports.clock.now());
         let (device, cookie) = self
             .devices()
-            .start(org, credential.id, agent.user_agent)
+            .start_signed_in(
+                org,
+                credential.id,
+                agent.user_agent,
+                signed_in_at,
+                amr.to_vec(),
+            )
             .await?;
         let notice = if known {
             None
@@ -151,10 +165,11 @@ impl LoginService {
         credential: &Credential,
         auth_time: i64,
         amr: &[String],
+        session: uuid::Uuid,
     ) -> Result<String, LoginError> {
         let set = self
             .grants
-            .mint(
+            .mint_in_session(
                 client,
                 Authenticated {
                     org: &request.org,
@@ -167,6 +182,7 @@ impl LoginService {
                     amr,
                     offline_device: None,
                 },
+                Some(session),
             )
             .await?;
         let expires_in = set.expires_in.to_string();

@@ -19,4 +19,5 @@ mod password;
 mod second_factor;
 mod slowed_passwords;
 mod sso;
+mod step_up;
 mod steps;
