@@ -18,6 +18,11 @@ pub enum AccessDenied {
     CustomerToken,
     #[error("a customer's token acts on its own credential only")]
     OtherCredential,
+    /// A customer's token whose sign-in is not recent enough (or lacks the second factor the
+    /// credential requires) for what it asks: the customer must sign in again (HTTP 401,
+    /// RFC 9470).
+    #[error("this needs a recent sign-in (and the second factor the credential requires)")]
+    ReauthenticationRequired,
 }
 
 /// Errors about tenants.

@@ -271,8 +271,9 @@ impl ClientService {
             .collect())
     }
 
-    /// Deletes a client the caller covers; its tokens stop working (announced to the
-    /// revocations, so no cached verification outlives it).
+    /// Deletes a client the caller covers; its tokens (service tokens and its customers'
+    /// tokens) stop working on every server instance (announced to the revocations, so no
+    /// cached verification outlives it).
     pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
         caller.require(Scope::ClientsAdmin)?;
         let client = self
@@ -284,12 +285,16 @@ impl ClientService {
         if !caller.orgs.covers_all(&client.orgs) || !privileges.is_subset_of(caller.scopes) {
             return Err(AccessDenied::Escalation.into());
         }
+        // Revoked first: should the delete then fail, the client stays but none of the tokens
+        // it had does (never the other way round).
+        self.revocations
+            .revoked(&Revocation::Client(id.as_str().to_owned()))
+            .await
+            .map_err(ClientError::Store)?;
         self.clients.delete(id).await.map_err(|e| match e {
             StoreError::NotFound => ClientError::NotFound,
             e @ (StoreError::Conflict | StoreError::Unavailable(_)) => ClientError::Store(e),
         })?;
-        self.revocations
-            .revoked(&Revocation::Subject(id.as_str().to_owned()));
         Ok(())
     }
 

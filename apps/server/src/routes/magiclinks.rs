@@ -40,7 +40,7 @@ pub struct MagicLinkDto {
     responses(
         (status = 200, description = "The token and its link", body = MagicLinkDto),
         (status = 400, description = "Missing or invalid username", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token; a customer's own token whose sign-in is older than 300 s, or lacks the second factor the credential requires (`auth.reauthentication_required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=\"300\"`)", body = ErrorBody),
         (status = 403, description = "No `tokens` scope, or org not covered", body = ErrorBody),
         (status = 404, description = "No such tenant or credential", body = ErrorBody),
         (status = 409, description = "The credential is disabled", body = ErrorBody)),

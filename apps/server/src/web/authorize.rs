@@ -50,6 +50,24 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             found(&location)
         }
         Authorization::Done(done) => complete(state.cookies, done, None),
+        Authorization::SecondFactor {
+            started,
+            tenant,
+            totp,
+            contacts,
+        } => {
+            let csrf = started.csrf.expose();
+            let mut page = super::login::magic_second_factor(
+                lang,
+                &tenant,
+                (&started.id, csrf),
+                totp,
+                &contacts,
+                &started.redirect_uri,
+            );
+            let _ = page.add_cookie(&state.cookies.csrf(&started.id, csrf));
+            page
+        }
         Authorization::SignIn {
             started,
             org,
@@ -68,7 +86,10 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
                 &tenant,
                 "sign_in_title",
                 context! { tx => started.id.as_str(), csrf => csrf, username => username },
-                super::with_cookies(&set_cookies),
+                |b| {
+                    super::with_cookies(&set_cookies)(b);
+                    pages::form_target(b, &started.redirect_uri);
+                },
             )
         }
     }

@@ -5,6 +5,7 @@
 //! re-parses the PKCS#8 key on every call, which halves ES256 throughput. Verification goes
 //! through `jsonwebtoken::decode`, which checks the algorithm, the signature, `iss` and `aud`.
 
+mod ecdsa;
 mod id_token;
 mod keys;
 #[cfg(test)]
@@ -20,7 +21,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use keys::{header_b64, parse_pair, parse_rsa, public_jwk, rsa_decoding, rsa_jwk};
 use latchkey_access::{AccessClaims, AccessTokenCodec, SigningAlgorithm, SigningKey, VerifyError};
 use latchkey_core::BoxError;
-use latchkey_tenancy::{OrgAccess, ScopeSet};
+use latchkey_tenancy::{OrgAccess, ScopeSet, SignIn};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -39,6 +40,12 @@ struct WireClaims {
     orgs: Vec<String>,
     #[serde(default)]
     credential: Option<uuid::Uuid>,
+    #[serde(default)]
+    auth_time: Option<i64>,
+    #[serde(default)]
+    amr: Option<Vec<String>>,
+    #[serde(default)]
+    sid: Option<uuid::Uuid>,
 }
 
 /// The claims as they are signed (borrowed: nothing copied per token).
@@ -55,6 +62,13 @@ struct OutgoingClaims<'a> {
     orgs: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credential: Option<uuid::Uuid>,
+    /// A customer's sign-in (RFC 9068 §2.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amr: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Serialize)]
@@ -192,6 +206,9 @@ impl AccessTokenCodec for JwtCodec {
             scope: claims.scopes.to_string(),
             orgs: claims.orgs.to_strings(),
             credential: claims.credential,
+            auth_time: claims.sign_in.as_ref().map(|s| s.auth_time),
+            amr: claims.sign_in.as_ref().map(|s| s.amr.as_slice()),
+            sid: claims.sign_in.as_ref().and_then(|s| s.session),
         };
         let claims_json = serde_json::to_vec(&wire)?;
         let mut token =
@@ -203,8 +220,10 @@ impl AccessTokenCodec for JwtCodec {
             .pair
             .sign(&self.rng, token.as_bytes())
             .map_err(|e| e.to_string())?;
+        let mut signature = signature.as_ref().to_vec();
+        ecdsa::normalize(&mut signature);
         token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
     }
 
@@ -214,9 +233,22 @@ impl AccessTokenCodec for JwtCodec {
 
     fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        // An access token says so (RFC 9068 §4): an ID token or any other JWT signed by these
+        // keys is not one.
+        if !header.typ.as_deref().is_some_and(is_access_token_type) {
+            return Err(VerifyError::WrongType);
+        }
         let ring = self.ring();
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
         let key = ring.verifiers.get(&kid).ok_or(VerifyError::UnknownKey)?;
+        // Only the low-S form of a signature is accepted: its malleable twin is refused.
+        let signature = token.rsplit('.').next().unwrap_or_default();
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| VerifyError::Malformed)?;
+        if ecdsa::is_high_s(&signature) {
+            return Err(VerifyError::BadSignature);
+        }
         let data = jsonwebtoken::decode::<WireClaims>(token, key, &self.validation()).map_err(
             |e| match e.kind() {
                 ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => VerifyError::WrongAudience,
@@ -241,7 +273,18 @@ impl AccessTokenCodec for JwtCodec {
             scopes: ScopeSet::parse_space_delimited(&wire.scope)
                 .map_err(|_| VerifyError::InvalidClaims)?,
             orgs: OrgAccess::parse(&wire.orgs).map_err(|_| VerifyError::InvalidClaims)?,
+            sign_in: wire.auth_time.map(|auth_time| SignIn {
+                auth_time,
+                amr: wire.amr.unwrap_or_default(),
+                session: wire.sid,
+            }),
             credential: wire.credential,
         })
     }
+}
+
+/// `at+jwt`, or its full media type `application/at+jwt`, in any case (RFC 9068 §4, RFC 7515
+/// §4.1.9).
+fn is_access_token_type(typ: &str) -> bool {
+    typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
 }

@@ -27,6 +27,7 @@ fn claims(issuer: &str, audience: &str) -> AccessClaims {
         scopes: [Scope::Tokens].into_iter().collect(),
         orgs: OrgAccess::All,
         credential: None,
+        sign_in: None,
     }
 }
 

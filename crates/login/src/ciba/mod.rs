@@ -128,7 +128,8 @@ impl Backchannel {
         }
         let allowed = client.scopes.intersection(ScopeSet::CUSTOMER);
         let scopes = match scope.map(str::trim).filter(|s| !s.is_empty()) {
-            None => allowed.without([Scope::OfflineAccess].into_iter().collect()),
+            // Least privilege (RFC 9700 §2.3): only the OpenID Connect scopes unless asked.
+            None => allowed.intersection(ScopeSet::CUSTOMER_DEFAULT),
             Some(raw) => {
                 let asked = ScopeSet::parse_space_delimited(raw)
                     .map_err(|_| BackchannelError::InvalidScope("unknown scope"))?;

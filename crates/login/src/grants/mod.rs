@@ -138,11 +138,13 @@ impl Grants {
             Redeemed::Fresh(grant) => grant,
             Redeemed::Replayed(issued) => {
                 self.revoke_issued(&issued).await?;
-                if let Some(subject) = &issued.subject {
-                    // What the first use issued must not outlive it in any cache.
+                if let Some((jti, _)) = issued.access {
+                    // What the first use issued must not outlive it in any instance's cache.
                     self.ports
                         .revocations
-                        .revoked(&Revoked::Subject(subject.clone()));
+                        .revoked(&Revoked::Token(jti))
+                        .await
+                        .map_err(TokenError::Store)?;
                 }
                 return Err(TokenError::CodeReplayed {
                     subject: issued.subject,
@@ -165,7 +167,7 @@ impl Grants {
             .ok_or(TokenError::InvalidGrant("the device session has ended"))?;
         let scope = ScopeSet::parse_space_delimited(&grant.scope).unwrap_or_default();
         let set = self
-            .mint(
+            .mint_in_session(
                 client,
                 Authenticated {
                     org,
@@ -176,6 +178,7 @@ impl Grants {
                     amr: &grant.amr,
                     offline_device: grant.offline.then_some(&device),
                 },
+                Some(device.id),
             )
             .await?;
         let issued = Issued {
@@ -228,11 +231,7 @@ impl Grants {
         };
         // A live session implies a live, enabled credential: deleting, disabling or moving a
         // credential ends its device sessions, and with them their refresh tokens.
-        let mut set = self
-            .access_only(client, &refreshed.org, refreshed.credential, scope)
-            .map_err(|_| TokenError::InvalidRequest("signing failed"))?;
-        set.refresh_token = Some(refreshed.token.0);
-        Ok(set)
+        self.refreshed_access(client, refreshed, scope).await
     }
 
     /// Refuses `asked` when it is wider than what the live token `token` of `client` was

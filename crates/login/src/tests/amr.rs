@@ -69,13 +69,14 @@ async fn a_resumed_session_says_pwd_and_the_time_the_session_started() {
     );
 }
 
+/// What the session recorded, the second factor included: never the credential's flag.
 #[tokio::test]
-async fn a_resumed_session_of_a_credential_with_require2fa_says_pwd_and_mfa() {
+async fn a_resumed_session_says_what_happened_in_it_second_factor_included() {
     let f = Fixture::new().await;
     f.ana(true).await;
     let pending = f.at_second_factor(ANA).await;
     let first = f.by_code(&pending, ANA).await.unwrap();
     f.clock.advance(Duration::minutes(10));
     let resumed = f.resumed(&first).await;
-    assert_eq!(f.amr(&resumed).await, strings(&["pwd", "mfa"]));
+    assert_eq!(f.amr(&resumed).await, strings(&["pwd", "otp", "mfa"]));
 }
