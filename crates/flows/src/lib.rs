@@ -6,12 +6,14 @@
 //! `TotpStore` and `SecretCipher` ports. Pure domain, like the crates it builds on. Signing
 //! customers in is `latchkey-login`'s.
 
+mod codes;
 mod contact;
 mod error;
 mod link;
 mod second_factor;
 mod service;
 
+pub use codes::CodePurpose;
 pub use contact::{Contact, ContactError, choose, contacts};
 pub use error::{FlowError, LimitScope};
 pub use link::{MAGIC_LINK_PATH, SET_PASSWORD_PATH, token_link};

@@ -11,7 +11,7 @@ use latchkey_memory::{
     MemCredentialStore, MemNotifier, MemOtpStore, MemRateLimiter, MemSecurityTokenStore,
     MemTenantDirectory, MemTotpStore,
 };
-use latchkey_notify::Channel;
+use latchkey_notify::{Channel, TemplateId};
 use latchkey_otp::TotpEnrollment;
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName, TenantService};
 use latchkey_testkit::fakes::{FastCipher, FastHasher};
@@ -48,6 +48,7 @@ fn admin() -> Principal {
         .collect::<ScopeSet>(),
         orgs: OrgAccess::parse(&["*"]).unwrap(),
         credential: None,
+        sign_in: None,
     }
 }
 
@@ -72,6 +73,7 @@ async fn fixture_with(notifier: Option<Arc<dyn Notifier>>) -> Fixture {
         security,
         clock.clone(),
         random.clone(),
+        Arc::new(latchkey_testkit::HeardRevocations::default()),
     );
     let outbox = Arc::new(MemNotifier::default());
     let totp = Arc::new(MemTotpStore::default());
@@ -367,4 +369,39 @@ async fn disabled_credentials_get_no_code_and_hints_must_be_contacts() {
         Err(FlowError::Credential(CredentialError::Disabled))
     ));
     assert!(f.outbox.sent().is_empty());
+}
+
+/// ASVS V6.6.2: a code is bound to its purpose. A code sent through the API does not complete a
+/// login's second factor, a login's code does not pass the API's check, and each purpose has
+/// its own slot (sending one neither replaces nor waits behind the other).
+#[tokio::test]
+async fn codes_of_the_api_and_of_a_login_are_not_interchangeable() {
+    let f = fixture_with(None).await;
+    let login = |code: String| {
+        let factors = f.factors.clone();
+        async move {
+            factors
+                .check_login_otp(&admin(), &org(), "ana@example.com", &code)
+                .await
+        }
+    };
+    f.send(None).await.unwrap();
+    let api_code = f.last_code();
+    assert_eq!(
+        refusal(login(api_code.clone()).await),
+        CodeRefusal::OtpNotPending
+    );
+    f.factors
+        .send_login_otp(&admin(), &org(), "ana@example.com", Some("en"), None)
+        .await
+        .unwrap();
+    let login_code = f.last_code();
+    if login_code != api_code {
+        assert!(matches!(
+            refusal(f.check_otp(&login_code).await),
+            CodeRefusal::OtpMismatch { .. }
+        ));
+    }
+    login(login_code).await.unwrap();
+    f.check_otp(&api_code).await.unwrap();
 }

@@ -17,12 +17,14 @@ pub struct Agent<'a> {
     pub browser: &'a Browser,
 }
 
-/// What a browser carries for the login server, by org: the secret of its device session and
-/// the id of its login in progress. The app reads them from cookies; secrets never print.
+/// What a browser carries for the login server, by org: the secret of its device session, the
+/// id of its login in progress, and its known-device marker (`crate::known`). The app reads
+/// them from cookies; secrets never print.
 #[derive(Default, Clone)]
 pub struct Browser {
     sessions: BTreeMap<OrgId, SecretString>,
     pending: BTreeMap<OrgId, String>,
+    known: BTreeMap<OrgId, SecretString>,
 }
 
 impl Browser {
@@ -36,6 +38,17 @@ impl Browser {
     pub fn with_pending(mut self, org: OrgId, id: &str) -> Self {
         self.pending.insert(org, id.to_owned());
         self
+    }
+
+    /// Records the known-device marker the browser holds for `org`.
+    pub fn with_known(mut self, org: OrgId, marker: &str) -> Self {
+        self.known.insert(org, SecretString::from(marker));
+        self
+    }
+
+    /// The known-device marker for `org`, if the browser has one.
+    pub fn known(&self, org: &OrgId) -> Option<&str> {
+        self.known.get(org).map(|s| s.expose_secret())
     }
 
     /// The device-session secret for `org`, if the browser has one.
@@ -61,6 +74,7 @@ impl fmt::Debug for Browser {
         f.debug_struct("Browser")
             .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
             .field("pending", &self.pending.keys().collect::<Vec<_>>())
+            .field("known", &self.known.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -75,9 +89,11 @@ mod tests {
         let org = OrgId::parse("masmovil").unwrap_or_else(|e| panic!("{e}"));
         let browser = Browser::default()
             .with_session(org.clone(), "device-id.session-secret-1")
-            .with_pending(org, "pending-login-id-2");
+            .with_pending(org.clone(), "pending-login-id-2")
+            .with_known(org, "known-marker-3");
         let shown = format!("{browser:?}");
         assert!(shown.contains("masmovil"), "{shown}");
         assert!(!shown.contains("session-secret-1") && !shown.contains("pending-login-id-2"));
+        assert!(!shown.contains("known-marker-3"));
     }
 }

@@ -28,6 +28,8 @@ pub enum LoginError {
     Disabled,
     #[error("too many failed attempts: wait before trying again")]
     Throttled { retry_after: Duration },
+    #[error("too many requests from this address: wait before trying again")]
+    TooManyRequests { retry_after: Duration },
     #[error(transparent)]
     Code(CodeRefusal),
     #[error("the code must be 6 digits")]
@@ -38,6 +40,8 @@ pub enum LoginError {
     BadLink,
     #[error("signed in with another account than the one the request is for")]
     WrongAccount,
+    #[error("this browser is signed in, or signing in, as another customer")]
+    OtherCustomer,
     #[error("that is not one of the credential's contacts")]
     NotAContact,
     #[error("the message could not be delivered")]

@@ -1,8 +1,9 @@
-//! Slowed guessing: failures are counted per key — a username, a client address, a
-//! credential's second factor — and past a few free tries each failure doubles the wait before
-//! the next attempt may be checked, up to a cap. Nothing is locked for good: a count is
-//! forgotten an hour after its last failure, and a success forgets the count of the account it
-//! signed in (never an address's: the other customers behind it stay watched).
+//! Slowed guessing: failures are counted per key — a username, a username tried from a browser
+//! that signed in as it before, a client address, a credential's second factor — and past a few
+//! free tries each failure doubles the wait before the next attempt may be checked, up to a cap.
+//! Nothing is locked for good: a count is forgotten an hour after its last failure, and a
+//! success forgets the counts of the account it signed in (never an address's: the other
+//! customers behind it stay watched).
 //!
 //! One key, with `n` its count once the failure that moves it is counted (`free` is 3 for an
 //! account, 20 for an address):
@@ -21,9 +22,15 @@
 //! ```
 //!
 //! Nothing leaves `waiting` but the end of its wait: no attempt is checked there (so none
-//! succeeds), and the longest wait (15 minutes) ends long before a count is forgotten (an hour).
-//! An attempt is checked only when none of its keys is waiting; otherwise it is refused with
-//! the longest wait left ([`verdict`]).
+//! succeeds), and the longest wait ends long before a count is forgotten (an hour). An attempt
+//! is checked only when none of its gating keys is waiting; otherwise it is refused with the
+//! longest wait left ([`verdict`]).
+//!
+//! Nobody can lock a customer out (NIST SP 800-63B §5.2.2): a username's waits are short
+//! ([`PER_ACCOUNT`]: at most 30 s), the long waits are an address's ([`PER_ADDRESS`]), and a
+//! browser that signed in as the customer before is never refused for what others did: its
+//! attempts are gated by a key of their own ([`device_key`]) and only count against the
+//! username and the address ([`SlowGuessing::attempt_counting`]).
 //!
 //! [`Policy`] is the rule, a pure function of the count and the clock; [`SlowGuessing`] keeps
 //! the counts and waits in the `EphemeralStore`, shared by every server instance. Any face that
@@ -46,13 +53,27 @@ pub struct Policy {
     pub max_delay: Duration,
     /// A count is forgotten this long after its last failure.
     pub memory: Duration,
+    /// An account's key: a success forgets its failures (an address's is never forgotten so).
+    pub account: bool,
 }
 
-/// A username (or a credential's second factor): three free tries.
+/// A username (alone, or from a browser that signed in as it before): three free tries, then
+/// waits of at most 30 s. Anyone may fail on purpose with someone else's username, so its
+/// waits stay short; the long ones are an address's.
 pub const PER_ACCOUNT: Policy = Policy {
+    free: 3,
+    max_delay: Duration::seconds(30),
+    memory: Duration::hours(1),
+    account: true,
+};
+
+/// A credential's second factor: three free tries, then waits up to 15 minutes. Only someone
+/// who gave the credential's password reaches it, and its codes are six digits.
+pub const PER_SECOND_FACTOR: Policy = Policy {
     free: 3,
     max_delay: Duration::minutes(15),
     memory: Duration::hours(1),
+    account: true,
 };
 
 /// A client address: many customers may share one (a proxy, a carrier's NAT), so twenty.
@@ -60,6 +81,7 @@ pub const PER_ADDRESS: Policy = Policy {
     free: 20,
     max_delay: Duration::minutes(15),
     memory: Duration::hours(1),
+    account: false,
 };
 
 impl Policy {
@@ -89,9 +111,23 @@ pub fn verdict(wait_ends: impl IntoIterator<Item = i64>, now: i64) -> Result<(),
     }
 }
 
-/// The key of a username in a tenant (case and surrounding spaces do not make another key).
+/// The key of a username in a tenant: normalised as a username is (RFC 8265), so case, width
+/// and surrounding spaces do not make another key.
 pub fn username_key(org: &OrgId, username: &str) -> String {
-    format!("pwd:{org}:{}", username.trim().to_lowercase())
+    format!("pwd:{org}:{}", normalised(username))
+}
+
+/// A username as it is compared: parsed (RFC 8265 normalisation), else trimmed; lower case.
+fn normalised(username: &str) -> String {
+    latchkey_credential::Username::parse(username)
+        .map_or_else(|_| username.trim().to_owned(), |u| u.as_str().to_owned())
+        .to_lowercase()
+}
+
+/// The key of a username tried from a browser that signed in as it before (`device`: the
+/// browser's known-device marker, hashed): that browser's failures only gate that browser.
+pub fn device_key(org: &OrgId, username: &str, device: &str) -> String {
+    format!("dev:{org}:{}:{device}", normalised(username))
 }
 
 /// The key of a client address.
@@ -137,25 +173,45 @@ impl SlowGuessing {
     }
 
     /// Runs `attempt` unless a wait of one of `watched` runs. A failure that `is_guess` calls a
-    /// wrong guess counts against every key; a success forgets the first key's failures (the
-    /// account's: an address stays watched for other accounts).
+    /// wrong guess counts against every key; a success forgets the failures of the account keys
+    /// (an address stays watched for other accounts).
     pub async fn attempt<T, E>(
         &self,
         watched: &[Watched<'_>],
         attempt: impl Future<Output = Result<T, E>>,
         is_guess: impl FnOnce(&E) -> bool,
     ) -> Result<T, Refused<E>> {
-        let keys: Vec<&str> = watched.iter().map(|w| w.key).collect();
-        let failed_before = self.check(&keys).await?;
+        self.attempt_counting(watched, &[], attempt, is_guess).await
+    }
+
+    /// Like [`SlowGuessing::attempt`], but only the waits of `gates` refuse the attempt: the keys
+    /// of `counted` count its failure (and a success forgets theirs, for an account) without
+    /// their waits refusing it. A browser that signed in as the customer before is gated by its
+    /// own key, not by the username everyone can fail with.
+    pub async fn attempt_counting<T, E>(
+        &self,
+        gates: &[Watched<'_>],
+        counted: &[Watched<'_>],
+        attempt: impl Future<Output = Result<T, E>>,
+        is_guess: impl FnOnce(&E) -> bool,
+    ) -> Result<T, Refused<E>> {
+        let accounts: Vec<&str> = gates
+            .iter()
+            .chain(counted)
+            .filter(|w| w.policy.account)
+            .map(|w| w.key)
+            .collect();
+        let gating: Vec<&str> = gates.iter().map(|w| w.key).collect();
+        let on_record = self.check(&gating, &accounts).await?;
         match attempt.await {
             Ok(value) => {
-                if failed_before && let Some(first) = keys.first() {
-                    self.forget(first).await.map_err(Refused::Unavailable)?;
+                for key in on_record {
+                    self.forget(key).await.map_err(Refused::Unavailable)?;
                 }
                 Ok(value)
             }
             Err(e) if is_guess(&e) => {
-                for w in watched {
+                for w in gates.iter().chain(counted) {
                     self.fail(w.key, &w.policy)
                         .await
                         .map_err(Refused::Unavailable)?;
@@ -166,14 +222,20 @@ impl SlowGuessing {
         }
     }
 
-    /// Refuses while the wait of any of `keys` runs (with the longest wait); otherwise answers
-    /// whether the first key has failures on record. One read of the store for all of it.
-    async fn check<E>(&self, keys: &[&str]) -> Result<bool, Refused<E>> {
-        let Some(first) = keys.first() else {
-            return Ok(false);
-        };
-        let mut names: Vec<String> = keys.iter().map(|k| wait_name(k)).collect();
-        names.push(fails_name(first));
+    /// Refuses while the wait of any of `gates` runs (with the longest wait); otherwise answers
+    /// which of `accounts` have failures or a wait on record. One read of the store for all of
+    /// it.
+    async fn check<'k, E>(
+        &self,
+        gates: &[&str],
+        accounts: &[&'k str],
+    ) -> Result<Vec<&'k str>, Refused<E>> {
+        let mut names: Vec<String> = gates.iter().map(|k| wait_name(k)).collect();
+        names.extend(accounts.iter().map(|k| fails_name(k)));
+        names.extend(accounts.iter().map(|k| wait_name(k)));
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let found = self
             .store
@@ -183,11 +245,21 @@ impl SlowGuessing {
         let now = self.clock.now().unix_timestamp();
         let ends = found
             .iter()
-            .take(keys.len())
+            .take(gates.len())
             .flatten()
             .filter_map(|bytes| std::str::from_utf8(bytes).ok()?.parse::<i64>().ok());
         verdict(ends, now).map_err(|retry_after| Refused::Throttled { retry_after })?;
-        Ok(found.first().is_some_and(Option::is_some) || found.last().is_some_and(Option::is_some))
+        let fails = &found[gates.len().min(found.len())..];
+        let (counts, waits) = fails.split_at(accounts.len().min(fails.len()));
+        Ok(accounts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                counts.get(*i).is_some_and(Option::is_some)
+                    || waits.get(*i).is_some_and(Option::is_some)
+            })
+            .map(|(_, k)| *k)
+            .collect())
     }
 
     /// Counts a failure of `key`; past the free tries, the next attempt waits.

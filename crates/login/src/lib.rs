@@ -15,6 +15,7 @@
 //! Pure use cases: no HTML, no HTTP, no cookies (the app names and sets them); storage, time
 //! and randomness come in through the ports of the domain crates it composes.
 
+mod abuse;
 mod agent;
 mod authorize;
 mod ciba;
@@ -23,6 +24,7 @@ mod complete;
 mod error;
 mod grants;
 pub mod guessing;
+mod known;
 mod logout;
 mod magic;
 mod password;
@@ -36,6 +38,7 @@ mod tokens;
 #[cfg(test)]
 mod tests;
 
+pub use abuse::{AbuseError, AbuseLimits, AbuseRates};
 pub use agent::{Agent, Browser};
 pub use authorize::Authorization;
 pub use ciba::{
@@ -44,9 +47,10 @@ pub use ciba::{
 pub use clients::{ClientAuthError, ClientAuthenticator, PresentedClient};
 pub use complete::{Completion, NewSession};
 pub use error::{LoginError, LoginFailure};
+pub use known::{KNOWN_DEVICE_TTL, known_device_marker};
 pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};
 pub use logout::{Logout, LogoutRequest, SignedOut};
-pub use magic::{MagicLink, MagicOutcome};
+pub use magic::{MagicLink, MagicOffer, MagicOutcome};
 pub use record::{LOGIN_TTL, LoginTx, Pending, Stage, Started};
 pub use second_factor::{ContactChoice, Factor, Step};
 pub use service::{LoginPorts, LoginService};

@@ -59,6 +59,8 @@ pub(crate) fn password_amr() -> String {
 pub struct Started {
     pub id: String,
     pub csrf: RecordSecret,
+    /// Where the login finishes (the request's redirect URI): its pages' forms may lead there.
+    pub redirect_uri: String,
 }
 
 /// A login a form names, found with its anti-forgery token, with what its pages show.
@@ -90,13 +92,18 @@ impl Records {
     ) -> Result<Started, LoginError> {
         let id = crate::service::secret(random);
         let csrf = RecordSecret::new(crate::service::secret(random));
+        let redirect_uri = request.redirect_uri.clone();
         let tx = LoginTx {
             request,
             csrf: csrf.clone(),
             stage: Stage::Password,
         };
         self.save(&id, &tx).await?;
-        Ok(Started { id, csrf })
+        Ok(Started {
+            id,
+            csrf,
+            redirect_uri,
+        })
     }
 
     pub(crate) async fn save(&self, id: &str, tx: &LoginTx) -> Result<(), LoginError> {
@@ -219,6 +226,7 @@ mod tests {
         let started = Started {
             id: "login-id".to_owned(),
             csrf: csrf.clone(),
+            redirect_uri: String::new(),
         };
         let done = Completion {
             org,
@@ -234,6 +242,7 @@ mod tests {
             id: "login-id".to_owned(),
             csrf,
             step: Step::Done(done.clone()),
+            redirect_uri: String::new(),
         };
         let tokens = crate::TokenSet {
             access_token: "access-token-4".to_owned(),

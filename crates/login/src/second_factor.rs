@@ -131,16 +131,19 @@ impl LoginService {
         };
         let amr = vec![first.clone(), second.to_owned(), "mfa".to_owned()];
         self.records.delete(&pending.id).await?;
-        self.complete(
-            &pending.client,
-            &tx.request,
-            credential,
-            None,
-            *auth_time,
-            amr,
-            agent,
-        )
-        .await
+        let done = self
+            .complete(
+                &pending.client,
+                &tx.request,
+                credential,
+                None,
+                *auth_time,
+                amr,
+                agent,
+            )
+            .await?;
+        self.remember_device(org, username, &done).await?;
+        Ok(done)
     }
 
     /// A second-factor code of `credential` checked under slowed guessing: the second factor of
@@ -156,7 +159,7 @@ impl LoginService {
         let key = guessing::second_factor_key(org, credential);
         let watched = [Watched {
             key: &key,
-            policy: guessing::PER_ACCOUNT,
+            policy: guessing::PER_SECOND_FACTOR,
         }];
         let caller = customer(org, credential);
         let attempt = async {
@@ -193,6 +196,7 @@ fn customer(org: &OrgId, credential: Uuid) -> Principal {
         scopes: [Scope::Otp, Scope::Totp].into_iter().collect(),
         orgs: OrgAccess::Only([org.clone()].into()),
         credential: Some(credential),
+        sign_in: None,
     }
 }
 

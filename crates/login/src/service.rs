@@ -1,6 +1,7 @@
 //! The login service: what it is built from, and the lookups every step shares.
 
 use crate::guessing::SlowGuessing;
+use crate::known::KnownDevices;
 use crate::record::Records;
 use crate::{Grants, LoginError, LoginFailure, Pending};
 use base64::Engine as _;
@@ -36,6 +37,7 @@ pub struct LoginService {
     pub(crate) grants: Grants,
     pub(crate) records: Records,
     pub(crate) guessing: SlowGuessing,
+    pub(crate) known: KnownDevices,
     pub(crate) ports: LoginPorts,
 }
 
@@ -54,6 +56,7 @@ impl LoginService {
             grants,
             records: Records::new(ports.store.clone()),
             guessing: SlowGuessing::new(ports.store.clone(), ports.clock.clone()),
+            known: KnownDevices::new(ports.store.clone()),
             ports,
         }
     }

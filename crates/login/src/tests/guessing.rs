@@ -3,8 +3,8 @@
 
 use super::steps::seconds;
 use crate::guessing::{
-    PER_ACCOUNT, PER_ADDRESS, Refused, SlowGuessing, Watched, address_key, second_factor_key,
-    username_key, verdict,
+    PER_ACCOUNT, PER_ADDRESS, PER_SECOND_FACTOR, Refused, SlowGuessing, Watched, address_key,
+    device_key, second_factor_key, username_key, verdict,
 };
 use latchkey_core::OrgId;
 use latchkey_core::testing::FixedClock;
@@ -73,18 +73,37 @@ fn failures_before_the_free_ones_run_out_cost_no_wait() {
 #[test]
 fn each_failure_past_the_free_ones_doubles_the_wait() {
     let waits: Vec<i64> = (3..=12)
-        .map(|count| PER_ACCOUNT.delay_after(count).unwrap().whole_seconds())
+        .map(|count| {
+            PER_SECOND_FACTOR
+                .delay_after(count)
+                .unwrap()
+                .whole_seconds()
+        })
         .collect();
     assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+}
+
+/// Anyone may fail with someone else's username: its waits stop at 30 s (NIST SP 800-63B
+/// §5.2.2), the long ones are an address's and a second factor's.
+#[test]
+fn a_usernames_wait_never_exceeds_thirty_seconds() {
+    let waits: Vec<i64> = (3..=10)
+        .map(|count| PER_ACCOUNT.delay_after(count).unwrap().whole_seconds())
+        .collect();
+    assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30]);
+    assert_eq!(PER_ACCOUNT.delay_after(u64::MAX), Some(seconds(30)));
+    assert_eq!(PER_ACCOUNT.free, 3);
 }
 
 #[test]
 fn the_wait_never_exceeds_fifteen_minutes() {
     let cap = Some(Duration::minutes(15));
-    assert_eq!(PER_ACCOUNT.delay_after(13), cap);
-    assert_eq!(PER_ACCOUNT.delay_after(14), cap);
-    assert_eq!(PER_ACCOUNT.delay_after(1_000), cap);
-    assert_eq!(PER_ACCOUNT.delay_after(u64::MAX), cap);
+    for policy in [PER_SECOND_FACTOR, PER_ADDRESS] {
+        assert_eq!(policy.delay_after(40), cap);
+        assert_eq!(policy.delay_after(1_000), cap);
+        assert_eq!(policy.delay_after(u64::MAX), cap);
+    }
+    assert_eq!(PER_SECOND_FACTOR.delay_after(13), cap);
 }
 
 #[test]
@@ -102,6 +121,7 @@ fn a_client_address_has_twenty_free_failures_then_the_same_waits() {
 fn counts_of_every_kind_are_remembered_for_an_hour() {
     assert_eq!(PER_ACCOUNT.memory, Duration::hours(1));
     assert_eq!(PER_ADDRESS.memory, Duration::hours(1));
+    assert_eq!(PER_SECOND_FACTOR.memory, Duration::hours(1));
 }
 
 #[test]
@@ -134,6 +154,45 @@ fn usernames_are_keyed_without_case_or_surrounding_spaces_per_org() {
     );
 }
 
+/// RFC 8265: a full-width username is the same username, so the same count.
+#[test]
+fn usernames_are_keyed_as_normalised_usernames() {
+    let yoigo = OrgId::parse("yoigo").unwrap();
+    let key = username_key(&yoigo, "user@example.com");
+    assert_eq!(username_key(&yoigo, "\u{ff55}ser@example.com"), key);
+    assert_eq!(
+        device_key(&yoigo, "\u{ff55}SER@example.com", "h"),
+        device_key(&yoigo, "user@example.com", "h")
+    );
+}
+
+/// The waits of counted-only keys do not refuse: a known browser's attempt is gated by its
+/// own key, and its failure still counts against the username.
+#[tokio::test]
+async fn only_the_gating_keys_waits_refuse_and_every_key_counts() {
+    let (guard, _) = guard();
+    for _ in 0..3 {
+        assert_wrong(&wrong(&guard, &[NAME]).await);
+    }
+    assert_eq!(waited(&right(&guard, &[NAME]).await), 1);
+    let own = Watched {
+        key: "dev:yoigo:ana@example.com:h",
+        policy: PER_ACCOUNT,
+    };
+    let outcome = guard
+        .attempt_counting(&[own], &[NAME], async { Err("wrong") }, |_| true)
+        .await;
+    assert_wrong(&outcome);
+    // Counted against the username: its fourth failure, a 2 s wait.
+    assert_eq!(waited(&right(&guard, &[NAME]).await), 2);
+    // A success through the browser's key forgets the username's count too.
+    let outcome = guard
+        .attempt_counting(&[own], &[NAME], async { Ok::<(), &str>(()) }, |_| true)
+        .await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert!(right(&guard, &[NAME]).await.is_ok());
+}
+
 #[tokio::test]
 async fn the_third_failure_starts_a_one_second_wait() {
     let (guard, _) = guard();
@@ -164,8 +223,15 @@ async fn an_attempt_during_a_wait_is_refused_unchecked_and_uncounted() {
     assert_eq!(waited(&right(&guard, &[NAME]).await), 2);
 }
 
+/// A second factor's key, as the login's second-factor step watches it.
+const FACTOR: Watched<'static> = Watched {
+    key: "2fa:yoigo:00000000-0000-0000-0000-000000000000",
+    policy: PER_SECOND_FACTOR,
+};
+
 #[tokio::test]
 async fn waits_double_up_to_fifteen_minutes_and_never_lock_for_good() {
+    const NAME: Watched<'static> = FACTOR;
     let (guard, clock) = guard();
     let mut waits = Vec::new();
     for failure in 1..=14 {

@@ -109,7 +109,7 @@ async fn with_require2fa_a_link_leads_the_pending_login_to_the_second_factor() {
     let browser = Browser::default().with_pending(org(), &started.id);
     let token = f.magic_token(ANA).await;
     let link = f.open_link(&token, &browser).await;
-    let MagicOutcome::SecondFactor { id, csrf, step } = link.outcome else {
+    let MagicOutcome::SecondFactor { id, csrf, step, .. } = link.outcome else {
         panic!("expected the second factor, got {:?}", link.outcome);
     };
     assert_eq!(id, started.id);

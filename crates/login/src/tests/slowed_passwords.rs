@@ -1,10 +1,11 @@
 //! Slowed guessing of passwords end to end, through `LoginService::check_password` (the first
 //! factor of every face), with the real argon2id verification: docs/login.md §10.
 
-use super::fixture::{ADDRESS, ANA, Fixture, PASSWORD, WRONG, org};
+use super::fixture::{ADDRESS, ANA, Fixture, PASSWORD, USER_AGENT, WRONG, org};
 use super::steps::{password, retry_after, seconds};
-use crate::LoginError;
+use crate::{Agent, Browser, LoginError, known_device_marker};
 use latchkey_credential::Credential;
+use latchkey_notify::Language;
 use time::Duration;
 
 const OTHER_ADDRESS: &str = "203.0.113.9";
@@ -20,8 +21,26 @@ impl Fixture {
         secret: &str,
         address: &str,
     ) -> Result<Credential, LoginError> {
+        self.check_in(username, secret, address, &Browser::default())
+            .await
+    }
+
+    /// The check from `browser` at `address`.
+    async fn check_in(
+        &self,
+        username: &str,
+        secret: &str,
+        address: &str,
+        browser: &Browser,
+    ) -> Result<Credential, LoginError> {
+        let agent = Agent {
+            address,
+            user_agent: USER_AGENT,
+            language: Language::En,
+            browser,
+        };
         self.login
-            .check_password(&org(), username, &password(secret), address)
+            .check_password(&org(), username, &password(secret), agent)
             .await
     }
 
@@ -74,8 +93,10 @@ async fn an_attempt_during_the_wait_is_not_counted_and_the_next_failure_doubles_
     assert_eq!(retry_after(f.check(ANA, PASSWORD).await), 4);
 }
 
+/// A username's waits stop at 30 s (they were 15 minutes: anyone failing on purpose with
+/// someone's username kept them out): NIST SP 800-63B §5.2.2.
 #[tokio::test]
-async fn waits_stop_growing_at_fifteen_minutes_and_the_right_password_works_after_the_last() {
+async fn waits_stop_growing_at_thirty_seconds_and_the_right_password_works_after_the_last() {
     let f = Fixture::new().await;
     let ana = f.ana(false).await;
     let mut waits = Vec::new();
@@ -88,7 +109,7 @@ async fn waits_stop_growing_at_fifteen_minutes_and_the_right_password_works_afte
             f.clock.advance(seconds(wait));
         }
     }
-    assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900]);
+    assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30]);
     assert_eq!(f.check(ANA, PASSWORD).await.unwrap().id, ana.id);
 }
 
@@ -204,4 +225,107 @@ async fn an_unknown_username_costs_one_verification_like_a_known_one_and_a_wait_
     assert_eq!(retry_after(f.check(ANA, PASSWORD).await), 1);
     // Refused unchecked: no password was verified.
     assert_eq!(f.hasher.verifications(), before + 4);
+}
+
+/// The browser of a sign-in of ana: its known-device marker (the session gone).
+async fn known_browser(f: &Fixture) -> Browser {
+    let done = f.sign_in(ANA).await;
+    let session = done.session.as_ref().unwrap();
+    Browser::default().with_known(org(), &known_device_marker(session))
+}
+
+/// Nobody can lock a customer out: failures with her username from elsewhere never refuse the
+/// browser she signed in on before (its marker, or the session cookie it still holds).
+#[tokio::test]
+async fn others_failures_never_refuse_a_browser_that_signed_in_as_the_customer_before() {
+    let f = Fixture::new().await;
+    let ana = f.ana(false).await;
+    let known = known_browser(&f).await;
+    for n in 0..6 {
+        f.clock.advance(seconds(31));
+        let result = f.check_from(ANA, WRONG, OTHER_ADDRESS).await;
+        assert!(
+            matches!(result, Err(LoginError::BadCredentials)),
+            "{n}: {result:?}"
+        );
+    }
+    // A new browser waits (briefly); hers does not.
+    let waited = retry_after(f.check(ANA, PASSWORD).await);
+    assert!((1..=30).contains(&waited), "{waited}");
+    let result = f.check_in(ANA, PASSWORD, ADDRESS, &known).await;
+    assert_eq!(result.unwrap().id, ana.id);
+    // The session cookie a browser still holds counts the same.
+    let done = f.sign_in(ANA).await;
+    let session = done.session.as_ref().unwrap();
+    for _ in 0..4 {
+        f.clock.advance(seconds(31));
+        let _ = f.check_from(ANA, WRONG, OTHER_ADDRESS).await;
+    }
+    let in_session = Browser::default().with_session(org(), &session.value.0);
+    let result = f.check_in(ANA, PASSWORD, ADDRESS, &in_session).await;
+    assert_eq!(result.unwrap().id, ana.id);
+}
+
+/// A known browser is slowed by its own failures (a stolen marker is no free pass), and they
+/// count against the username and the address too.
+#[tokio::test]
+async fn a_known_browsers_own_failures_slow_it() {
+    let f = Fixture::new().await;
+    f.ana(false).await;
+    let known = known_browser(&f).await;
+    for _ in 0..3 {
+        let result = f.check_in(ANA, WRONG, ADDRESS, &known).await;
+        assert!(
+            matches!(result, Err(LoginError::BadCredentials)),
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        retry_after(f.check_in(ANA, PASSWORD, ADDRESS, &known).await),
+        1
+    );
+    assert_eq!(
+        retry_after(f.check_from(ANA, PASSWORD, OTHER_ADDRESS).await),
+        1
+    );
+    // Another customer's marker gives nothing for ana.
+    f.customer("bea@example.com", None, false).await;
+    let done = f.sign_in("bea@example.com").await;
+    let beas =
+        Browser::default().with_known(org(), &known_device_marker(done.session.as_ref().unwrap()));
+    assert_eq!(
+        retry_after(f.check_in(ANA, PASSWORD, ADDRESS, &beas).await),
+        1
+    );
+}
+
+/// A username longer than any can be is refused like a wrong password without a verification,
+/// and counts against the address only (no key of its own is stored).
+#[tokio::test]
+async fn an_over_long_username_is_refused_unchecked_and_counts_against_the_address() {
+    let f = Fixture::new().await;
+    let ana = f.ana(false).await;
+    let before = f.hasher.verifications();
+    let huge = format!("{}{ANA}", "a".repeat(300));
+    for _ in 0..19 {
+        let result = f.check(&huge, PASSWORD).await;
+        assert!(
+            matches!(result, Err(LoginError::BadCredentials)),
+            "{result:?}"
+        );
+    }
+    assert_eq!(f.hasher.verifications(), before, "nothing verified");
+    f.check(ANA, PASSWORD).await.unwrap();
+    let result = f.check(&huge, PASSWORD).await;
+    assert!(
+        matches!(result, Err(LoginError::BadCredentials)),
+        "{result:?}"
+    );
+    assert_eq!(
+        retry_after(f.check(ANA, PASSWORD).await),
+        1,
+        "the address's twentieth"
+    );
+    f.clock.advance(seconds(1));
+    assert_eq!(f.check(ANA, PASSWORD).await.unwrap().id, ana.id);
 }

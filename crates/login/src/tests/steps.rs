@@ -187,10 +187,10 @@ impl Fixture {
         }
     }
 
-    /// Sends a one-time code to `hint` and answers the login with it.
+    /// Sends a one-time code to `hint` (ana's address or MSISDN) and answers the login with it.
     pub async fn by_code(&self, pending: &Pending, hint: &str) -> Result<Completion, LoginError> {
         self.login
-            .send_code(pending, hint, Language::En)
+            .send_code(pending, choice_of(hint), Language::En)
             .await
             .unwrap();
         let pending = self.reread(pending).await;
@@ -298,3 +298,13 @@ impl Fixture {
 /// The PKCE pair of every request (RFC 7636 Appendix B).
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// The page's choice id of one of ana's contacts: her e-mail username first, then her MSISDN
+/// (the page never names an address).
+pub fn choice_of(address: &str) -> &'static str {
+    if address == super::fixture::ANA_MSISDN {
+        "c2"
+    } else {
+        "c1"
+    }
+}
