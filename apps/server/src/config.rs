@@ -234,6 +234,35 @@ pub struct ServerConfig {
     #[arg(long, env = "LATCHKEY_FLOW_RATE_PER_TENANT", default_value = "600/1m")]
     pub flow_rate_per_tenant: Rate,
 
+    /// Most failed client authentications of one client id at `/token`, `/introspect`,
+    /// `/revoke` and `/bc-authorize`, as `N/PERIOD`. Over it, that client id's requests answer
+    /// 429 (`Retry-After`) unchecked until the rate gives one back.
+    #[arg(
+        long,
+        env = "LATCHKEY_CLIENT_AUTH_FAILURES_PER_CLIENT",
+        default_value = "10/1m"
+    )]
+    pub client_auth_failures_per_client: Rate,
+
+    /// Most failed client authentications from one address at the same endpoints, as
+    /// `N/PERIOD`. Over it, that address's requests answer 429 unchecked.
+    #[arg(
+        long,
+        env = "LATCHKEY_CLIENT_AUTH_FAILURES_PER_ADDRESS",
+        default_value = "30/1m"
+    )]
+    pub client_auth_failures_per_address: Rate,
+
+    /// Most `/bc-authorize` requests (each sends the customer a message) for one customer, all
+    /// clients together, as `N/PERIOD`. Over it: 429, and nothing is sent.
+    #[arg(long, env = "LATCHKEY_CIBA_RATE_PER_CUSTOMER", default_value = "3/10m")]
+    pub ciba_rate_per_customer: Rate,
+
+    /// Most `/authorize` requests (each may store a login for 15 minutes) from one address, as
+    /// `N/PERIOD`. Over it: a 429 page. Behind a proxy every customer shares its address.
+    #[arg(long, env = "LATCHKEY_LOGIN_RATE_PER_ADDRESS", default_value = "60/1m")]
+    pub login_rate_per_address: Rate,
+
     /// Log filter, in `tracing` EnvFilter syntax (e.g. `info`, `warn,latchkey_server=debug`).
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
     pub log: String,

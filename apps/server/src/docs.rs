@@ -43,6 +43,46 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The answers of the limits on abuse (`crate::http::limits`), which run before these
+/// endpoints' handlers: their 429s are documented here, in one place, like the limits.
+struct AbuseLimitAnswers;
+
+impl Modify for AbuseLimitAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let oauth = "Failed client authentications of the client id or of the address are \
+                     spent (or, at `/bc-authorize`, the customer's requests): `temporarily_unavailable`, \
+                     with `Retry-After`, unchecked and nothing sent";
+        for (path, post, description) in [
+            ("/token", true, oauth),
+            ("/introspect", true, oauth),
+            ("/revoke", true, oauth),
+            ("/bc-authorize", true, oauth),
+            (
+                "/authorize",
+                false,
+                "Too many logins started from this address: a page (HTML), with `Retry-After`",
+            ),
+        ] {
+            let Some(item) = openapi.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let operation = if post {
+                item.post.as_mut()
+            } else {
+                item.get.as_mut()
+            };
+            if let Some(operation) = operation {
+                let answer = ResponseBuilder::new().description(description).build();
+                operation
+                    .responses
+                    .responses
+                    .insert("429".to_owned(), RefOr::T(answer));
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -64,13 +104,13 @@ impl Modify for SecuritySchemes {
         second_factor::send_otp, second_factor::check_otp, second_factor::totp_qr,
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
-        authorize::authorize, magic::magic_link, backchannel::bc_authorize, metadata::openid_configuration,
+        authorize::authorize, magic::magic_link, magic::magic_link_continue, backchannel::bc_authorize, metadata::openid_configuration,
         metadata::authorization_server, oidc::userinfo, logout::logout, logout::logout_form,
         logout::confirm,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &AbuseLimitAnswers),
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),
         (name = "Credentials", description = "API for managing credentials CRUD"),

@@ -1,7 +1,10 @@
 //! HTTP plumbing shared by every route: the one error mapping, request ids and logging, bearer
-//! authentication, and body parsing with limits.
+//! authentication, body parsing with limits, the security headers of every answer and the
+//! limits on abuse.
 
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod headers;
+pub mod limits;
 pub mod request_id;

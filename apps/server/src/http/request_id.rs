@@ -70,6 +70,7 @@ pub async fn middleware(
                 if let Some(value) = header {
                     response.headers_mut().insert(HEADER, value);
                 }
+                crate::http::headers::secure_error(response.headers_mut());
                 tracing::warn!(
                     elapsed_us = started.elapsed().as_micros() as u64,
                     "timed out"

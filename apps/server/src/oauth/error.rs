@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use latchkey_access::GrantError;
 use latchkey_core::BoxError;
-use latchkey_login::{BackchannelError, ClientAuthError, RevocationRefused};
+use latchkey_login::{AbuseError, BackchannelError, ClientAuthError, RevocationRefused};
 use latchkey_oauth::TokenError;
 use serde::Serialize;
 use std::fmt;
@@ -25,6 +25,8 @@ pub struct OAuthError {
     peer_failure: bool,
     /// The `WWW-Authenticate` challenge of a 401 or 403.
     challenge: Challenge,
+    /// Seconds, for `Retry-After` (a 429).
+    retry_after: Option<i64>,
 }
 
 /// Which authentication a 401 (or 403) asks for.
@@ -54,6 +56,7 @@ impl OAuthError {
             cause: None,
             peer_failure: false,
             challenge: Challenge::Client,
+            retry_after: None,
         }
     }
 
@@ -87,6 +90,18 @@ impl OAuthError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
                 "the service is temporarily unavailable",
+            )
+        }
+    }
+
+    /// Too many requests (429, `temporarily_unavailable`, with `Retry-After`): a limit on abuse.
+    pub fn too_many_requests(retry_after: time::Duration, description: &str) -> Self {
+        Self {
+            retry_after: Some(retry_after.whole_seconds().max(1)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                description,
             )
         }
     }
@@ -212,6 +227,18 @@ impl From<RevocationRefused> for OAuthError {
     }
 }
 
+impl From<AbuseError> for OAuthError {
+    fn from(e: AbuseError) -> Self {
+        match e {
+            AbuseError::Limited { retry_after } => Self::too_many_requests(
+                retry_after,
+                "too many requests (or failed client authentications): retry later",
+            ),
+            AbuseError::Unavailable(source) => Self::unavailable("the rate limiter failed", source),
+        }
+    }
+}
+
 impl fmt::Display for OAuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.error, self.description)
@@ -247,6 +274,9 @@ impl ResponseError for OAuthError {
                     ),
                 ));
             }
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if matches!(self.challenge, Challenge::Client) {
             response.insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));

@@ -32,11 +32,17 @@ pub fn shown(e: &LoginError) -> Shown {
         LoginError::Expired => plain(StatusCode::BAD_REQUEST, Say::Expired),
         LoginError::BadLink => plain(StatusCode::BAD_REQUEST, Say::BadLink),
         LoginError::WrongAccount => plain(StatusCode::FORBIDDEN, Say::WrongAccount),
+        LoginError::OtherCustomer => plain(StatusCode::FORBIDDEN, Say::OtherCustomer),
         LoginError::Disabled => plain(StatusCode::FORBIDDEN, Say::Disabled),
         LoginError::NoSecondFactor => plain(StatusCode::FORBIDDEN, Say::NoSecondFactor),
         LoginError::Throttled { retry_after } => Shown {
             status: StatusCode::TOO_MANY_REQUESTS,
             say: Say::Throttled,
+            retry_after: Some(retry_after.whole_seconds().max(1)),
+        },
+        LoginError::TooManyRequests { retry_after } => Shown {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            say: Say::TooManyRequests,
             retry_after: Some(retry_after.whole_seconds().max(1)),
         },
         LoginError::BadCredentials => plain(StatusCode::UNAUTHORIZED, Say::BadCredentials),
@@ -49,7 +55,10 @@ pub fn shown(e: &LoginError) -> Shown {
             CodeRefusal::OtpMismatch { .. }
             | CodeRefusal::TotpMismatch
             | CodeRefusal::TotpReplayed
-            | CodeRefusal::TotpNotEnrolled => plain(StatusCode::UNAUTHORIZED, Say::WrongCode),
+            | CodeRefusal::TotpNotEnrolled
+            // Enrolment refusals of the Credentials API: a login never meets them.
+            | CodeRefusal::TotpCodeRequired
+            | CodeRefusal::TotpNotPending => plain(StatusCode::UNAUTHORIZED, Say::WrongCode),
         },
         LoginError::Delivery(cause) => {
             tracing::warn!(error = %crate::error_chain(cause), "a login message could not be delivered");
@@ -70,5 +79,12 @@ pub fn log(e: &LoginError) {
 /// The page for a login that cannot go on.
 pub fn page(e: &LoginError, lang: Language, tenant: &str) -> HttpResponse {
     let shown = shown(e);
-    pages::message(shown.status, lang, tenant, shown.say)
+    let mut page = pages::message(shown.status, lang, tenant, shown.say);
+    if let Some(seconds) = shown.retry_after
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+    {
+        page.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    page
 }

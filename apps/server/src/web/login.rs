@@ -93,6 +93,7 @@ pub async fn password(
                     if let Some(seconds) = shown.retry_after {
                         b.insert_header(("Retry-After", seconds.to_string()));
                     }
+                    pages::form_target(b, &pending.tx.request.redirect_uri);
                 },
             )
         }
@@ -219,6 +220,8 @@ struct SecondFactorPage<'a> {
     csrf: &'a str,
     totp: bool,
     contacts: &'a [ContactChoice],
+    /// Where the login finishes (the forms' answers redirect there).
+    redirect_uri: &'a str,
 }
 
 impl<'a> SecondFactorPage<'a> {
@@ -235,6 +238,7 @@ impl<'a> SecondFactorPage<'a> {
             csrf: pending.tx.csrf(),
             totp,
             contacts,
+            redirect_uri: &pending.tx.request.redirect_uri,
         }
     }
 
@@ -249,14 +253,15 @@ impl<'a> SecondFactorPage<'a> {
     }
 }
 
-/// The second-factor page, for a magic link that continues a login.
+/// The second-factor page, for a magic link that continues a login (which finishes at
+/// `redirect_uri`).
 pub(super) fn magic_second_factor(
     lang: Language,
     tenant: &str,
-    id: &str,
-    csrf: &str,
+    (id, csrf): (&str, &str),
     totp: bool,
     contacts: &[ContactChoice],
+    redirect_uri: &str,
 ) -> HttpResponse {
     let page = SecondFactorPage {
         lang,
@@ -265,6 +270,7 @@ pub(super) fn magic_second_factor(
         csrf,
         totp,
         contacts,
+        redirect_uri,
     };
     page.render(StatusCode::OK, None, !totp)
 }
@@ -296,6 +302,6 @@ fn second_factor_page(
             tx => page.id, csrf => page.csrf, totp => page.totp, contacts => contacts,
             sent => sent, notice => notice, error => error,
         },
-        |_| {},
+        |b| pages::form_target(b, page.redirect_uri),
     )
 }

@@ -2,7 +2,7 @@
 //! English; every form carries an anti-forgery token that must also come back in a cookie.
 //!
 //! One file per page flow — `authorize` (`GET /authorize`), `login` (the forms `POST /login`,
-//! `/login/send`, `/login/factor`), `magic` (`GET /magiclink`), `ciba` (`GET /ciba`,
+//! `/login/send`, `/login/factor`), `magic` (`GET` and `POST /magiclink`), `ciba` (`GET /ciba`,
 //! `POST /ciba/decide`), `logout` (`/logout`, `POST /logout/confirm`) — each parsing the
 //! request, calling one use case of `latchkey-login` and rendering its outcome. Around them:
 //! `pages` (templates and words), `cookies` (one builder for every cookie, and the anti-forgery
@@ -32,7 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/login").route(web::post().to(login::password)))
         .service(web::resource("/login/send").route(web::post().to(login::send_code)))
         .service(web::resource("/login/factor").route(web::post().to(login::second_factor)))
-        .service(web::resource("/magiclink").route(web::get().to(magic::magic_link)))
+        .service(
+            web::resource("/magiclink")
+                .route(web::get().to(magic::magic_link))
+                .route(web::post().to(magic::magic_link_continue)),
+        )
         .service(web::resource("/ciba").route(web::get().to(ciba::approval)))
         .service(web::resource("/ciba/decide").route(web::post().to(ciba::decide)))
         .service(
@@ -70,12 +74,23 @@ fn complete(cookies: Cookies, done: Completion, tx: Option<&str>) -> HttpRespons
         .insert_header(("Cache-Control", "no-store"));
     if let Some(session) = &done.session {
         response.cookie(cookies.session(&done.org, session));
+        response.cookie(cookies.known_device(&done.org, session));
     }
     response.cookie(cookies.pending_removal(&done.org));
     if let Some(id) = tx {
         response.cookie(cookies.csrf_removal(id));
     }
     response.finish()
+}
+
+/// The language of a page refused before its handler ran.
+pub(crate) fn language_of(req: &actix_web::HttpRequest) -> Language {
+    agent::language(None, req)
+}
+
+/// The page of a request refused before its handler ran (a limit on abuse).
+pub(crate) fn refused(e: &latchkey_login::LoginError, lang: Language) -> HttpResponse {
+    error::page(e, lang, "")
 }
 
 /// A redirect back to the client that is not a completed login (an error): 302.

@@ -28,6 +28,9 @@ fn words(lang: Language) -> Value {
             ciba_binding => "Comprueba que este mensaje es el que ves en el otro dispositivo:",
             approve => "Aprobar",
             deny => "Rechazar",
+            continue_as => "¿Continuar como",
+            continue_as_end => "?",
+            continue => "Continuar",
             sign_out_title => "Cerrar sesión",
             sign_out_question => "¿Quieres cerrar la sesión en este navegador?",
             sign_out => "Cerrar sesión",
@@ -50,6 +53,9 @@ fn words(lang: Language) -> Value {
             ciba_binding => "Check that this message is the one shown on the other device:",
             approve => "Approve",
             deny => "Deny",
+            continue_as => "Continue as",
+            continue_as_end => "?",
+            continue => "Continue",
             sign_out_title => "Sign out",
             sign_out_question => "Do you want to sign out on this browser?",
             sign_out => "Sign out",
@@ -82,6 +88,8 @@ pub enum Say {
     SignedOut,
     NeedsApp,
     WrongAccount,
+    OtherCustomer,
+    TooManyRequests,
     Approved,
     Denied,
     NoLongerPending,
@@ -169,6 +177,18 @@ impl Say {
             (WrongAccount, Language::En) => {
                 "You signed in with another account than the one the request is for."
             }
+            (TooManyRequests, Language::Es) => {
+                "Demasiadas peticiones desde tu red. Espera un poco y vuelve a probar."
+            }
+            (TooManyRequests, Language::En) => {
+                "Too many requests from your network. Wait a little and try again."
+            }
+            (OtherCustomer, Language::Es) => {
+                "Este navegador tiene iniciada (o en curso) la sesión de otra cuenta. Ciérrala antes, o abre el enlace en otro navegador."
+            }
+            (OtherCustomer, Language::En) => {
+                "This browser is signed in (or signing in) as another account. Sign out first, or open the link in another browser."
+            }
             (Approved, Language::Es) => "Aprobado. Ya puedes volver al otro dispositivo.",
             (Approved, Language::En) => "Approved. You can go back to the other device.",
             (Denied, Language::Es) => "Rechazado. El otro dispositivo no iniciará sesión.",
@@ -206,6 +226,7 @@ fn environment() -> &'static Environment<'static> {
             ),
             ("message.html", include_str!("../../templates/message.html")),
             ("ciba.html", include_str!("../../templates/ciba.html")),
+            ("magic.html", include_str!("../../templates/magic.html")),
             ("logout.html", include_str!("../../templates/logout.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {
@@ -217,7 +238,7 @@ fn environment() -> &'static Environment<'static> {
 }
 
 /// Renders `template` with `ctx` (plus `lang`, `t` and `tenant`) as an HTML response; `extra`
-/// adds headers and cookies. Pages are never cached and never framed.
+/// adds headers and cookies. Pages are never cached and never framed (`crate::http::headers`).
 pub fn render(
     status: StatusCode,
     template: &str,
@@ -237,14 +258,9 @@ pub fn render(
     let body = environment()
         .get_template(template)
         .and_then(|tpl| tpl.render(full));
+    // `Cache-Control`, the Content-Security-Policy and the anti-framing headers are every
+    // page's: `crate::http::headers` sets them.
     let mut builder = HttpResponse::build(status);
-    builder
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("X-Frame-Options", "DENY"))
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-        ));
     extra(&mut builder);
     match body {
         Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
@@ -252,6 +268,14 @@ pub fn render(
             tracing::error!(error = %e, template, "rendering a page failed");
             builder.status(StatusCode::INTERNAL_SERVER_ERROR).finish()
         }
+    }
+}
+
+/// The page's forms may lead to `redirect_uri`'s origin (where a login finishes: its forms'
+/// answers redirect there, and browsers check `form-action` on those redirects).
+pub fn form_target(builder: &mut HttpResponseBuilder, redirect_uri: &str) {
+    if let Some(target) = crate::http::headers::FormTarget::of(redirect_uri) {
+        builder.extensions_mut().insert(target);
     }
 }
 
