@@ -878,7 +878,7 @@ async fn require2fa_can_use_a_code_sent_by_e_mail_and_a_new_device_is_announced(
     let sent = browser
         .post(
             "/login/send",
-            &[("tx", &tx), ("csrf", &csrf), ("hint", ANA)],
+            &[("tx", &tx), ("csrf", &csrf), ("hint", "c1")],
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
