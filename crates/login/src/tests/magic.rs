@@ -140,3 +140,76 @@ async fn with_require2fa_and_no_pending_login_the_customer_is_sent_to_the_app() 
     assert_eq!(f.device_count(&ana).await, 0);
     assert!(f.sent(TemplateId::NewDevice).is_empty());
 }
+
+/// Login CSRF (ASVS V3.5.3): the page of a link says whom it signs in, masked, and uses nothing.
+#[tokio::test]
+async fn the_offer_names_the_account_masked_and_uses_nothing() {
+    let f = Fixture::new().await;
+    f.ana(false).await;
+    let token = f.magic_token(ANA).await;
+    let offer = f
+        .login
+        .magic_link_offer(&token, agent(&Browser::default()))
+        .await
+        .unwrap();
+    assert_eq!(offer.masked, "a•••@example.com");
+    assert_eq!(offer.tenant, TENANT);
+    // The link still signs in.
+    f.open_link(&token, &Browser::default()).await;
+}
+
+/// A link never finishes a login pending in the browser for someone else (its `login_hint`),
+/// and is not used up when refused.
+#[tokio::test]
+async fn a_link_never_continues_a_login_pending_for_another_customer() {
+    let f = Fixture::new().await;
+    f.ana(false).await;
+    f.customer("bea@example.com", None, false).await;
+    let params = latchkey_oauth::AuthorizeParams {
+        login_hint: Some(ANA.to_owned()),
+        ..f.params()
+    };
+    let crate::Authorization::SignIn { started, .. } =
+        f.authorize(&params, &Browser::default()).await
+    else {
+        panic!("expected the sign-in page");
+    };
+    let browser = Browser::default().with_pending(org(), &started.id);
+    let beas = f.magic_token("bea@example.com").await;
+    for refused in [
+        f.login.magic_link_offer(&beas, agent(&browser)).await.err(),
+        f.login.magic_link(&beas, agent(&browser)).await.err(),
+    ] {
+        let error = refused.map(|failure| failure.error);
+        assert!(
+            matches!(error, Some(LoginError::OtherCustomer)),
+            "{error:?}"
+        );
+    }
+    // Unused: it signs bea in elsewhere; ana's own link continues her login.
+    f.open_link(&beas, &Browser::default()).await;
+    let hers = f.magic_token(ANA).await;
+    let link = f.open_link(&hers, &browser).await;
+    assert!(
+        matches!(link.outcome, MagicOutcome::Done(_)),
+        "{:?}",
+        link.outcome
+    );
+}
+
+/// A link never replaces the live session of another customer in the browser.
+#[tokio::test]
+async fn a_link_never_replaces_another_customers_session() {
+    let f = Fixture::new().await;
+    f.ana(false).await;
+    f.customer("bea@example.com", None, false).await;
+    let done = f.sign_in(ANA).await;
+    let browser = super::steps::browser_of(&done);
+    let beas = f.magic_token("bea@example.com").await;
+    let refused = f.login.magic_link(&beas, agent(&browser)).await.err();
+    let error = refused.map(|failure| failure.error);
+    assert!(
+        matches!(error, Some(LoginError::OtherCustomer)),
+        "{error:?}"
+    );
+}
