@@ -83,19 +83,6 @@ impl DeviceService {
         }
     }
 
-    /// Starts a device session for `credential` on the agent `user_agent`, its sign-in not
-    /// told (`auth_time` now, `amr` empty): prefer [`DeviceService::start_signed_in`].
-    pub async fn start(
-        &self,
-        org: &OrgId,
-        credential: Uuid,
-        user_agent: &str,
-    ) -> Result<(Device, SessionCookie), DeviceError> {
-        let now = self.clock.now();
-        self.start_signed_in(org, credential, user_agent, now, Vec::new())
-            .await
-    }
-
     /// Starts a device session for `credential` on the agent `user_agent`, signed in at
     /// `auth_time` by the methods `amr` (RFC 8176), which the session keeps.
     pub async fn start_signed_in(

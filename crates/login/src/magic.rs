@@ -230,9 +230,16 @@ impl LoginService {
         {
             self.devices().end(org, old.id).await?;
         }
+        // The session records what happened: a magic link, now (RFC 8176 `email`).
         let (device, cookie) = self
             .devices()
-            .start(org, credential.id, agent.user_agent)
+            .start_signed_in(
+                org,
+                credential.id,
+                agent.user_agent,
+                self.ports.clock.now(),
+                vec!["email".to_owned()],
+            )
             .await?;
         let notice_failed = self
             .announce(org, credential, &device, agent.language)

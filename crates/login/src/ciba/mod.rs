@@ -236,10 +236,19 @@ impl Backchannel {
                 };
                 let device = if request.offline {
                     let agent = format!("{} (backchannel)", client.name.as_str());
+                    // The session records the approval's sign-in: refreshes repeat it.
+                    let signed_in_at = latchkey_core::Timestamp::from_unix_timestamp(auth_time)
+                        .unwrap_or_else(|_| self.grants.devices().now());
                     let (device, _) = self
                         .grants
                         .devices()
-                        .start(&request.org, credential.id, &agent)
+                        .start_signed_in(
+                            &request.org,
+                            credential.id,
+                            &agent,
+                            signed_in_at,
+                            amr.clone(),
+                        )
                         .await
                         .map_err(|e| match e {
                             DeviceError::Store(s) => TokenError::Store(s),
