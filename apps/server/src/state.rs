@@ -7,7 +7,7 @@ use latchkey_access::{
     AccessTokenVerifier, CachedVerifier, KeyService, RevokedTokens, ServiceTokenIssuer,
     SigningKeyStore, TokenCache,
 };
-use latchkey_core::{Clock, RateLimiter, SecureRandom};
+use latchkey_core::{Clock, RateLimiter, Revocations, SecureRandom};
 use latchkey_credential::{CredentialService, CredentialStore, SecurityTokenStore, SecurityTokens};
 use latchkey_crypto::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
@@ -15,16 +15,17 @@ use latchkey_crypto::{
 use latchkey_device::{DeviceService, DeviceStore};
 use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
 use latchkey_login::{
-    Backchannel, ClientAuthenticator, GrantPorts, Grants, LoginPorts, LoginService, TokenInspector,
+    AbuseLimits, AbuseRates, Backchannel, ClientAuthenticator, GrantPorts, Grants, LoginPorts,
+    LoginService, TokenInspector,
 };
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemDeviceStore, MemEphemeralStore, MemOtpStore,
-    MemRateLimiter, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
+    MemRateLimiter, MemRevocations, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
     MemTenantDirectory, MemTotpStore,
 };
 use latchkey_oauth::{CibaService, CodeService, EphemeralStore};
 use latchkey_otp::{OtpStore, SecretCipher, TotpStore};
-use latchkey_postgres::{PgConfig, PgDatabase};
+use latchkey_postgres::{PgConfig, PgDatabase, PgRevocations};
 use latchkey_redis::RedisDatabase;
 use latchkey_tenancy::{
     CachedClientRegistry, CachedTenantDirectory, ClientRegistry, ClientService, TenantDirectory,
@@ -54,6 +55,8 @@ pub struct AppState {
     pub client_auth: ClientAuthenticator,
     /// Introspection and revocation.
     pub tokens: TokenInspector,
+    /// Limits on abuse: failed client authentication, message bombing, logins started.
+    pub abuse: AbuseLimits,
     /// Service tokens (client credentials).
     pub issuer: ServiceTokenIssuer,
     /// Bearer verification, through the verified-token cache.
@@ -64,6 +67,39 @@ pub struct AppState {
     pub public_url: String,
     /// What `/readyz` checks.
     pub health: Health,
+    /// On a database: this instance's ear for every instance's revocations, to run beside the
+    /// server ([`PgRevocations::listen`]).
+    pub revocation_listener: Option<PgRevocations>,
+}
+
+/// Where revocations are recorded and announced.
+#[derive(Debug, Clone)]
+pub enum Announcer {
+    /// This process only (dev mode: one instance).
+    Memory(Arc<MemRevokedTokens>),
+    /// Every instance on the database (`LISTEN/NOTIFY`).
+    Postgres(PgDatabase),
+}
+
+impl Announcer {
+    /// The `Revocations` the services announce to, with `cache` as this instance's listener,
+    /// and, on a database, the listener to run beside the server.
+    fn build(
+        &self,
+        clock: Arc<dyn Clock>,
+        cache: Arc<TokenCache>,
+    ) -> (Arc<dyn Revocations>, Option<PgRevocations>) {
+        match self {
+            Announcer::Memory(revoked) => (
+                Arc::new(MemRevocations::new(revoked.clone(), clock).with_listener(cache)),
+                None,
+            ),
+            Announcer::Postgres(db) => {
+                let announcer = PgRevocations::new(db.clone(), clock, cache);
+                (Arc::new(announcer.clone()), Some(announcer))
+            }
+        }
+    }
 }
 
 /// What readiness checks: the database itself when there is one (not the tenant list, which
@@ -105,6 +141,9 @@ pub struct Stores {
     pub totp_secrets: Arc<dyn TotpStore>,
     /// Access tokens revoked before their expiry (RFC 7009).
     pub revoked_tokens: Arc<dyn RevokedTokens>,
+    /// Where revocations are recorded and announced: this process, or every instance on the
+    /// database.
+    pub announcer: Announcer,
     /// One-time codes, resend throttles and TOTP replay markers: Redis, or this process.
     pub otp_codes: Arc<dyn OtpStore>,
     /// Rate-limit state: Redis, or this process.
@@ -122,6 +161,7 @@ impl Stores {
     /// In-memory storage (dev mode: nothing is kept).
     pub fn in_memory() -> Self {
         let credentials = Arc::new(MemCredentialStore::default());
+        let revoked = Arc::new(MemRevokedTokens::default());
         Self {
             tenants: Arc::new(MemTenantDirectory::default()),
             clients: Arc::new(MemClientRegistry::default()),
@@ -129,7 +169,8 @@ impl Stores {
             credentials: credentials.clone(),
             security_tokens: Arc::new(MemSecurityTokenStore::default()),
             totp_secrets: Arc::new(MemTotpStore::default()),
-            revoked_tokens: Arc::new(MemRevokedTokens::default()),
+            revoked_tokens: revoked.clone(),
+            announcer: Announcer::Memory(revoked),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
@@ -156,6 +197,7 @@ impl Stores {
             security_tokens: Arc::new(db.security_tokens()),
             totp_secrets: Arc::new(db.totp_secrets()),
             revoked_tokens: Arc::new(db.revoked_tokens()),
+            announcer: Announcer::Postgres(db.clone()),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
@@ -205,6 +247,8 @@ impl AppState {
         let codec = Arc::new(JwtCodec::new(public_url.clone(), config.audience.clone()));
         // Verified tokens: every revocation empties it at once.
         let token_cache = Arc::new(TokenCache::default());
+        let (revocations, revocation_listener) =
+            stores.announcer.build(clock.clone(), token_cache.clone());
 
         let tenants = TenantService::new(stores.tenants.clone(), clock.clone());
         let clients = ClientService::new(
@@ -212,7 +256,7 @@ impl AppState {
             stores.tenants.clone(),
             clock.clone(),
             random.clone(),
-            token_cache.clone(),
+            revocations.clone(),
         );
         let security_tokens = SecurityTokens::new(
             stores.security_tokens.clone(),
@@ -230,6 +274,7 @@ impl AppState {
             security_tokens,
             clock.clone(),
             random.clone(),
+            revocations.clone(),
         );
         let dev_mode = stores.database.is_none();
         let notifier = crate::notifier::build(config, dev_mode)?;
@@ -274,7 +319,7 @@ impl AppState {
             codec.clone(),
             clock.clone(),
             random.clone(),
-            token_cache.clone(),
+            revocations.clone(),
         );
         let access = CachedVerifier::new(
             AccessTokenVerifier::new(
@@ -284,7 +329,8 @@ impl AppState {
                 clock.clone(),
             ),
             keys.clone(),
-            token_cache.clone(),
+            token_cache,
+            revocations.clone(),
             clock.clone(),
         );
         let devices = DeviceService::new(
@@ -302,7 +348,7 @@ impl AppState {
                 access: codec.clone(),
                 id_tokens: codec,
                 revoked: stores.revoked_tokens.clone(),
-                revocations: token_cache,
+                revocations: revocations.clone(),
                 clock: clock.clone(),
                 random: random.clone(),
                 issuer: public_url.clone(),
@@ -319,6 +365,17 @@ impl AppState {
             notifier.clone(),
             public_url.clone(),
         );
+        let abuse = AbuseLimits::new(
+            stores.rate_limits.clone(),
+            ClientAuthenticator::new(clients.clone()),
+            clock.clone(),
+            AbuseRates {
+                client_failures_per_client: config.client_auth_failures_per_client,
+                client_failures_per_address: config.client_auth_failures_per_address,
+                backchannel_per_customer: config.ciba_rate_per_customer,
+                logins_per_address: config.login_rate_per_address,
+            },
+        );
         let login = LoginService::new(
             credentials.clone(),
             clients.clone(),
@@ -334,6 +391,7 @@ impl AppState {
             },
         );
         Ok(Self {
+            abuse,
             client_auth: ClientAuthenticator::new(clients.clone()),
             tokens: TokenInspector::new(grants.clone(), access.clone()),
             health: Health {
@@ -352,9 +410,8 @@ impl AppState {
             issuer,
             access,
             keys,
-            cookies: Cookies {
-                secure: config.cookie_secure,
-            },
+            cookies: Cookies::new(config.cookie_secure, &public_url),
+            revocation_listener,
             public_url,
         })
     }

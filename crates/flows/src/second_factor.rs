@@ -2,15 +2,13 @@
 //! and TOTP enrollment and validation. The rules are `latchkey-otp`'s; this module adds the
 //! credential, the tenant, delivery, encryption at rest and rate limits.
 
-use crate::contact::{self, ContactError};
 use crate::{FlowError, FlowLimits, LimitScope};
 use latchkey_core::SecretString;
 use latchkey_core::{Clock, OrgId, RateLimiter, SecretHash, SecureRandom, StoreError, Verdict};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
-use latchkey_notify::{Language, Message, Notifier, TemplateId};
+use latchkey_notify::Notifier;
 use latchkey_otp::{
-    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, OtpStore, RESEND_AFTER, Redeem, SealedSecret,
-    SecretCipher, TotpSecret, TotpStore, code_at, code_hash, generate_code, matching_step,
+    OtpCode, OtpStore, SealedSecret, SecretCipher, TotpSecret, TotpStore, code_at, matching_step,
     otpauth_uri, seconds_left, step_of,
 };
 use latchkey_tenancy::{Principal, Scope, Tenant};
@@ -37,6 +35,14 @@ pub enum CodeRefusal {
     TotpReplayed,
     #[error("the credential has no TOTP enrollment")]
     TotpNotEnrolled,
+    /// A customer's token replacing an active authenticator without a code from it (and
+    /// without a sign-in that used the second factor).
+    #[error("replacing the authenticator needs a current code from it, or a sign-in with it")]
+    TotpCodeRequired,
+    /// A customer's token asking for the QR code while no enrollment is in progress: an active
+    /// secret is never shown again to a customer's token.
+    #[error("no authenticator is being set up: an active one's secret is never shown again")]
+    TotpNotPending,
 }
 
 /// The current TOTP code (endpoint 21).
@@ -51,14 +57,14 @@ pub struct Passcode {
 #[derive(Debug, Clone)]
 pub struct SecondFactors {
     credentials: CredentialService,
-    codes: Arc<dyn OtpStore>,
+    pub(crate) codes: Arc<dyn OtpStore>,
     totp: Arc<dyn TotpStore>,
     cipher: Arc<dyn SecretCipher>,
-    notifier: Arc<dyn Notifier>,
+    pub(crate) notifier: Arc<dyn Notifier>,
     limiter: Arc<dyn RateLimiter>,
     limits: FlowLimits,
     clock: Arc<dyn Clock>,
-    random: Arc<dyn SecureRandom>,
+    pub(crate) random: Arc<dyn SecureRandom>,
 }
 
 /// The ports and settings of [`SecondFactors`].
@@ -89,83 +95,6 @@ impl SecondFactors {
         }
     }
 
-    /// Endpoint 16: sends a new 6-digit code to the contact `hint` names (the first contact
-    /// without one), in `language`; answers its lifetime. `OtpTooSoon` within 30 s of the last
-    /// code. When delivery fails the code is withdrawn (and may be requested again at once).
-    pub async fn send_otp(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        username: &str,
-        language: Option<&str>,
-        hint: Option<&str>,
-    ) -> Result<Duration, FlowError> {
-        let (tenant, credential) = self.enter(caller, Scope::Otp, org, username).await?;
-        if !credential.enabled {
-            return Err(CredentialError::Disabled.into());
-        }
-        let contact = contact::choose(&credential, hint).map_err(|e| match e {
-            ContactError::NotAContact => FlowError::InvalidHint,
-            ContactError::NoContact => FlowError::NoContact,
-        })?;
-        self.throttle("otp_send", org, &credential).await?;
-        let code = generate_code(self.random.as_ref());
-        let name = credential.username.as_str();
-        let key = key(org, name);
-        let hash = code_hash(org, name, &code);
-        match self
-            .codes
-            .issue(&key, &hash, CODE_TTL, RESEND_AFTER)
-            .await
-            .map_err(FlowError::SecondFactorStore)?
-        {
-            Issue::Issued => {}
-            Issue::TooSoon { retry_after } => {
-                return Err(FlowError::Code(CodeRefusal::OtpTooSoon { retry_after }));
-            }
-        }
-        let message = Message::new(
-            TemplateId::OtpCode,
-            Language::from_tag(language),
-            contact.channel,
-            contact.address,
-            tenant.name.as_str(),
-        )
-        .with("code", code.expose())
-        .with("minutes", (CODE_TTL.whole_minutes()).to_string());
-        if let Err(e) = self.notifier.send(&message).await {
-            let _ = self.codes.withdraw(&key).await;
-            return Err(FlowError::Delivery(e));
-        }
-        Ok(CODE_TTL)
-    }
-
-    /// Endpoint 17: checks a code sent by endpoint 16. A right code is used up; each wrong one
-    /// counts, and the fifth burns the code.
-    pub async fn check_otp(
-        &self,
-        caller: &Principal,
-        org: &OrgId,
-        username: &str,
-        code: &str,
-    ) -> Result<(), FlowError> {
-        let (_, credential) = self.enter(caller, Scope::Otp, org, username).await?;
-        let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
-        let name = credential.username.as_str();
-        let refusal = match self
-            .codes
-            .redeem(&key(org, name), &code_hash(org, name, &code), MAX_ATTEMPTS)
-            .await
-            .map_err(FlowError::SecondFactorStore)?
-        {
-            Redeem::Accepted => return Ok(()),
-            Redeem::Mismatch { tries_left } => CodeRefusal::OtpMismatch { tries_left },
-            Redeem::Burnt => CodeRefusal::OtpBurnt,
-            Redeem::Missing => CodeRefusal::OtpNotPending,
-        };
-        Err(FlowError::Code(refusal))
-    }
-
     /// Endpoint 19: a new pending TOTP secret (160 bits, encrypted at rest), replacing any
     /// earlier pending one; answers its otpauth URI (for the QR code). The first valid code of
     /// the new secret (endpoint 20) makes it the active one; until then an active secret keeps
@@ -176,7 +105,23 @@ impl SecondFactors {
         org: &OrgId,
         username: &str,
     ) -> Result<SecretString, FlowError> {
+        self.enroll_totp_replacing(caller, org, username, None)
+            .await
+    }
+
+    /// [`SecondFactors::enroll_totp`], with a customer's token's rules (see `guard`): a recent
+    /// full sign-in, and over an active authenticator `current_code` from it (unless the
+    /// sign-in used the second factor).
+    pub async fn enroll_totp_replacing(
+        &self,
+        caller: &Principal,
+        org: &OrgId,
+        username: &str,
+        current_code: Option<&str>,
+    ) -> Result<SecretString, FlowError> {
         let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
+        self.guard_enrollment(caller, org, &credential, current_code)
+            .await?;
         let secret = TotpSecret::generate(self.random.as_ref());
         let sealed = self
             .cipher
@@ -194,7 +139,8 @@ impl SecondFactors {
     }
 
     /// Endpoint 18: the otpauth URI of the current enrollment: the pending secret while one is
-    /// being set up (so its QR code can be shown again), else the active one.
+    /// being set up (so its QR code can be shown again), else the active one. To a customer's
+    /// token (with a recent sign-in) only the pending one: `TotpNotPending` without it.
     pub async fn totp_uri(
         &self,
         caller: &Principal,
@@ -203,11 +149,7 @@ impl SecondFactors {
     ) -> Result<SecretString, FlowError> {
         let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
         let secrets = self.enrollment(org, &credential).await?;
-        let shown = secrets
-            .iter()
-            .find(|s| s.pending)
-            .or(secrets.first())
-            .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
+        let shown = self.shown_secret(caller, &credential, &secrets)?;
         Ok(otpauth_uri(
             tenant.name.as_str(),
             credential.username.as_str(),
@@ -217,7 +159,8 @@ impl SecondFactors {
 
     /// Endpoint 20: checks a TOTP code (±1 step) against the active secret, then the pending
     /// one. A step of a secret is accepted once, and never one older than its last accepted.
-    /// The first valid code of a pending secret makes it the active one.
+    /// The first valid code of a pending secret makes it the active one: with a customer's
+    /// token, only after a recent full sign-in (it replaces the authenticator).
     pub async fn check_totp(
         &self,
         caller: &Principal,
@@ -263,6 +206,9 @@ impl SecondFactors {
             .iter()
             .find_map(|s| matching_step(&s.secret, code.expose(), now).map(|step| (s, step)))
             .ok_or(FlowError::Code(CodeRefusal::TotpMismatch))?;
+        if matched.pending && caller.is_customer() {
+            self.guard_change(caller, &credential)?;
+        }
         let first = self
             .codes
             .accept_step(
@@ -314,7 +260,7 @@ impl SecondFactors {
         })
     }
 
-    async fn enter(
+    pub(crate) async fn enter(
         &self,
         caller: &Principal,
         scope: Scope,
@@ -374,7 +320,7 @@ impl SecondFactors {
             .collect()
     }
 
-    async fn throttle(
+    pub(crate) async fn throttle(
         &self,
         action: &str,
         org: &OrgId,
@@ -415,11 +361,6 @@ fn step_key(org: &OrgId, credential: &Credential, sealed: &SealedSecret) -> Stri
     )
 }
 
-/// The store key of a credential's codes.
-fn key(org: &OrgId, username: &str) -> String {
-    format!("{org}:{username}")
-}
-
 /// What a sealed secret is bound to: its org and credential.
 fn context(org: &OrgId, credential: &Credential) -> Vec<u8> {
     format!("totp\u{0}{org}\u{0}{}", credential.id).into_bytes()
@@ -428,6 +369,9 @@ fn context(org: &OrgId, credential: &Credential) -> Vec<u8> {
 fn unix_seconds(t: latchkey_core::Timestamp) -> u64 {
     u64::try_from(t.unix_timestamp()).unwrap_or(0)
 }
+
+#[path = "second_factor_guard.rs"]
+mod guard;
 
 #[cfg(test)]
 #[path = "second_factor_tests.rs"]

@@ -40,6 +40,24 @@ pub struct SendBody {
     pub hint: Option<String>,
 }
 
+/// A new authenticator (endpoint 19).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "`language` and `hint` are the spec's fields: accepted, documented, not used"
+)]
+pub struct EnrollBody {
+    /// Accepted and not used.
+    #[schema(example = "es")]
+    pub language: Option<String>,
+    /// Accepted and not used.
+    pub hint: Option<String>,
+    /// With a customer's token over an active authenticator: a current code of that
+    /// authenticator (not needed when the customer's sign-in used the second factor).
+    #[schema(example = "280597")]
+    pub code: Option<String>,
+}
+
 /// A code to check.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
@@ -144,16 +162,19 @@ pub async fn check_otp(
 }
 
 /// 18. The QR code (PNG) of the credential's TOTP secret: the pending one being set up, else the
-/// active one.
+/// active one. A customer's own token sees only a pending one, and needs a recent sign-in
+/// (`auth.reauthentication_required` otherwise): an active secret is never read back with a
+/// token. A service token with `totp` reads the active secret: grant that scope only to a
+/// service trusted with every customer's authenticator.
 #[utoipa::path(get, operation_id = "totp_qr", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     responses(
         (status = 201, description = "The otpauth:// URI as a QR code", content_type = "image/png"),
         (status = 400, description = "Invalid username", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token; a customer's token whose sign-in is not recent (`auth.reauthentication_required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=\"300\"`)", body = ErrorBody),
         (status = 403, description = "No `totp` scope, or org not covered", body = ErrorBody),
         (status = 404, description = "No such tenant or credential", body = ErrorBody),
-        (status = 409, description = "No TOTP enrollment (`totp.not_enrolled`)", body = ErrorBody),
+        (status = 409, description = "No TOTP enrollment (`totp.not_enrolled`); a customer's token and no enrollment in progress (`totp.not_pending`)", body = ErrorBody),
         (status = 503, description = "Storage unavailable, or no data key", body = ErrorBody)),
     security(("bearerAuth" = ["totp"])))]
 pub async fn totp_qr(
@@ -171,15 +192,17 @@ pub async fn totp_qr(
 
 /// 19. A new pending TOTP secret (160 bits, encrypted at rest), as a QR code; the first valid code
 /// (endpoint 20) makes it the active one, and until then the active one keeps working.
-/// `language` and `hint` are accepted and not used: nothing is sent.
+/// `language` and `hint` are accepted and not used: nothing is sent. A customer's own token
+/// needs a recent full sign-in and, over an active authenticator, `code` from it (unless the
+/// sign-in used the second factor).
 #[utoipa::path(post, operation_id = "totp_enroll", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
-    request_body(content = SendBody, description = "Optional"),
+    request_body(content = EnrollBody, description = "Optional"),
     responses(
         (status = 201, description = "The new otpauth:// URI as a QR code", content_type = "image/png"),
-        (status = 400, description = "Invalid username", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "No `totp` scope, or org not covered", body = ErrorBody),
+        (status = 400, description = "Invalid username; `code` not 6 digits (`otp.invalid_code`)", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token; a customer's token whose sign-in is not recent, or lacks the second factor the credential requires (`auth.reauthentication_required`)", body = ErrorBody),
+        (status = 403, description = "No `totp` scope, or org not covered; a customer's token over an active authenticator without its code (`totp.code_required`), or a wrong or used code (`totp.mismatch`, `totp.replayed`)", body = ErrorBody),
         (status = 404, description = "No such tenant or credential", body = ErrorBody),
         (status = 503, description = "Storage unavailable, or no data key", body = ErrorBody)),
     security(("bearerAuth" = ["totp"])))]
@@ -191,24 +214,26 @@ pub async fn enroll_totp(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
-    let _: Option<SendBody> = body::optional_json(&req, payload).await?;
+    let input: Option<EnrollBody> = body::optional_json(&req, payload).await?;
+    let code = input.and_then(|b| b.code);
     let uri = state
         .second_factors
-        .enroll_totp(&caller, &org, &path.1)
+        .enroll_totp_replacing(&caller, &org, &path.1, code.as_deref())
         .await?;
     png_response(&uri)
 }
 
 /// 20. Checks a TOTP code (±30 s) against the active secret and the pending one. A code is
 /// accepted once, and never one older than the last accepted; the first valid code of the
-/// pending secret makes it the active one.
+/// pending secret makes it the active one (with a customer's own token, only after a recent
+/// full sign-in).
 #[utoipa::path(put, operation_id = "totp_check", path = "/v1/orgs/{org}/credentials/{username}/totp", tag = "TOTP",
     params(("org" = String, Path, description = "Org id"), ("username" = String, Path, description = "Username")),
     request_body = CodeBody,
     responses(
         (status = 204, description = "The code is valid"),
         (status = 400, description = "Not 6 digits (`otp.invalid_code`), or invalid username", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token; a customer's token activating a pending secret without a recent sign-in (`auth.reauthentication_required`)", body = ErrorBody),
         (status = 403, description = "Wrong code (`totp.mismatch`), a code used already (`totp.replayed`), no `totp` scope, or org not covered", body = ErrorBody),
         (status = 404, description = "No such tenant or credential", body = ErrorBody),
         (status = 409, description = "No TOTP enrollment (`totp.not_enrolled`)", body = ErrorBody),

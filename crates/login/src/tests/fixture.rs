@@ -104,6 +104,7 @@ pub(super) fn admin() -> Principal {
         .collect(),
         orgs: OrgAccess::All,
         credential: None,
+        sign_in: None,
     }
 }
 
@@ -247,6 +248,7 @@ fn credential_service(
         security,
         shared.clock.clone(),
         shared.random.clone(),
+        shared.heard.clone(),
     )
 }
 

@@ -8,7 +8,8 @@ use latchkey_credential::SecurityTokenError as TokenError;
 use latchkey_credential::{CredentialError, UsernameError};
 use latchkey_flows::{CodeRefusal, FlowError};
 use latchkey_notify::NotifyError;
-use latchkey_tenancy::{AccessDenied, ClientError, TenantError};
+use latchkey_tenancy::{AccessDenied, ClientError, REAUTHENTICATION_MAX_AGE, TenantError};
+use std::sync::LazyLock;
 
 fn store_error(component: &'static str, e: StoreError) -> ApiError {
     match e {
@@ -17,9 +18,29 @@ fn store_error(component: &'static str, e: StoreError) -> ApiError {
     }
 }
 
+/// The challenge of a customer's token too old (or without the second factor) for what it asks
+/// (RFC 9470 §3): sign in again, at most `max_age` seconds before the next token.
+static REAUTHENTICATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Bearer realm=\"latchkey\", error=\"insufficient_user_authentication\", \
+         error_description=\"A recent sign-in is required\", max_age=\"{REAUTHENTICATION_MAX_AGE}\""
+    )
+});
+
 impl From<AccessDenied> for ApiError {
     fn from(e: AccessDenied) -> Self {
         let id = match &e {
+            AccessDenied::ReauthenticationRequired => {
+                let mut error = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "auth.reauthentication_required",
+                    "Sign in again to do this: it needs a recent sign-in (with your second \
+                     factor, if your account uses one).",
+                )
+                .component(format!("auth: {e}"));
+                error.www_authenticate = Some(REAUTHENTICATE.as_str());
+                return error;
+            }
             AccessDenied::MissingScope(_) => "auth.insufficient_scope",
             AccessDenied::Org(_) => "auth.org_not_allowed",
             AccessDenied::Escalation => "auth.escalation",
@@ -54,7 +75,8 @@ impl From<AuthError> for ApiError {
                 VerifyError::UnknownKey
                 | VerifyError::BadSignature
                 | VerifyError::WrongAudience
-                | VerifyError::InvalidClaims,
+                | VerifyError::InvalidClaims
+                | VerifyError::WrongType,
             ) => (
                 "auth.invalid_token",
                 "The bearer token is not valid.",
@@ -163,6 +185,7 @@ impl From<CredentialError> for ApiError {
                     | UsernameError::Reserved(_) => "credential.invalid_username",
                     UsernameError::InvalidEmail => "credential.invalid_email",
                     UsernameError::InvalidMsisdn => "credential.invalid_msisdn",
+                    UsernameError::Confusable => "credential.confusable_username",
                 };
                 ApiError::bad_request(id, u.to_string())
             }
@@ -288,6 +311,8 @@ impl From<CodeRefusal> for ApiError {
             CodeRefusal::TotpMismatch => (StatusCode::FORBIDDEN, "totp.mismatch"),
             CodeRefusal::TotpReplayed => (StatusCode::FORBIDDEN, "totp.replayed"),
             CodeRefusal::TotpNotEnrolled => (StatusCode::CONFLICT, "totp.not_enrolled"),
+            CodeRefusal::TotpCodeRequired => (StatusCode::FORBIDDEN, "totp.code_required"),
+            CodeRefusal::TotpNotPending => (StatusCode::CONFLICT, "totp.not_pending"),
         };
         ApiError::new(status, id, e.to_string())
     }
