@@ -20,17 +20,17 @@ use std::collections::HashMap;
         ("response_type" = String, Query, description = "`code`, or `token` for a confidential client registered for the implicit grant (legacy: OpenID Connect scopes only, no refresh token)"),
         ("redirect_uri" = Option<String>, Query, description = "Exactly one of the client's registered URIs (may be omitted when it has only one)"),
         ("state" = String, Query, description = "Returned unchanged"),
-        ("scope" = Option<String>, Query, description = "Space-delimited; default: the client's customer scopes"),
+        ("scope" = Option<String>, Query, description = "Space-delimited, among the client's customer scopes; default: only its OpenID Connect scopes `openid`, `profile`, `email`, `phone` (never `devices`, `otp`, `totp`, `tokens`, `offline_access`)"),
         ("nonce" = Option<String>, Query, description = "Copied into the ID token"),
         ("login_hint" = Option<String>, Query, description = "Prefills the username"),
         ("access_type" = Option<String>, Query, description = "`offline` asks for a refresh token"),
         ("code_challenge" = Option<String>, Query, description = "PKCE (RFC 7636): required with `response_type=code`, for every client"),
         ("code_challenge_method" = Option<String>, Query, description = "`S256`, required: `plain` (or no method, which means `plain`) is refused"),
         ("ui_locales" = Option<String>, Query, description = "`es` or `en`"),
-        ("prompt" = Option<String>, Query, description = "`login` (sign in again) or `none` (never show a page)"),
-        ("max_age" = Option<i64>, Query, description = "Seconds: an older session signs in again")),
+        ("prompt" = Option<String>, Query, description = "`login` (sign in again) or `none` (never show a page: `login_required` without a session, `interaction_required` for a session that lacks the second factor its credential now requires)"),
+        ("max_age" = Option<i64>, Query, description = "Seconds: an older session signs in again. `max_age=300` gives a token recent enough to change the customer's factors")),
     responses(
-        (status = 200, description = "The login page (HTML)"),
+        (status = 200, description = "The login page (HTML); or the second-factor page, for a session without the second factor its credential now requires"),
         (status = 302, description = "Back to the client: `code` and `state` (or an error) in the query; `token` responses in the fragment"),
         (status = 400, description = "Unknown client or redirect URI, or a disabled tenant: an error page, no redirect")))]
 pub async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
