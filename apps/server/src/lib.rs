@@ -125,6 +125,8 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         App::new()
             .app_data(state.clone())
             .app_data(timeout.clone())
+            .wrap(from_fn(crate::http::limits::middleware))
+            .wrap(from_fn(crate::http::headers::middleware))
             .wrap(from_fn(request_id::middleware))
             .configure(routes::configure)
             .default_service(to(routes::not_found))
