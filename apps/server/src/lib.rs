@@ -118,6 +118,10 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     if shared_storage {
         actix_web::rt::spawn(reload_keys_periodically(state.clone()));
     }
+    if let Some(listener) = state.revocation_listener.clone() {
+        // Every instance's revocations reach this one's cache of verified tokens.
+        actix_web::rt::spawn(listener.listen());
+    }
     let timeout = Data::new(RequestTimeout(Duration::from_secs(u64::from(
         config.request_timeout,
     ))));

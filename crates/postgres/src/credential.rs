@@ -124,6 +124,70 @@ impl PgCredentialStore {
             .transpose()
             .map_err(crate::store_error)
     }
+
+    /// The update of a live credential in one statement naming the schema, no transaction
+    /// (every login stamps `last_login_at`). With `ends`, the credential's devices go in the same
+    /// statement (a data-modifying `WITH`; their refresh tokens go by `ON DELETE CASCADE`), all
+    /// of them or all but `Some(keep)`, and only when the update found the row.
+    async fn update_statement(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        ends: Option<Option<Uuid>>,
+    ) -> Result<(), StoreError> {
+        let row = CredentialRow::from_domain(&credential);
+        let schema = schema_ident(org);
+        let opening = if ends.is_some() {
+            format!("WITH updated AS (UPDATE {schema}.credentials SET username = ")
+        } else {
+            format!("UPDATE {schema}.credentials SET username = ")
+        };
+        let query = TenantSql::new()
+            .sql(opening)
+            .bind(Piece::Text(row.username))
+            .sql(", enabled = ")
+            .bind(Piece::Bool(row.enabled))
+            .sql(", require2fa = ")
+            .bind(Piece::Bool(row.require2fa))
+            .sql(", crm = ")
+            .bind(Piece::Text(row.crm))
+            .sql(", customer_id = ")
+            .bind(Piece::MaybeText(row.customer_id))
+            .sql(", msisdn = ")
+            .bind(Piece::MaybeText(row.msisdn))
+            .sql(", password_hash = ")
+            .bind(Piece::MaybeText(row.password_hash))
+            .sql(", created_at = ")
+            .bind(Piece::Time(row.created_at))
+            .sql(", updated_at = ")
+            .bind(Piece::Time(row.updated_at))
+            .sql(", last_login_at = ")
+            .bind(Piece::MaybeTime(row.last_login_at))
+            .sql(", deleted_at = ")
+            .bind(Piece::MaybeTime(row.deleted_at))
+            .sql(", email_verified_at = ")
+            .bind(Piece::MaybeTime(row.email_verified_at))
+            .sql(" WHERE id = ")
+            .bind(Piece::Uuid(row.id))
+            .sql(" AND deleted_at IS NULL");
+        let query = match ends {
+            None => query,
+            Some(None) => query.sql(format!(
+                " RETURNING id), ended AS (DELETE FROM {schema}.devices WHERE credential_id IN \
+                 (SELECT id FROM updated)) SELECT id FROM updated"
+            )),
+            Some(Some(keep)) => query
+                .sql(format!(
+                    " RETURNING id), ended AS (DELETE FROM {schema}.devices WHERE credential_id \
+                     IN (SELECT id FROM updated) AND id <> "
+                ))
+                .bind(Piece::Uuid(keep))
+                .sql(") SELECT id FROM updated"),
+        };
+        self.db
+            .run(move |conn| async move { some_row(query.execute(conn).await?) }.scope_boxed())
+            .await
+    }
 }
 
 /// Replaces the live credential with `row.id`; `NotFound` when there is none.
@@ -178,53 +242,18 @@ impl CredentialStore for PgCredentialStore {
     /// (a data-modifying `WITH`; their refresh tokens go by `ON DELETE CASCADE`), and only
     /// when the update found the row.
     async fn update(&self, org: &OrgId, credential: Credential) -> Result<(), StoreError> {
-        let ends_sessions = !credential.enabled || credential.deleted_at.is_some();
-        let row = CredentialRow::from_domain(&credential);
-        let schema = schema_ident(org);
-        let opening = if ends_sessions {
-            format!("WITH updated AS (UPDATE {schema}.credentials SET username = ")
-        } else {
-            format!("UPDATE {schema}.credentials SET username = ")
-        };
-        let query = TenantSql::new()
-            .sql(opening)
-            .bind(Piece::Text(row.username))
-            .sql(", enabled = ")
-            .bind(Piece::Bool(row.enabled))
-            .sql(", require2fa = ")
-            .bind(Piece::Bool(row.require2fa))
-            .sql(", crm = ")
-            .bind(Piece::Text(row.crm))
-            .sql(", customer_id = ")
-            .bind(Piece::MaybeText(row.customer_id))
-            .sql(", msisdn = ")
-            .bind(Piece::MaybeText(row.msisdn))
-            .sql(", password_hash = ")
-            .bind(Piece::MaybeText(row.password_hash))
-            .sql(", created_at = ")
-            .bind(Piece::Time(row.created_at))
-            .sql(", updated_at = ")
-            .bind(Piece::Time(row.updated_at))
-            .sql(", last_login_at = ")
-            .bind(Piece::MaybeTime(row.last_login_at))
-            .sql(", deleted_at = ")
-            .bind(Piece::MaybeTime(row.deleted_at))
-            .sql(", email_verified_at = ")
-            .bind(Piece::MaybeTime(row.email_verified_at))
-            .sql(" WHERE id = ")
-            .bind(Piece::Uuid(row.id))
-            .sql(" AND deleted_at IS NULL");
-        let query = if ends_sessions {
-            query.sql(format!(
-                " RETURNING id), ended AS (DELETE FROM {schema}.devices WHERE credential_id IN \
-                 (SELECT id FROM updated)) SELECT id FROM updated"
-            ))
-        } else {
-            query
-        };
-        self.db
-            .run(move |conn| async move { some_row(query.execute(conn).await?) }.scope_boxed())
-            .await
+        let ends = (!credential.enabled || credential.deleted_at.is_some()).then_some(None);
+        self.update_statement(org, credential, ends).await
+    }
+
+    /// The statement of `update`, whose data-modifying `WITH` ends every device but `keep`.
+    async fn update_ending_sessions(
+        &self,
+        org: &OrgId,
+        credential: Credential,
+        keep: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        self.update_statement(org, credential, Some(keep)).await
     }
 
     /// One transaction: the source row is replaced under the source's `search_path`, then the
