@@ -47,8 +47,8 @@ pub use ciba::{
 pub use clients::{ClientAuthError, ClientAuthenticator, PresentedClient};
 pub use complete::{Completion, NewSession};
 pub use error::{LoginError, LoginFailure};
-pub use known::{KNOWN_DEVICE_TTL, known_device_marker};
 pub use grants::{Authenticated, GrantPorts, Grants, TokenSet, at_hash};
+pub use known::{KNOWN_DEVICE_TTL, known_device_marker};
 pub use logout::{Logout, LogoutRequest, SignedOut};
 pub use magic::{MagicLink, MagicOffer, MagicOutcome};
 pub use record::{LOGIN_TTL, LoginTx, Pending, Stage, Started};
