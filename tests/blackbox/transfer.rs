@@ -421,3 +421,35 @@ async fn discover_in_the_context_of_an_unknown_or_disabled_org_is_404() {
         .await;
     assert_eq!(disabled.expect_error(404), "tenant.not_found");
 }
+
+/// A credential moved away can be moved back, keeping its id (on PostgreSQL the record the
+/// first move left behind used to take the id: 409 `credential.already_exists`).
+#[actix_rt::test]
+async fn a_moved_credential_moves_back_keeping_its_id() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    server
+        .active_credential(&admin, "masmovil", ANA, PASSWORD)
+        .await;
+    let before = server
+        .get(&credential_path("masmovil", ANA), &admin)
+        .await
+        .expect_json(200);
+    transfer(&server, &admin, "move", "masmovil", "yoigo")
+        .await
+        .expect_json(200);
+    let back = transfer(&server, &admin, "move", "yoigo", "masmovil").await;
+    assert_eq!(back.code(), 200, "{}", back.text());
+    let after = server
+        .get(&credential_path("masmovil", ANA), &admin)
+        .await
+        .expect_json(200);
+    assert_eq!(after["id"], before["id"]);
+    assert_eq!(
+        orgs_of(&discover(&server, &admin, "masmovil", ANA).await),
+        ["masmovil"]
+    );
+    transfer(&server, &admin, "move", "masmovil", "yoigo")
+        .await
+        .expect_json(200);
+}

@@ -115,7 +115,7 @@ impl Running {
                         Ok(started) => {
                             let handle = started.server.handle();
                             if started_tx.send(Ok((handle, started.addr))).is_ok() {
-                                let _ = started.server.await;
+                                let _ = started.run().await;
                             }
                         }
                         Err(e) => {

@@ -67,5 +67,5 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
             secret.expose_secret()
         );
     }
-    started.server.await.context("server")
+    started.run().await.context("server")
 }

@@ -36,6 +36,29 @@ pub struct Started {
     pub addr: SocketAddr,
     /// The bootstrap client's secret when it was generated (not configured): shown once.
     pub generated_secret: Option<SecretString>,
+    /// Tasks that run beside the server (the key reload), stopped when it stops.
+    background: Vec<tokio::task::JoinHandle<()>>,
+    /// The services, released only once the server and the tasks have stopped.
+    state: Data<AppState>,
+}
+
+impl Started {
+    /// Serves until the server stops (SIGTERM, SIGINT, or its handle), then shuts down in
+    /// order: the server has stopped accepting and drained its requests (within its shutdown
+    /// timeout); the background tasks stop; the services and their pools (database, Redis,
+    /// SMTP) are dropped here, on the runtime they were made on, never after it is gone.
+    pub async fn run(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        for task in &self.background {
+            task.abort();
+        }
+        for task in self.background {
+            // An aborted task answers "cancelled"; its future is dropped here, in the runtime.
+            let _ = task.await;
+        }
+        drop(self.state);
+        served
+    }
 }
 
 impl std::fmt::Debug for Started {
@@ -115,19 +138,23 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
 
     let shared_storage = state.health.shared_storage();
     let state = Data::new(state);
+    let mut background = Vec::new();
     if shared_storage {
-        actix_web::rt::spawn(reload_keys_periodically(state.clone()));
+        background.push(actix_web::rt::spawn(reload_keys_periodically(
+            state.clone(),
+        )));
     }
     if let Some(listener) = state.revocation_listener.clone() {
         // Every instance's revocations reach this one's cache of verified tokens.
-        actix_web::rt::spawn(listener.listen());
+        background.push(actix_web::rt::spawn(listener.listen()));
     }
     let timeout = Data::new(RequestTimeout(Duration::from_secs(u64::from(
         config.request_timeout,
     ))));
+    let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(state.clone())
+            .app_data(app_state.clone())
             .app_data(timeout.clone())
             .wrap(from_fn(crate::http::limits::middleware))
             .wrap(from_fn(crate::http::headers::middleware))
@@ -148,6 +175,8 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         server: server.run(),
         addr,
         generated_secret,
+        background,
+        state,
     })
 }
 

@@ -257,7 +257,8 @@ impl CredentialStore for PgCredentialStore {
     }
 
     /// One transaction: the source row is replaced under the source's `search_path`, then the
-    /// path moves to the destination's schema for the insert. A missing source (`NotFound`) or a
+    /// path moves to the destination's schema for the insert (a soft-deleted row there with the
+    /// same id, left by an earlier move away, is given a fresh id first). A missing source (`NotFound`) or a
     /// taken username at the destination (`Conflict`) rolls both back. Two concurrent moves of
     /// one credential serialise on its row lock; the second finds it no longer live.
     async fn move_credential(
@@ -278,6 +279,21 @@ impl CredentialStore for PgCredentialStore {
                         .execute(conn)
                         .await?;
                     conn.batch_execute(switch).await?;
+                    // A credential moving back finds the record its first move left here: that
+                    // soft-deleted row keeps its history under a fresh id, and the credential
+                    // keeps its own.
+                    diesel::update(
+                        credentials::table
+                            .filter(credentials::id.eq(moved.id))
+                            .filter(credentials::deleted_at.is_not_null()),
+                    )
+                    .set(
+                        credentials::id.eq(diesel::dsl::sql::<diesel::sql_types::Uuid>(
+                            "gen_random_uuid()",
+                        )),
+                    )
+                    .execute(conn)
+                    .await?;
                     diesel::insert_into(credentials::table)
                         .values(moved)
                         .execute(conn)

@@ -35,6 +35,8 @@ where
         "move_credential_ignores_a_deleted_namesake_in_the_destination",
     );
     move_credential_ignores_a_deleted_namesake_in_the_destination(&make().await).await;
+    begin(port, "a_moved_credential_moves_back_keeping_its_id");
+    a_moved_credential_moves_back_keeping_its_id(&make().await).await;
     begin(port, "discover_returns_live_matches_in_the_order_of_orgs");
     discover_returns_live_matches_in_the_order_of_orgs(&make().await).await;
     begin(port, "discover_looks_only_in_the_given_orgs");
@@ -96,6 +98,51 @@ pub async fn move_credential_deletes_in_the_origin_and_inserts_in_the_destinatio
         store.insert(&masmovil, newcomer).await,
         "insert into the origin after the move (the username is free)",
     );
+}
+
+/// A move back to where the credential came from works, and it keeps its id: the soft-deleted
+/// record the first move left in the origin stands in no one's way (nor does the one the way
+/// back leaves in the destination, for a third move).
+pub async fn a_moved_credential_moves_back_keeping_its_id(store: &dyn CredentialStore) {
+    let (masmovil, yoigo) = (org("masmovil"), org("yoigo"));
+    let original = active_credential(uuid(1), ALICE);
+    ok(store.insert(&masmovil, original.clone()).await, "insert");
+    let (removed, moved) = move_of(&original);
+    ok(
+        store
+            .move_credential(&masmovil, removed, &yoigo, moved.clone())
+            .await,
+        "move there",
+    );
+    let (removed, back) = move_of(&moved);
+    ok(
+        store
+            .move_credential(&yoigo, removed, &masmovil, back.clone())
+            .await,
+        "move back",
+    );
+    let home = live(store, &masmovil, ALICE).await;
+    assert_eq!(
+        home.as_ref().map(|c| c.id),
+        Some(original.id),
+        "the same id"
+    );
+    assert_eq!(home, Some(back.clone()), "live at home again, as moved");
+    assert_eq!(
+        live(store, &yoigo, ALICE).await,
+        None,
+        "gone from the other org"
+    );
+    let by_id = ok(store.find_by_id(&masmovil, original.id).await, "find_by_id");
+    assert_eq!(by_id, Some(back.clone()), "found by its id at home");
+    let (removed, again) = move_of(&back);
+    ok(
+        store
+            .move_credential(&masmovil, removed, &yoigo, again.clone())
+            .await,
+        "and there again",
+    );
+    assert_eq!(live(store, &yoigo, ALICE).await, Some(again));
 }
 
 /// "MUST fail with `StoreError::NotFound` when `from` has no live credential with `removed.id`"
