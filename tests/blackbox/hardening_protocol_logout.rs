@@ -65,6 +65,12 @@ async fn without_a_hint_the_customer_confirms_on_a_page_before_being_signed_out(
     let page = browser.get(&url).await;
     let token = confirmation(&page, &browser);
     assert!(page.body.contains("MásMóvil"), "the tenant's name");
+    // The confirmation's answer redirects to the client: Chrome checks `form-action` on it.
+    let csp = page.csp.clone().unwrap_or_default();
+    assert!(
+        csp.contains("form-action 'self' https://app.example"),
+        "the page's form may lead to the client: {csp}"
+    );
     assert!(signed_in(&mut browser, &client).await, "nothing ended yet");
 
     // A page of another site posts the form: the browser does not send the cookie.

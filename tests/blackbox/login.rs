@@ -46,6 +46,8 @@ pub(crate) struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
     pub body: String,
+    /// The `Content-Security-Policy` header, if any.
+    pub csp: Option<String>,
 }
 
 impl Page {
@@ -129,6 +131,10 @@ impl Browser {
                 .get("location")
                 .map(|v| v.to_str().unwrap().to_owned()),
             body: String::from_utf8(body).unwrap(),
+            csp: response
+                .headers()
+                .get("content-security-policy")
+                .map(|v| v.to_str().unwrap().to_owned()),
         }
     }
 

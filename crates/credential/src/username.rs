@@ -106,6 +106,20 @@ impl Username {
         }
     }
 
+    /// A username as a store holds it. It was valid when it was written; one written before the
+    /// mixed-script rule (an e-mail address [`Username::parse`] now refuses as `Confusable`)
+    /// still reads as the e-mail address it was, so that credential keeps working, while no new
+    /// one like it can be made.
+    pub fn from_stored(raw: &str) -> Result<Self, UsernameError> {
+        match Self::parse(raw) {
+            Err(UsernameError::Confusable) => Ok(Self {
+                value: raw.trim().to_owned(),
+                kind: UsernameKind::Email,
+            }),
+            other => other,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.value
     }
@@ -235,6 +249,21 @@ mod tests {
     }
 
     /// UTS #39: a part that mixes scripts is refused; one script per part is an address.
+    #[test]
+    fn a_stored_mixed_script_address_still_reads() {
+        let stored = "u\u{0455}er@example.com";
+        assert!(matches!(
+            Username::parse(stored),
+            Err(UsernameError::Confusable)
+        ));
+        let read = Username::from_stored(stored);
+        assert!(
+            matches!(&read, Ok(u) if u.as_str() == stored && u.kind() == UsernameKind::Email),
+            "{read:?}"
+        );
+        assert!(Username::from_stored("not a username").is_err());
+    }
+
     #[test]
     fn mixed_script_usernames_are_refused() {
         for confusable in [

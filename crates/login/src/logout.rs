@@ -56,8 +56,13 @@ pub enum Logout {
     /// Signed out.
     Done(SignedOut),
     /// The customer confirms first: the page's form posts `token` back, and a cookie carries
-    /// it too.
-    Confirm { token: RecordSecret, tenant: String },
+    /// it too. `redirect`: where the confirmed logout will go (the page's form must be allowed
+    /// to lead there).
+    Confirm {
+        token: RecordSecret,
+        tenant: String,
+        redirect: Option<String>,
+    },
 }
 
 /// A checked logout request waiting for the customer's confirmation.
@@ -98,6 +103,7 @@ impl LoginService {
             }));
         }
         let token = secret(self.ports.random.as_ref());
+        let redirect = checked.redirect.clone();
         let intent = Intent {
             redirect: checked.redirect,
             org: checked.org,
@@ -108,6 +114,7 @@ impl LoginService {
         Ok(Logout::Confirm {
             token: RecordSecret::new(token),
             tenant,
+            redirect,
         })
     }
 

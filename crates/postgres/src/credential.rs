@@ -57,7 +57,7 @@ impl CredentialRow {
     fn into_domain(self) -> QueryResult<Credential> {
         Ok(Credential {
             id: self.id,
-            username: Username::parse(&self.username).map_err(|_| corrupt("username"))?,
+            username: Username::from_stored(&self.username).map_err(|_| corrupt("username"))?,
             enabled: self.enabled,
             require2fa: self.require2fa,
             attrs: CredentialAttrs {

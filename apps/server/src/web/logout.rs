@@ -74,7 +74,11 @@ async fn begin(state: &AppState, req: &HttpRequest, query: &LogoutQuery) -> Http
     };
     match state.login.logout(&browser, request).await {
         Ok(Logout::Done(out)) => signed_out(state, lang, out, None),
-        Ok(Logout::Confirm { token, tenant }) => {
+        Ok(Logout::Confirm {
+            token,
+            tenant,
+            redirect,
+        }) => {
             let set = [state.cookies.logout(token.expose())];
             pages::render(
                 StatusCode::OK,
@@ -83,7 +87,14 @@ async fn begin(state: &AppState, req: &HttpRequest, query: &LogoutQuery) -> Http
                 &tenant,
                 "sign_out_title",
                 context! { logout => token.expose(), ui_locales => query.ui_locales.as_deref() },
-                with_cookies(&set),
+                |b| {
+                    with_cookies(&set)(b);
+                    // The confirmation's answer redirects there: Chrome checks `form-action`
+                    // on that redirect too.
+                    if let Some(uri) = &redirect {
+                        pages::form_target(b, uri);
+                    }
+                },
             )
         }
         Err(e) => error::page(&e, lang, ""),
