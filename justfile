@@ -62,6 +62,24 @@ test:
     fi
     exit "$status"
 
+# Fuzzes the HTTP API from its OpenAPI document with schemathesis (.ci/fuzz; pinned in
+# .ci/fuzz-requirements.txt, installed when missing): every check over every operation, fixed
+# seed, on in-memory storage and then on PostgreSQL (a fresh database, created and dropped).
+# Fails on any 5xx, any answer the document does not describe, and any schema-valid request
+# refused. `just fuzz-api 50` tries more examples per operation.
+fuzz-api max_examples="12":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    status=0
+    start=$SECONDS
+    echo "== API fuzzing on in-memory storage"
+    bash .ci/fuzz memory {{max_examples}} || status=1
+    echo
+    echo "== API fuzzing on PostgreSQL"
+    bash .ci/fuzz postgres {{max_examples}} || status=1
+    echo "fuzz-api: $((SECONDS - start)) s"
+    exit "$status"
+
 # Format check, clippy with warnings as errors, and the dependency rule.
 lint: deps-check
     cargo fmt --all --check

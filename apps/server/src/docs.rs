@@ -10,8 +10,15 @@ use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
 use serde_json::Value;
 use std::sync::OnceLock;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
+
+mod constraints;
+use constraints::Constraints;
+#[cfg(test)]
+mod constraints_tests;
 
 struct SecuritySchemes;
 
@@ -36,9 +43,29 @@ impl Modify for SecuritySchemes {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Basic)
-                    .description(Some("The client id and secret of a registered API client."))
+                    .description(Some(
+                        "The client id and secret of a registered API client \
+                         (`client_secret_basic`). The operations that accept it also accept \
+                         `client_id` and `client_secret` in the form instead \
+                         (`client_secret_post`, RFC 6749 §2.3.1), never both.",
+                    ))
                     .build(),
             ),
+        );
+        let scopes = Scopes::from_iter(
+            latchkey_tenancy::Scope::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.as_str())),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/token", scopes,
+                ))],
+                "How a `bearerAuth` service token is obtained: the client credentials grant at \
+                 `POST /token`.",
+            )),
         );
     }
 }
@@ -110,7 +137,7 @@ impl Modify for AbuseLimitAnswers {
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
-    modifiers(&SecuritySchemes, &AbuseLimitAnswers),
+    modifiers(&SecuritySchemes, &AbuseLimitAnswers, &Constraints),
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),
         (name = "Credentials", description = "API for managing credentials CRUD"),

@@ -17,10 +17,15 @@ pub struct OrgId(String);
 pub struct OrgIdError;
 
 impl OrgId {
+    /// The fewest characters of an org id.
+    pub const MIN_LEN: usize = 2;
+    /// The most characters of an org id.
+    pub const MAX_LEN: usize = 40;
+
     /// Parses an org id, rejecting anything outside `^[a-z][a-z0-9_-]{1,39}$`.
     pub fn parse(raw: &str) -> Result<Self, OrgIdError> {
         let bytes = raw.as_bytes();
-        let valid_len = (2..=40).contains(&bytes.len());
+        let valid_len = (Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len());
         let valid_first = bytes.first().is_some_and(u8::is_ascii_lowercase);
         let valid_rest = bytes
             .iter()

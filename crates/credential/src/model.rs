@@ -10,10 +10,15 @@ use uuid::Uuid;
 pub struct Msisdn(String);
 
 impl Msisdn {
+    /// The fewest digits after the `+`.
+    pub const MIN_DIGITS: usize = 2;
+    /// The most digits after the `+` (E.164).
+    pub const MAX_DIGITS: usize = 15;
+
     pub fn parse(raw: &str) -> Result<Self, CredentialError> {
         let raw = raw.trim();
         let digits = raw.strip_prefix('+').unwrap_or_default();
-        let ok = (2..=15).contains(&digits.len())
+        let ok = (Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
         if ok {

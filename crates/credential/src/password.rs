@@ -16,6 +16,11 @@ pub const MAX_CHARS: usize = 128;
 pub struct Password(SecretString);
 
 impl Password {
+    /// [`MIN_CHARS`], for callers outside the crate.
+    pub const MIN_CHARS: usize = MIN_CHARS;
+    /// [`MAX_CHARS`], for callers outside the crate.
+    pub const MAX_CHARS: usize = MAX_CHARS;
+
     /// Wraps a password without judging it (see [`Password::check_policy`]).
     pub fn new(raw: &str) -> Self {
         Self(SecretString::from(raw))

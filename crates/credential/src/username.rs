@@ -54,12 +54,15 @@ pub struct Username {
     kind: UsernameKind,
 }
 
-const MAX_EMAIL: usize = 254;
-/// Fixed path segments under `/credentials/`: as usernames they would make paths ambiguous.
-const RESERVED: [&str; 3] = ["move", "copy", "discover"];
-const MAX_PLAIN: usize = 64;
-
 impl Username {
+    /// The longest e-mail address accepted as a username (bytes, after normalisation).
+    pub const MAX_EMAIL: usize = 254;
+    /// Fixed path segments under `/credentials/`: as usernames they would make paths ambiguous
+    /// (compared ignoring ASCII case).
+    pub const RESERVED: [&str; 3] = ["move", "copy", "discover"];
+    /// The longest plain identifier accepted as a username.
+    pub const MAX_PLAIN: usize = 64;
+
     /// Trims, normalises (width mapping and NFC; e-mail addresses lower-cased, RFC 8265),
     /// classifies and validates; refuses an e-mail address with a part that mixes scripts.
     pub fn parse(raw: &str) -> Result<Self, UsernameError> {
@@ -87,12 +90,12 @@ impl Username {
                 value,
                 kind: UsernameKind::Msisdn,
             })
-        } else if let Some(word) = RESERVED
+        } else if let Some(word) = Self::RESERVED
             .into_iter()
             .find(|w| w.eq_ignore_ascii_case(trimmed))
         {
             Err(UsernameError::Reserved(word))
-        } else if trimmed.len() <= MAX_PLAIN
+        } else if trimmed.len() <= Self::MAX_PLAIN
             && trimmed
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
@@ -153,7 +156,7 @@ fn parse_email(raw: &str) -> Result<String, UsernameError> {
     let parsed = EmailAddress::from_str(&lower).map_err(|_| UsernameError::InvalidEmail)?;
     let domain = parsed.domain();
     // Only ordinary deliverable addresses: no IP literals, no quoted local parts, a dotted domain.
-    let ordinary = lower.len() <= MAX_EMAIL
+    let ordinary = lower.len() <= Username::MAX_EMAIL
         && domain.contains('.')
         && !domain.starts_with('[')
         && !parsed.local_part().starts_with('"')

@@ -20,9 +20,12 @@ pub struct OtpCode(SecretString);
 pub struct OtpCodeError;
 
 impl OtpCode {
+    /// The digits of a code.
+    pub const DIGITS: usize = 6;
+
     pub fn parse(raw: &str) -> Result<Self, OtpCodeError> {
         let raw = raw.trim();
-        if raw.len() == 6 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        if raw.len() == Self::DIGITS && raw.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(SecretString::from(raw)))
         } else {
             Err(OtpCodeError)

@@ -9,8 +9,11 @@ use std::fmt;
 pub struct ClientId(String);
 
 impl ClientId {
+    /// The most characters of a client id.
+    pub const MAX_LEN: usize = 64;
+
     pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
-        let ok = (1..=64).contains(&raw.len())
+        let ok = (1..=Self::MAX_LEN).contains(&raw.len())
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
@@ -43,10 +46,13 @@ impl fmt::Debug for ClientId {
 pub struct ClientName(String);
 
 impl ClientName {
+    /// The most characters of a name (after trimming).
+    pub const MAX_CHARS: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
         let name = raw.trim();
         let len = name.chars().count();
-        if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
+        if (1..=Self::MAX_CHARS).contains(&len) && !name.chars().any(char::is_control) {
             Ok(Self(name.to_owned()))
         } else {
             Err(crate::ClientError::InvalidName)
@@ -259,6 +265,9 @@ pub enum IdTokenAlg {
 }
 
 impl IdTokenAlg {
+    /// Every algorithm a client may ask for.
+    pub const ALL: [IdTokenAlg; 2] = [IdTokenAlg::Rs256, IdTokenAlg::Es256];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IdTokenAlg::Rs256 => "RS256",
@@ -267,11 +276,10 @@ impl IdTokenAlg {
     }
 
     pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
-        match raw {
-            "RS256" => Ok(IdTokenAlg::Rs256),
-            "ES256" => Ok(IdTokenAlg::Es256),
-            other => Err(crate::ClientError::UnknownIdTokenAlg(other.to_owned())),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == raw)
+            .ok_or_else(|| crate::ClientError::UnknownIdTokenAlg(raw.to_owned()))
     }
 }
 

@@ -7,11 +7,14 @@ use latchkey_core::{OrgId, Timestamp};
 pub struct TenantName(String);
 
 impl TenantName {
+    /// The most characters of a name (after trimming).
+    pub const MAX_CHARS: usize = 100;
+
     /// Trims and checks the name: 1 to 100 characters, no control characters.
     pub fn parse(raw: &str) -> Result<Self, crate::TenantError> {
         let name = raw.trim();
         let len = name.chars().count();
-        if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
+        if (1..=Self::MAX_CHARS).contains(&len) && !name.chars().any(char::is_control) {
             Ok(Self(name.to_owned()))
         } else {
             Err(crate::TenantError::InvalidName)

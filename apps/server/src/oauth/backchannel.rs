@@ -39,6 +39,10 @@ pub struct BcAuthorizeForm {
     scope: Option<String>,
     /// Shown on both devices (at most 100 characters).
     binding_message: Option<String>,
+    /// `client_secret_post` only (RFC 6749 §2.3.1); prefer HTTP Basic, never both.
+    client_id: Option<String>,
+    /// `client_secret_post` only (RFC 6749 §2.3.1); prefer HTTP Basic, never both.
+    client_secret: Option<String>,
 }
 
 /// Asks to sign a customer in: they get a message with the binding message and a link to
@@ -50,7 +54,7 @@ pub struct BcAuthorizeForm {
         (status = 400, description = "`invalid_request`, `unknown_user_id`, `unauthorized_client`, `invalid_scope`, `invalid_binding_message`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
         (status = 503, description = "The message could not be delivered, or storage failed", body = OAuthErrorBody)),
-    security(("clientBasic" = [])))]
+    security(("clientBasic" = []), ()))]
 pub async fn bc_authorize(
     state: web::Data<AppState>,
     req: HttpRequest,

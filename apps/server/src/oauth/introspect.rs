@@ -59,6 +59,10 @@ pub struct IntrospectionForm {
     /// `access_token` or `refresh_token`; ignored (RFC 7662 §2.1: the server tells them apart
     /// itself).
     token_type_hint: Option<String>,
+    /// `client_secret_post` only (RFC 6749 §2.3.1); prefer HTTP Basic, never both.
+    client_id: Option<String>,
+    /// `client_secret_post` only (RFC 6749 §2.3.1); prefer HTTP Basic, never both.
+    client_secret: Option<String>,
 }
 
 /// Tells a registered client whether a token is active, and its claims (RFC 7662), for the
@@ -73,7 +77,7 @@ pub struct IntrospectionForm {
         (status = 400, description = "`invalid_request`: no `token`, or not a form", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody),
         (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
-    security(("clientBasic" = [])))]
+    security(("clientBasic" = []), ()))]
 pub async fn introspect(
     state: web::Data<AppState>,
     req: HttpRequest,

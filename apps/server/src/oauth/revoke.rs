@@ -25,6 +25,9 @@ pub struct RevocationForm {
     /// `access_token` or `refresh_token`; ignored (RFC 7009 §2.1: the server tells them
     /// apart itself).
     token_type_hint: Option<String>,
+    /// A confidential client's secret with `client_id` (`client_secret_post`, RFC 6749 §2.3.1);
+    /// prefer HTTP Basic, never both.
+    client_secret: Option<String>,
 }
 
 /// Revokes a token the calling client obtained (RFC 7009). An access token is refused from then
@@ -40,7 +43,7 @@ pub struct RevocationForm {
         (status = 400, description = "`invalid_request` (no `token`, not a form), or `unauthorized_client` (a live token of another client)", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic` (a confidential client's `client_id` without its secret too)", body = OAuthErrorBody),
         (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
-    security(("clientBasic" = [])))]
+    security(("clientBasic" = []), ()))]
 pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -75,7 +75,7 @@ pub struct TokenForm {
         (status = 200, description = "A service token, or a customer's tokens", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`; CIBA polls: `authorization_pending`, `slow_down`, `access_denied`, `expired_token`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate: Basic`", body = OAuthErrorBody)),
-    security(("clientBasic" = [])))]
+    security(("clientBasic" = []), ()))]
 pub async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,

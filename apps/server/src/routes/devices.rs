@@ -43,8 +43,10 @@ pub struct DeviceList {
 
 /// `?scope=all`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnlinkAllQuery {
-    /// Must be `all`.
+    /// Must be `all`: unlinking every device is never implied.
+    #[param(required = true)]
     pub scope: Option<String>,
 }
 
@@ -53,6 +55,7 @@ pub struct UnlinkAllQuery {
     params(("org" = String, Path), ("username" = String, Path)),
     responses(
         (status = 200, description = "The devices", body = DeviceList),
+        (status = 400, description = "Invalid org id (`request.invalid_org`) or username", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `devices` scope, org not covered, or another customer's credential", body = ErrorBody),
         (status = 404, description = "Unknown org or credential", body = ErrorBody)),
@@ -87,7 +90,7 @@ pub async fn list(
     params(("org" = String, Path), ("username" = String, Path), UnlinkAllQuery),
     responses(
         (status = 204, description = "Every device unlinked; their refresh tokens no longer work"),
-        (status = 400, description = "`scope=all` missing", body = ErrorBody),
+        (status = 400, description = "Invalid org id (`request.invalid_org`) or username, or `scope=all` missing (`device.scope_required`)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `devices` scope, org not covered, or another customer's credential", body = ErrorBody),
         (status = 404, description = "Unknown org or credential", body = ErrorBody)),
@@ -96,13 +99,14 @@ pub async fn unlink_all(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    query: web::Query<UnlinkAllQuery>,
+    query: Result<web::Query<UnlinkAllQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_path(&path.0)?;
     let (_, credential) = state
         .credentials
         .live_for(&caller, Scope::Devices, &org, &path.1)
         .await?;
+    let query = super::query(query)?;
     if query.scope.as_deref() != Some("all") {
         return Err(ApiError::bad_request(
             "device.scope_required",
@@ -118,6 +122,7 @@ pub async fn unlink_all(
     params(("org" = String, Path), ("username" = String, Path), ("device_id" = String, Path)),
     responses(
         (status = 204, description = "Unlinked; its refresh tokens no longer work"),
+        (status = 400, description = "Invalid org id (`request.invalid_org`) or username", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `devices` scope, org not covered, or another customer's credential", body = ErrorBody),
         (status = 404, description = "Unknown org, credential or device", body = ErrorBody)),

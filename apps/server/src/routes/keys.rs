@@ -55,6 +55,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 
 /// Which key to rotate.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RotateQuery {
     /// `ES256` (access tokens and ES256 ID tokens; the default) or `RS256` (RS256 ID tokens).
     pub alg: Option<String>,
@@ -64,7 +65,7 @@ pub struct RotateQuery {
 #[utoipa::path(post, operation_id = "keys_rotate", path = "/v1/keys", tag = "Keys",
     params(RotateQuery),
     responses(
-        (status = 400, description = "Unknown algorithm", body = ErrorBody),
+        (status = 400, description = "Unknown algorithm (`key.unknown_alg`), or a query that cannot be read (`request.invalid_query`)", body = ErrorBody),
         (status = 201, description = "The new active key", body = KeyDto),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `keys:admin` scope, or the token does not cover every org", body = ErrorBody)),
@@ -72,8 +73,9 @@ pub struct RotateQuery {
 pub async fn rotate(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<RotateQuery>,
+    query: Result<web::Query<RotateQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = super::query(query)?;
     let algorithm = match query.alg.as_deref() {
         None => SigningAlgorithm::Es256,
         Some(raw) => SigningAlgorithm::parse(raw).ok_or_else(|| {

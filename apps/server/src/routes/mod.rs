@@ -65,6 +65,17 @@ pub fn org_path(raw: &str) -> Result<OrgId, ApiError> {
     OrgId::parse(raw).map_err(|e| ApiError::bad_request("request.invalid_org", e.to_string()))
 }
 
+/// A query string the handler's type could not read (a repeated field, say): a 400 in the
+/// API's error shape, not actix's plain-text answer.
+pub fn query<T>(parsed: Result<web::Query<T>, actix_web::Error>) -> Result<T, ApiError> {
+    parsed.map(web::Query::into_inner).map_err(|e| {
+        ApiError::bad_request(
+            "request.invalid_query",
+            format!("the query is not valid: {e}"),
+        )
+    })
+}
+
 /// RFC 3339 in UTC with whole seconds, as the Credentials API shows times.
 pub fn rfc3339(t: Timestamp) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 /// The request of `/logout` (the query of a `GET`, the form of a `POST`).
 #[derive(Debug, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct LogoutQuery {
     /// An ID token Latchkey issued to the client (an expired one too): it names the client and
     /// the customer. Checked: our signature, our issuer.

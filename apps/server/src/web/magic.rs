@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 /// The token of a magic link.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MagicLinkQuery {
     /// `<uuid>@<org>@<secret>`, from `GET /v1/orgs/{org}/magiclinks`.
     pub token: Option<String>,

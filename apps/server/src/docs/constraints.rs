@@ -1,0 +1,337 @@
+//! The constraints of every validated input in the document (`pattern`, `minLength`,
+//! `maxLength`, `enum`), built from the constants of the parser that checks the input, so the
+//! two cannot drift: a client generated from the document refuses what the server would
+//! refuse. `docs/constraints_tests.rs` holds each schema to its parser.
+
+use latchkey_access::SigningAlgorithm;
+use latchkey_core::OrgId;
+use latchkey_credential::{Msisdn, Password, Username};
+use latchkey_otp::OtpCode;
+use latchkey_tenancy::{ClientId, ClientName, Grant, IdTokenAlg, Scope, TenantName};
+use utoipa::Modify;
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// An org id ([`OrgId::parse`]).
+pub fn org_id_pattern() -> String {
+    format!(
+        "^[a-z][a-z0-9_-]{{{},{}}}$",
+        OrgId::MIN_LEN - 1,
+        OrgId::MAX_LEN - 1
+    )
+}
+
+/// A plain identifier as a username (the third kind of [`Username::parse`]).
+fn plain_username() -> String {
+    format!("[A-Za-z0-9._-]{{1,{}}}", Username::MAX_PLAIN)
+}
+
+/// An E.164 MSISDN ([`Msisdn::parse`]): `+`, no leading zero.
+fn msisdn() -> String {
+    format!(
+        "\\+[1-9][0-9]{{{},{}}}",
+        Msisdn::MIN_DIGITS - 1,
+        Msisdn::MAX_DIGITS - 1
+    )
+}
+
+/// An ordinary ASCII e-mail address: a dot-atom local part of at most 64 characters (RFC 5321
+/// §4.5.3.1.1) and a dotted domain of LDH labels. [`Username::parse`] also takes internationalised
+/// addresses (normalised, RFC 8265), which this pattern leaves out.
+fn email() -> String {
+    let atom = "[A-Za-z0-9_+-]";
+    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    format!("{atom}{{1,32}}(?:\\.{atom}{{1,15}}){{0,2}}@{label}(?:\\.{label}){{1,4}}")
+}
+
+/// A username: an e-mail address, an MSISDN or a plain identifier.
+pub fn username_pattern() -> String {
+    format!("^(?:{}|{}|{})$", email(), msisdn(), plain_username())
+}
+
+/// An MSISDN alone.
+pub fn msisdn_pattern() -> String {
+    format!("^{}$", msisdn())
+}
+
+/// A display name ([`TenantName::parse`], [`ClientName::parse`]): something besides white space,
+/// no control characters.
+pub const NAME_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// A one-time code ([`OtpCode::parse`]).
+pub fn code_pattern() -> String {
+    format!("^[0-9]{{{}}}$", OtpCode::DIGITS)
+}
+
+/// A client id ([`ClientId::parse`]).
+pub fn client_id_pattern() -> String {
+    format!("^[A-Za-z0-9._-]{{1,{}}}$", ClientId::MAX_LEN)
+}
+
+fn string(pattern: Option<String>, min: Option<usize>, max: Option<usize>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(pattern)
+        .min_length(min)
+        .max_length(max)
+}
+
+fn one_of(values: Vec<&'static str>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+}
+
+fn array_of(item: ObjectBuilder, described: &str) -> Schema {
+    ArrayBuilder::new()
+        .items(item)
+        .min_items(Some(1))
+        .description(Some(described))
+        .into()
+}
+
+/// The schema of each kind of validated input.
+pub fn org_id() -> ObjectBuilder {
+    string(
+        Some(org_id_pattern()),
+        Some(OrgId::MIN_LEN),
+        Some(OrgId::MAX_LEN),
+    )
+}
+
+pub fn username() -> ObjectBuilder {
+    string(Some(username_pattern()), Some(1), Some(Username::MAX_EMAIL)).description(Some(format!(
+        "An e-mail address (lower-cased), an E.164 MSISDN or a plain identifier; not `{}` \
+             (any case: they name endpoints)",
+        Username::RESERVED.join("`, `")
+    )))
+}
+
+pub fn password() -> ObjectBuilder {
+    string(None, Some(Password::MIN_CHARS), Some(Password::MAX_CHARS)).description(Some(
+        "A password: neither a common one nor the username (a 400 says which rule it breaks)",
+    ))
+}
+
+pub fn name() -> ObjectBuilder {
+    debug_assert_eq!(TenantName::MAX_CHARS, ClientName::MAX_CHARS);
+    string(
+        Some(NAME_PATTERN.to_owned()),
+        Some(1),
+        Some(TenantName::MAX_CHARS),
+    )
+}
+
+pub fn code() -> ObjectBuilder {
+    string(
+        Some(code_pattern()),
+        Some(OtpCode::DIGITS),
+        Some(OtpCode::DIGITS),
+    )
+}
+
+pub fn msisdn_schema() -> ObjectBuilder {
+    string(
+        Some(msisdn_pattern()),
+        Some(Msisdn::MIN_DIGITS + 1),
+        Some(Msisdn::MAX_DIGITS + 1),
+    )
+}
+
+pub fn client_id() -> ObjectBuilder {
+    string(Some(client_id_pattern()), Some(1), Some(ClientId::MAX_LEN))
+}
+
+pub fn scope() -> ObjectBuilder {
+    one_of(Scope::ALL.iter().map(|s| s.as_str()).collect())
+}
+
+pub fn grant() -> ObjectBuilder {
+    one_of(Grant::ALL.iter().map(|g| g.as_str()).collect())
+}
+
+pub fn signing_algorithm() -> ObjectBuilder {
+    one_of(SigningAlgorithm::ALL.iter().map(|a| a.as_str()).collect())
+}
+
+pub fn id_token_alg() -> ObjectBuilder {
+    one_of(IdTokenAlg::ALL.iter().map(|a| a.as_str()).collect())
+}
+
+/// `orgs` of a client: `["*"]`, or org ids.
+pub fn client_orgs() -> Schema {
+    ArrayBuilder::new()
+        .items(RefOr::T(Schema::OneOf(
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(one_of(vec![latchkey_tenancy::OrgAccess::WILDCARD]))
+                .item(org_id())
+                .build(),
+        )))
+        .min_items(Some(1))
+        .description(Some(
+            "The tenants the client may act on: `[\"*\"]` alone for all, or org ids",
+        ))
+        .into()
+}
+
+/// Parameters (on every path, `*`, or on one path; by name and place) and their schema.
+pub const PARAMETERS: &[(&str, &str, &str)] = &[
+    ("*", "org", "path"),
+    ("*", "username", "path"),
+    ("/v1/clients/{id}", "id", "path"),
+    ("/v1/keys", "alg", "query"),
+    (
+        "/v1/orgs/{org}/credentials/{username}/devices",
+        "scope",
+        "query",
+    ),
+];
+
+fn parameter_schema(name: &str) -> Option<Schema> {
+    Some(match name {
+        "org" => org_id().into(),
+        "username" => username().into(),
+        "id" => client_id().into(),
+        "alg" => signing_algorithm().into(),
+        "scope" => one_of(vec!["all"]).into(),
+        _ => return None,
+    })
+}
+
+/// Properties of the request bodies (component, property) and their schema.
+pub const PROPERTIES: &[(&str, &str)] = &[
+    ("PutTenant", "name"),
+    ("CreateClient", "name"),
+    ("CreateClient", "scopes"),
+    ("CreateClient", "orgs"),
+    ("CreateClient", "grant_types"),
+    ("CreateClient", "id_token_signed_response_alg"),
+    ("CreateCredential", "msisdn"),
+    ("SetPassword", "password"),
+    ("ChangePasswordBody", "username"),
+    ("ChangePasswordBody", "new_password"),
+    ("ResetPasswordBody", "username"),
+    ("CreateUsernameBody", "username"),
+    ("CreateUsernameBody", "msisdn"),
+    ("TransferRequest", "destinationOrg"),
+    ("CodeBody", "code"),
+    ("EnrollBody", "code"),
+];
+
+fn property_schema(component: &str, property: &str) -> Option<Schema> {
+    Some(match (component, property) {
+        (_, "name") => name().into(),
+        (_, "scopes") => array_of(scope(), "The scopes the client may ask for"),
+        (_, "orgs") => client_orgs(),
+        (_, "grant_types") => array_of(grant(), "The grants the client may use"),
+        (_, "id_token_signed_response_alg") => id_token_alg().into(),
+        (_, "msisdn") => msisdn_schema().into(),
+        (_, "password" | "new_password") => password().into(),
+        (_, "username") => username().into(),
+        (_, "destinationOrg") => org_id().into(),
+        (_, "code") => code().into(),
+        _ => return None,
+    })
+}
+
+/// Keeps what the annotation said about a value (its description) and replaces the rest.
+fn with_description(schema: Schema, old: Option<&RefOr<Schema>>) -> Schema {
+    let described = match old {
+        Some(RefOr::T(Schema::Object(o))) => o.description.clone(),
+        Some(RefOr::T(Schema::Array(a))) => a.description.clone(),
+        _ => None,
+    };
+    match (schema, described) {
+        (Schema::Object(mut o), Some(d)) => {
+            o.description = Some(match o.description.take() {
+                Some(own) => format!("{d} {own}"),
+                None => d,
+            });
+            Schema::Object(o)
+        }
+        (Schema::Array(mut a), Some(d)) => {
+            a.description = Some(d);
+            Schema::Array(a)
+        }
+        (schema, _) => schema,
+    }
+}
+
+/// Puts the constraints into the document.
+pub struct Constraints;
+
+impl Modify for Constraints {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    constrain_parameter(path, parameter);
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (component, property) in PROPERTIES {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*component)
+            else {
+                continue;
+            };
+            let Some(schema) = property_schema(component, property) else {
+                continue;
+            };
+            let old = object.properties.get(*property);
+            if old.is_none() {
+                continue;
+            }
+            let nullable = matches!(old, Some(RefOr::T(Schema::Object(o))) if is_nullable(o));
+            let schema = with_description(schema, old);
+            let schema = if nullable { or_null(schema) } else { schema };
+            object
+                .properties
+                .insert((*property).to_owned(), RefOr::T(schema));
+        }
+    }
+}
+
+fn is_nullable(object: &utoipa::openapi::schema::Object) -> bool {
+    matches!(&object.schema_type, utoipa::openapi::schema::SchemaType::Array(types) if types.contains(&Type::Null))
+}
+
+/// An optional field's schema: the value or `null`.
+fn or_null(schema: Schema) -> Schema {
+    match schema {
+        Schema::Object(mut o) => {
+            o.schema_type =
+                utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]);
+            Schema::Object(o)
+        }
+        other => other,
+    }
+}
+
+fn constrain_parameter(path: &str, parameter: &mut Parameter) {
+    let place = match parameter.parameter_in {
+        utoipa::openapi::path::ParameterIn::Path => "path",
+        utoipa::openapi::path::ParameterIn::Query => "query",
+        _ => return,
+    };
+    let listed = PARAMETERS.iter().any(|(on, name, at)| {
+        (*on == "*" || *on == path) && *name == parameter.name && *at == place
+    });
+    if !listed {
+        return;
+    }
+    if let Some(schema) = parameter_schema(&parameter.name) {
+        let schema = with_description(schema, parameter.schema.as_ref());
+        parameter.schema = Some(RefOr::T(schema));
+    }
+}
