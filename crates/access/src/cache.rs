@@ -97,6 +97,8 @@ impl RevocationListener for TokenCache {
                 self.keys_stale.store(true, Ordering::Release);
                 self.forget(|_| false);
             }
+            // A tenant's state is checked by the use cases on every call, never cached here.
+            Revocation::Tenant(_) => {}
         }
     }
 }

@@ -21,5 +21,5 @@ pub use error::{BoxError, StoreError};
 pub use org::{OrgId, OrgIdError};
 pub use random::SecureRandom;
 pub use rate::{Rate, RateError, RateLimiter, Verdict, gcra};
-pub use revocation::{Revocation, RevocationListener, Revocations};
+pub use revocation::{Listeners, Revocation, RevocationListener, Revocations};
 pub use secret::{ExposeSecret, RecordSecret, SecretHash, SecretString, ct_eq};

@@ -122,7 +122,7 @@ impl Revocations for MemRevocations {
         let whose = match revocation {
             Revocation::Subject(id) => Some(TokensOf::Subject(id.clone())),
             Revocation::Client(id) => Some(TokensOf::Client(id.clone())),
-            Revocation::Token(_) | Revocation::Everything => None,
+            Revocation::Token(_) | Revocation::Tenant(_) | Revocation::Everything => None,
         };
         if let Some(whose) = whose {
             self.revoked

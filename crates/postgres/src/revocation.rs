@@ -254,7 +254,7 @@ impl Revocations for PgRevocations {
         let whose = match revocation {
             Revocation::Subject(id) => Some(TokensOf::Subject(id.clone())),
             Revocation::Client(id) => Some(TokensOf::Client(id.clone())),
-            Revocation::Token(_) | Revocation::Everything => None,
+            Revocation::Token(_) | Revocation::Tenant(_) | Revocation::Everything => None,
         };
         let payload = Piece::Text(revocation.to_wire());
         let query = match &whose {

@@ -2,27 +2,25 @@
 //!
 //! Every token request authenticates its client, and every bearer check confirms the token's
 //! client still exists: with the registry in a database that is a query per request for data
-//! that changes rarely. Lookups by id are kept for a short time (absent ids too). A change made
-//! through this instance is seen at once (writes empty the cache); a change made through another
-//! instance sharing the same storage is seen within the time to live.
+//! that changes rarely. Lookups by id are kept for a short time (absent ids too, in bounded
+//! number: see `lookups`). A change made through this instance is seen at once (a write forgets
+//! the client); a change made through another instance sharing the storage is heard as a
+//! [`Revocation::Client`] (the cache is a [`RevocationListener`]), and in any case seen within
+//! the time to live.
 
+use crate::lookups::Lookups;
 use crate::{ApiClient, ClientId, ClientRegistry};
 use async_trait::async_trait;
-use latchkey_core::{Clock, StoreError, Timestamp};
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use latchkey_core::{Clock, Revocation, RevocationListener, StoreError};
+use std::sync::Arc;
 use time::Duration;
 
-/// Past this many ids, a lookup first forgets every entry (an attacker may probe random ids).
-const FORGET_ABOVE: usize = 10_000;
-
-/// A [`ClientRegistry`] whose `get` answers from entries of at most `ttl` age.
+/// A [`ClientRegistry`] whose `get` answers from reads of at most `ttl` age.
 #[derive(Debug)]
 pub struct CachedClientRegistry {
     inner: Arc<dyn ClientRegistry>,
     clock: Arc<dyn Clock>,
-    ttl: Duration,
-    entries: RwLock<HashMap<ClientId, (Option<ApiClient>, Timestamp)>>,
+    lookups: Lookups<ClientId, ApiClient>,
 }
 
 impl CachedClientRegistry {
@@ -30,50 +28,36 @@ impl CachedClientRegistry {
         Self {
             inner,
             clock,
-            ttl,
-            entries: RwLock::default(),
+            lookups: Lookups::new(ttl),
         }
-    }
-
-    fn forget(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
     }
 }
 
 #[async_trait]
 impl ClientRegistry for CachedClientRegistry {
     async fn insert(&self, client: ApiClient) -> Result<(), StoreError> {
+        let id = client.id.clone();
         let result = self.inner.insert(client).await;
-        self.forget();
+        self.lookups.forget(&id);
         result
     }
 
     async fn upsert(&self, client: ApiClient) -> Result<(), StoreError> {
+        let id = client.id.clone();
         let result = self.inner.upsert(client).await;
-        self.forget();
+        self.lookups.forget(&id);
         result
     }
 
     async fn get(&self, id: &ClientId) -> Result<Option<ApiClient>, StoreError> {
         let now = self.clock.now();
-        if let Some((client, _)) = self
-            .entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-            .filter(|(_, at)| *at <= now && now - *at < self.ttl)
-        {
-            return Ok(client.clone());
+        if let Some(answer) = self.lookups.get(id, now) {
+            return Ok(answer);
         }
+        let since = self.lookups.generation();
         let client = self.inner.get(id).await?;
-        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() > FORGET_ABOVE {
-            entries.clear();
-        }
-        entries.insert(id.clone(), (client.clone(), now));
+        self.lookups
+            .remember(id.clone(), client.clone(), now, since);
         Ok(client)
     }
 
@@ -83,7 +67,23 @@ impl ClientRegistry for CachedClientRegistry {
 
     async fn delete(&self, id: &ClientId) -> Result<(), StoreError> {
         let result = self.inner.delete(id).await;
-        self.forget();
+        self.lookups.forget(id);
         result
+    }
+}
+
+/// Every instance's changes of clients reach this instance's cache.
+impl RevocationListener for CachedClientRegistry {
+    fn heard(&self, revocation: &Revocation) {
+        match revocation {
+            // An id that does not parse was never looked up, so nothing of it is kept.
+            Revocation::Client(id) => {
+                if let Ok(id) = ClientId::parse(id) {
+                    self.lookups.forget(&id);
+                }
+            }
+            Revocation::Everything => self.lookups.forget_all(),
+            Revocation::Subject(_) | Revocation::Tenant(_) | Revocation::Token(_) => {}
+        }
     }
 }

@@ -9,6 +9,7 @@ mod cache;
 mod client;
 mod client_cache;
 mod error;
+mod lookups;
 mod ports;
 mod principal;
 mod scope;

@@ -239,3 +239,64 @@ async fn a_revocation_listener_whose_connection_is_killed_listens_again() {
     }
     panic!("the listener heard the revocation after listening again");
 }
+
+/// Waits (at most 5 s) until `heard` has heard `revocation` `n` times.
+async fn heard_times(
+    heard: &latchkey_core::testing::HeardRevocations,
+    revocation: &latchkey_core::Revocation,
+    n: usize,
+    what: &str,
+) {
+    let count = || heard.heard().iter().filter(|r| *r == revocation).count();
+    for _ in 0..500 {
+        if count() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!(
+        "{what}: {revocation:?} heard {} times, not {n}, within 5 s",
+        count()
+    );
+}
+
+/// Not a contract sentence but the database's promise: every change of a tenant or a client
+/// row, through any writer, is announced to every instance's listener once it commits, so
+/// their caches forget it (the triggers of migration `directory_notifications`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_of_a_tenant_or_client_is_announced_to_every_listener() {
+    use latchkey_core::Revocation;
+    use latchkey_core::testing::HeardRevocations;
+    use latchkey_postgres::PgRevocations;
+    use latchkey_tenancy::{ClientRegistry, TenantDirectory};
+    use latchkey_testkit::fixtures::{client, tenant};
+    let scratch = Scratch::default();
+    let db = scratch.database().await;
+    let heard = Arc::new(HeardRevocations::default());
+    let listener = PgRevocations::new(db.clone(), Arc::new(FixedClock::default()), heard.clone());
+    tokio::spawn(listener.listen());
+    heard_times(&heard, &Revocation::Everything, 1, "listening").await;
+
+    let tenants = db.tenant_directory();
+    let jazztel = Revocation::Tenant(org("jazztel"));
+    let mut changed = tenant("jazztel");
+    let put = tenants.put(changed.clone()).await;
+    put.unwrap_or_else(|e| panic!("put: {e:?}"));
+    heard_times(&heard, &jazztel, 1, "a tenant created").await;
+    changed.enabled = false;
+    let put = tenants.put(changed).await;
+    put.unwrap_or_else(|e| panic!("put: {e:?}"));
+    heard_times(&heard, &jazztel, 2, "a tenant disabled").await;
+
+    let clients = db.client_registry();
+    let shop = Revocation::Client("shop".to_owned());
+    let inserted = clients.insert(client("shop")).await;
+    inserted.unwrap_or_else(|e| panic!("insert: {e:?}"));
+    heard_times(&heard, &shop, 1, "a client created").await;
+    let upserted = clients.upsert(client("shop")).await;
+    upserted.unwrap_or_else(|e| panic!("upsert: {e:?}"));
+    heard_times(&heard, &shop, 2, "a client replaced").await;
+    let deleted = clients.delete(&client("shop").id).await;
+    deleted.unwrap_or_else(|e| panic!("delete: {e:?}"));
+    heard_times(&heard, &shop, 3, "a client deleted").await;
+}

@@ -3,7 +3,7 @@
 
 use super::begin;
 use super::revoked_tokens::token;
-use crate::fixtures::uuid;
+use crate::fixtures::{org, uuid};
 use latchkey_access::RevokedTokens;
 use latchkey_core::testing::HeardRevocations;
 use latchkey_core::{Revocation, Revocations, StoreError, Timestamp};
@@ -79,6 +79,7 @@ pub async fn every_instance_hears_every_kind_of_revocation(fleet: &Fleet) {
     let all = [
         Revocation::Subject("ana".to_owned()),
         Revocation::Client("shop".to_owned()),
+        Revocation::Tenant(org("masmovil")),
         Revocation::Token(uuid(7)),
         Revocation::Everything,
     ];
