@@ -1,4 +1,5 @@
-//! API clients: `POST/GET /v1/clients`, `DELETE /v1/clients/{id}` (scope `clients:admin`).
+//! API clients: `POST/GET /v1/clients`, `DELETE /v1/clients/{id}` (scope `clients:admin`); a
+//! client never deletes itself, and the bootstrap client is never deleted through the API.
 
 use latchkey_tests::{ADMIN_ID, Answer, TestServer};
 use serde_json::{Value, json};
@@ -303,4 +304,59 @@ async fn a_client_cannot_delete_a_client_with_scopes_it_lacks() {
         )
         .await;
     assert_eq!(answer.expect_error(403), "auth.escalation");
+}
+
+#[actix_rt::test]
+async fn a_client_cannot_delete_itself_and_keeps_working() {
+    let server = TestServer::start().await;
+    let (id, secret) = server
+        .create_client(&["clients:admin"], &["masmovil"])
+        .await;
+    let token = server.token_of(&id, &secret, &[GRANT]).await;
+    let path = format!("/v1/clients/{id}");
+    let refused = server.call("DELETE", &path, Some(&token), None).await;
+    assert_eq!(refused.expect_error(409), "client.self_delete");
+    assert_eq!(server.get("/v1/clients", &token).await.code(), 200);
+    assert_eq!(
+        server.token_request(&id, &secret, &[GRANT]).await.code(),
+        200
+    );
+    // Another client with its rights may delete it.
+    let admin = server.admin_token(None).await;
+    let deleted = server.call("DELETE", &path, Some(&admin), None).await;
+    assert_eq!(deleted.code(), 204);
+}
+
+#[actix_rt::test]
+async fn the_bootstrap_client_cannot_be_deleted_and_keeps_working() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token(None).await;
+    let path = format!("/v1/clients/{ADMIN_ID}");
+    let by_itself = server.call("DELETE", &path, Some(&admin), None).await;
+    assert_eq!(by_itself.expect_error(409), "client.bootstrap");
+    // Nor by another client holding every scope on every org.
+    let list = server.get("/v1/clients", &admin).await.expect_json(200);
+    let bootstrap = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == ADMIN_ID)
+        .unwrap();
+    let body = json!({"name": "second admin", "scopes": bootstrap["scopes"], "orgs": ["*"]});
+    let created = server
+        .call("POST", "/v1/clients", Some(&admin), Some(&body))
+        .await
+        .expect_json(201);
+    let other = server
+        .token_of(
+            created["client_id"].as_str().unwrap(),
+            created["client_secret"].as_str().unwrap(),
+            &[GRANT],
+        )
+        .await;
+    let by_other = server.call("DELETE", &path, Some(&other), None).await;
+    assert_eq!(by_other.expect_error(409), "client.bootstrap");
+    // Its token and its secret still work.
+    assert_eq!(server.get("/v1/clients", &admin).await.code(), 200);
+    server.admin_token(None).await;
 }

@@ -77,6 +77,13 @@ pub enum ClientError {
     AlreadyExists,
     #[error("the bootstrap client's secret must be at least 16 characters")]
     WeakSecret,
+    /// Deleting the caller's own client would leave it without a token that works.
+    #[error("a client cannot delete itself")]
+    SelfDelete,
+    /// The bootstrap client is the server's own (configured at start): never deleted through
+    /// the API.
+    #[error("the bootstrap client cannot be deleted")]
+    Bootstrap,
     #[error(transparent)]
     Denied(#[from] AccessDenied),
     #[error("client storage failed")]

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::{
     Clock, OrgId, Revocation, Revocations, SecretHash, SecretString, SecureRandom, StoreError,
 };
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Tenant use cases.
 #[derive(Debug, Clone)]
@@ -127,6 +127,8 @@ pub struct ClientService {
     random: Arc<dyn SecureRandom>,
     /// Told when a client is deleted: its tokens stop being trusted at once.
     revocations: Arc<dyn Revocations>,
+    /// The bootstrap client, once provisioned (shared by every clone of the service).
+    bootstrap_id: Arc<RwLock<Option<ClientId>>>,
 }
 
 impl ClientService {
@@ -143,6 +145,7 @@ impl ClientService {
             clock,
             random,
             revocations,
+            bootstrap_id: Arc::default(),
         }
     }
 
@@ -211,6 +214,7 @@ impl ClientService {
         id: ClientId,
         configured: Option<&str>,
     ) -> Result<Bootstrapped, ClientError> {
+        self.remember_bootstrap(&id);
         match configured {
             Some(secret) if secret.len() < MIN_BOOTSTRAP_SECRET => Err(ClientError::WeakSecret),
             Some(secret) => {
@@ -234,6 +238,7 @@ impl ClientService {
     /// it would give it a new `created_at` and so revoke every token it holds (see
     /// `AccessTokenVerifier`) each time a server starts.
     pub async fn bootstrap(&self, id: ClientId, secret: &[u8]) -> Result<ApiClient, ClientError> {
+        self.remember_bootstrap(&id);
         if let Some(existing) = self.get(&id).await.map_err(ClientError::Store)? {
             let unchanged = existing.secret_hash.matches(secret)
                 && existing.scopes == ScopeSet::all()
@@ -261,6 +266,22 @@ impl ClientService {
         Ok(client)
     }
 
+    /// From now on `id` is the bootstrap client, which the API never deletes.
+    fn remember_bootstrap(&self, id: &ClientId) {
+        *self
+            .bootstrap_id
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
+    }
+
+    fn is_bootstrap(&self, id: &ClientId) -> bool {
+        self.bootstrap_id
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            == Some(id)
+    }
+
     /// The clients whose orgs the caller covers.
     pub async fn list(&self, caller: &Principal) -> Result<Vec<ApiClient>, ClientError> {
         caller.require(Scope::ClientsAdmin)?;
@@ -273,7 +294,8 @@ impl ClientService {
 
     /// Deletes a client the caller covers; its tokens (service tokens and its customers'
     /// tokens) stop working on every server instance (announced to the revocations, so no
-    /// cached verification outlives it).
+    /// cached verification outlives it). Never the caller's own client (`SelfDelete`: every
+    /// call after it would fail) nor the bootstrap client (`Bootstrap`: the operator's way in).
     pub async fn delete(&self, caller: &Principal, id: &ClientId) -> Result<(), ClientError> {
         caller.require(Scope::ClientsAdmin)?;
         let client = self
@@ -284,6 +306,14 @@ impl ClientService {
         let privileges = client.scopes.without(ScopeSet::OIDC);
         if !caller.orgs.covers_all(&client.orgs) || !privileges.is_subset_of(caller.scopes) {
             return Err(AccessDenied::Escalation.into());
+        }
+        if self.is_bootstrap(id) {
+            return Err(ClientError::Bootstrap);
+        }
+        // A service token's subject is its client; a customer's token never holds
+        // `clients:admin`, and its subject is a credential.
+        if caller.credential.is_none() && caller.subject == id.as_str() {
+            return Err(ClientError::SelfDelete);
         }
         // Revoked first: should the delete then fail, the client stays but none of the tokens
         // it had does (never the other way round).

@@ -318,3 +318,72 @@ async fn provisioning_the_bootstrap_client_keeps_configures_or_generates() {
         .unwrap();
     assert!(by_new.is_some());
 }
+
+/// A client cannot delete itself (its token, and every call after, would fail), and nothing
+/// is revoked when it tries; another client with the same rights can.
+#[tokio::test]
+async fn a_client_cannot_delete_itself() {
+    let f = fixture().await;
+    let admin = stored_client(&f, "caller", &ADMIN, &["masmovil"]).await;
+    let itself = caller(&ADMIN, &["masmovil"]);
+    assert_eq!(itself.subject, "caller");
+    let refused = f.client_service.delete(&itself, &admin).await;
+    assert!(
+        matches!(refused, Err(ClientError::SelfDelete)),
+        "{refused:?}"
+    );
+    assert!(registered(&f, &admin).await);
+    assert!(f.revocations.heard().is_empty(), "nothing revoked");
+    let other = latchkey_tenancy::Principal {
+        subject: "another".to_owned(),
+        ..itself
+    };
+    f.client_service.delete(&other, &admin).await.unwrap();
+    assert!(!registered(&f, &admin).await);
+}
+
+/// The bootstrap client cannot be deleted through the service, by itself or by any client
+/// holding every scope and org; a client of that id that is not the bootstrap one can be.
+#[tokio::test]
+async fn the_bootstrap_client_cannot_be_deleted() {
+    let f = fixture().await;
+    let id = ClientId::parse("latchkey-admin").unwrap();
+    let everything = latchkey_tenancy::Principal {
+        subject: "another-admin".to_owned(),
+        scopes: latchkey_tenancy::ScopeSet::all(),
+        ..caller(&ADMIN, &["*"])
+    };
+    let ordinary = stored_client(&f, "latchkey-admin", &[Scope::Tokens], &["masmovil"]).await;
+    assert_eq!(ordinary, id);
+    f.client_service.delete(&everything, &id).await.unwrap();
+
+    f.client_service
+        .provision_bootstrap(id.clone(), Some("a-configured-secret-0123"))
+        .await
+        .unwrap();
+    let itself = latchkey_tenancy::Principal {
+        subject: "latchkey-admin".to_owned(),
+        ..everything.clone()
+    };
+    for who in [&everything, &itself] {
+        let refused = f.client_service.delete(who, &id).await;
+        assert!(
+            matches!(refused, Err(ClientError::Bootstrap)),
+            "{refused:?}"
+        );
+    }
+    assert!(registered(&f, &id).await);
+    assert_eq!(
+        f.revocations.heard(),
+        vec![latchkey_core::Revocation::Client(
+            "latchkey-admin".to_owned()
+        )],
+        "only the ordinary client's deletion"
+    );
+    // Every clone of the service knows it (the server hands clones to other services).
+    let refused = f.client_service.clone().delete(&itself, &id).await;
+    assert!(
+        matches!(refused, Err(ClientError::Bootstrap)),
+        "{refused:?}"
+    );
+}

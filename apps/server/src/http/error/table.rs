@@ -140,6 +140,12 @@ impl From<ClientError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "client.already_exists", e.to_string())
             }
             ClientError::WeakSecret => ApiError::bad_request("client.weak_secret", e.to_string()),
+            ClientError::SelfDelete => {
+                ApiError::new(StatusCode::CONFLICT, "client.self_delete", e.to_string())
+            }
+            ClientError::Bootstrap => {
+                ApiError::new(StatusCode::CONFLICT, "client.bootstrap", e.to_string())
+            }
             ClientError::Denied(denied) => denied.into(),
             ClientError::Store(s) => store_error("tenancy: client registry", s),
         }
