@@ -123,6 +123,26 @@ deps-check:
         echo "deps-check: $app names none of {{forbidden_in_app}}"
     done
 
+# Fault tests (tests/faults): the real binary against PostgreSQL, Redis and SMTP servers of each
+# test's own (never the shared ones of `just test`; PostgreSQL and Redis installed when missing),
+# stopped, frozen, killed and restarted on purpose; kill -9 in the middle of moves; two instances
+# on one database. One test at a time: they measure answer and recovery times.
+test-faults:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v redis-server >/dev/null || bash .ci/redis
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_config >/dev/null || bash .ci/postgres
+    start=$SECONDS
+    # The tests run the binary itself (target/debug/latchkey), which no test dependency builds.
+    cargo build --locked -p latchkey --bin latchkey
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --locked -p latchkey-faults --run-ignored ignored-only \
+            --test-threads 1 --no-fail-fast --no-capture
+    else
+        cargo test --locked -p latchkey-faults -- --ignored --test-threads 1 --nocapture
+    fi
+    echo "test-faults: $((SECONDS - start)) s"
+
 # Release-build load test (wrk, 32 connections) against a bare actix-web hello; medians of interleaved rounds.
 bench rounds="3" duration="10s":
     #!/usr/bin/env bash
