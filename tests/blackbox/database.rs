@@ -263,7 +263,7 @@ impl Outage {
         };
         assert_eq!(
             ready.expect_json(503),
-            json!({"status": "unavailable"}),
+            json!({"status": "unavailable", "failed": ["postgresql"]}),
             "{mode:?}: /readyz {:?} after the outage began",
             since.elapsed()
         );

@@ -35,6 +35,7 @@ mod passwords;
 mod races;
 mod revocation;
 mod second_factors;
+mod silent_peers;
 mod smoke;
 mod storage;
 mod tokens;

@@ -208,7 +208,9 @@ pub struct ServerConfig {
     #[arg(long, env = "LATCHKEY_SMS_FROM", default_value = "Latchkey")]
     pub sms_from: String,
 
-    /// Limit of one exchange with the SMTP server or the SMS gateway, in milliseconds.
+    /// Longest the delivery of one message (to the SMTP server or the SMS gateway, retries
+    /// included) may take, in milliseconds; past it the request answers 502 and withdraws what
+    /// the message carried. Must be shorter than the request timeout.
     #[arg(long, env = "LATCHKEY_NOTIFY_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub notify_timeout_ms: u64,

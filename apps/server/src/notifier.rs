@@ -19,6 +19,12 @@ const FIRST_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// Must run inside the Tokio runtime (the SMTP pool runs a clean-up task on it).
 pub fn build(config: &ServerConfig, dev_mode: bool) -> anyhow::Result<Arc<dyn Notifier>> {
     let timeout = Duration::from_millis(config.notify_timeout_ms);
+    // A delivery still running when its request times out is dropped with the request, and the
+    // clean-up after a failed delivery (withdrawing the token or code it carried) with it.
+    anyhow::ensure!(
+        timeout < Duration::from_secs(u64::from(config.request_timeout)),
+        "LATCHKEY_NOTIFY_TIMEOUT_MS must be shorter than LATCHKEY_REQUEST_TIMEOUT"
+    );
     let attempts = usize::try_from(config.notify_attempts).unwrap_or(1);
     let fallback = |setting: &'static str| -> Arc<dyn Notifier> {
         if dev_mode {

@@ -34,6 +34,9 @@ use latchkey_tenancy::{
 use std::sync::Arc;
 use std::time::Duration;
 
+mod health;
+pub use health::{Health, Unready};
+
 /// The use cases a request handler calls; cheap to clone (all `Arc`s inside).
 #[derive(Debug)]
 pub struct AppState {
@@ -102,34 +105,6 @@ impl Announcer {
     }
 }
 
-/// What readiness checks: the database itself when there is one (not the tenant list, which
-/// may come from a cache), else the in-memory directory.
-#[derive(Debug, Clone)]
-pub struct Health {
-    database: Option<PgDatabase>,
-    tenants: TenantService,
-}
-
-impl Health {
-    /// Whether the server runs on shared storage (another instance may change the keys).
-    pub fn shared_storage(&self) -> bool {
-        self.database.is_some()
-    }
-
-    /// Checks the storage; the cause chain when it does not answer.
-    pub async fn check(&self) -> Result<(), String> {
-        match &self.database {
-            Some(db) => db.ping().await.map_err(|e| crate::error_chain(&e)),
-            None => self
-                .tenants
-                .enabled_orgs()
-                .await
-                .map(drop)
-                .map_err(|e| crate::error_chain(&e)),
-        }
-    }
-}
-
 /// The adapters of every storage port, chosen once at start.
 #[derive(Debug, Clone)]
 pub struct Stores {
@@ -155,6 +130,8 @@ pub struct Stores {
     pub devices: Arc<dyn DeviceStore>,
     /// The database behind them, when there is one (readiness checks it).
     pub database: Option<PgDatabase>,
+    /// Redis, when it holds the short-lived state (readiness checks it).
+    pub redis: Option<RedisDatabase>,
 }
 
 impl Stores {
@@ -176,6 +153,7 @@ impl Stores {
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
             devices: Arc::new(MemDeviceStore::with_credentials(credentials)),
             database: None,
+            redis: None,
         }
     }
 
@@ -203,6 +181,7 @@ impl Stores {
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
             devices: Arc::new(db.devices()),
             database: Some(db),
+            redis: None,
         }
     }
 
@@ -213,6 +192,7 @@ impl Stores {
         self.otp_codes = Arc::new(redis.otp_store());
         self.rate_limits = Arc::new(redis.rate_limiter());
         self.ephemeral = Arc::new(redis.ephemeral_store());
+        self.redis = Some(redis.clone());
         self
     }
 }
@@ -396,6 +376,7 @@ impl AppState {
             tokens: TokenInspector::new(grants.clone(), access.clone()),
             health: Health {
                 database: stores.database,
+                redis: stores.redis,
                 tenants: tenants.clone(),
             },
             tenants,

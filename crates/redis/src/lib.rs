@@ -9,8 +9,10 @@
 //! allows. The keys of one operation share a hash tag (`{...}`), so the scripts also run on Redis
 //! Cluster. Every operation has a deadline; a failure or a timeout is `StoreError::Unavailable`
 //! (503), never a hang. Each thread that uses Redis (each server worker) has its own multiplexed
-//! connection, which reconnects by itself.
+//! connection, which reconnects by itself; a command that finds it broken (Redis restarted) is
+//! sent once more on the fresh one before it fails (`connection.rs`).
 
+mod connection;
 mod ephemeral;
 mod otp;
 mod rate;
@@ -19,6 +21,7 @@ pub use ephemeral::RedisEphemeralStore;
 pub use otp::RedisOtpStore;
 pub use rate::RedisRateLimiter;
 
+use connection::Connection;
 use latchkey_core::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashMap;
@@ -96,14 +99,14 @@ impl RedisDatabase {
     }
 
     /// This thread's connection (made at its first use, on its Tokio runtime).
-    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    fn connection(&self) -> Result<Connection, StoreError> {
         let thread = std::thread::current().id();
         let mut connections = self
             .connections
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(connection) = connections.get(&thread) {
-            return Ok(connection.clone());
+            return Ok(Connection::new(connection.clone()));
         }
         let connection = ConnectionManager::new_lazy_with_config(
             self.client.clone(),
@@ -111,7 +114,7 @@ impl RedisDatabase {
         )
         .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
         connections.insert(thread, connection.clone());
-        Ok(connection)
+        Ok(Connection::new(connection))
     }
 
     /// Whether Redis answers (readiness).

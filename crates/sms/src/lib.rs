@@ -3,6 +3,8 @@
 //! A 2xx answer means the gateway accepted the message; anything else is a failure. Connection
 //! errors, timeouts, 5xx and 429 are transient and retried with exponential back-off; other
 //! answers (4xx: a bad number, a rejected sender, a bad token) are permanent and reported at once.
+//! A message's whole delivery, retries included, ends within the configured timeout, so a gateway
+//! that takes the connection and never answers cannot hold the caller past it.
 
 use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
@@ -20,7 +22,7 @@ pub struct SmsConfig {
     pub token: Option<SecretString>,
     /// The `from` of every message (a sender id or number).
     pub from: String,
-    /// Limit of each request, connection included.
+    /// Longest a message's delivery may take, connecting and retries included.
     pub timeout: Duration,
     /// Tries per message, the first included (at least 1).
     pub attempts: usize,
@@ -80,6 +82,11 @@ enum Attempt {
     Status(reqwest::StatusCode),
 }
 
+/// The delivery did not end within the timeout (the gateway took the request and went quiet).
+#[derive(Debug, thiserror::Error)]
+#[error("the gateway did not answer within {0:?}")]
+struct Silent(Duration);
+
 impl Attempt {
     fn is_transient(&self) -> bool {
         match self {
@@ -138,19 +145,19 @@ impl Notifier for SmsNotifier {
             .with_max_times(self.config.attempts.max(1) - 1)
             .with_jitter();
         let template = message.template.name();
-        (|| self.post(&body))
+        let delivery = (|| self.post(&body))
             .retry(backoff)
             .when(Attempt::is_transient)
             .notify(|e, delay| {
                 tracing::warn!(template, error = %e, retry_in = ?delay, "SMS not sent; retrying");
-            })
-            .await
-            .map_err(|e| {
-                if e.is_transient() {
-                    NotifyError::Transient(Box::new(e))
-                } else {
-                    NotifyError::Permanent(Box::new(e))
-                }
-            })
+            });
+        match tokio::time::timeout(self.config.timeout, delivery).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) if e.is_transient() => Err(NotifyError::Transient(Box::new(e))),
+            Ok(Err(e)) => Err(NotifyError::Permanent(Box::new(e))),
+            Err(_) => Err(NotifyError::Transient(Box::new(Silent(
+                self.config.timeout,
+            )))),
+        }
     }
 }

@@ -11,6 +11,7 @@ use latchkey_core::SecretString;
 use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_sms::{SmsConfig, SmsNotifier};
 use latchkey_testkit::http_recorder::HttpRecorder;
+use latchkey_testkit::silent_peer::SilentPeer;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -112,6 +113,29 @@ async fn an_unreachable_gateway_is_transient_after_the_retries() {
         started.elapsed() >= Duration::from_millis(300),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_that_never_answers_fails_the_delivery_within_the_timeout() {
+    let gateway = SilentPeer::mute();
+    let mut config = config(&gateway.http_url(), 3);
+    config.timeout = Duration::from_millis(400);
+    let notifier = SmsNotifier::new(config).unwrap();
+    let started = Instant::now();
+    match notifier.send(&otp()).await {
+        Err(NotifyError::Transient(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        (Duration::from_millis(400)..Duration::from_millis(1500)).contains(&elapsed),
+        "{elapsed:?}"
+    );
+    let received = String::from_utf8(gateway.received().concat()).unwrap();
+    assert!(
+        received.contains("280597"),
+        "the request went out: {received}"
     );
 }
 

@@ -3,17 +3,23 @@
 //! - `smtp://host:25` sends in clear (a local relay); `smtp://host:587?tls=required` upgrades with
 //!   STARTTLS and refuses a server that cannot; `smtps://host:465` speaks TLS from the start.
 //!   `user:password@` in the URL authenticates.
-//! - Connections are pooled and reused; every SMTP exchange has a timeout.
-//! - Transient failures (connection refused or lost, timeouts, 4xx replies) are retried with
-//!   exponential back-off; permanent ones (5xx replies, a malformed address) are reported at once.
+//! - Connections are pooled and reused. A delivery cut short by the timeout leaves its connection
+//!   in the middle of an exchange, and lettre would park it for the next message; so the pool it
+//!   came from is replaced by a fresh one, and no later message waits on that connection.
+//! - Transient failures (connection refused or lost, 4xx replies) are retried with exponential
+//!   back-off; permanent ones (5xx replies, a malformed address) are reported at once.
+//! - A message's whole delivery, retries included, ends within the configured timeout: lettre's
+//!   own timeout covers connecting only, so a server that accepts and then says nothing would
+//!   otherwise hold the caller until its request is dropped (and its clean-up with it).
 
 use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
 use latchkey_notify::{Channel, Message, Notifier, NotifyError};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// How to reach the SMTP server.
@@ -23,7 +29,7 @@ pub struct SmtpConfig {
     pub url: String,
     /// The sender, e.g. `Yoigo <no-reply@yoigo.com>`.
     pub from: String,
-    /// Limit of each SMTP exchange (connect, each command).
+    /// Longest a message's delivery may take, connecting and retries included.
     pub timeout: Duration,
     /// Tries per message, the first included (at least 1).
     pub attempts: usize,
@@ -56,8 +62,11 @@ pub enum SmtpConfigError {
 /// Sends e-mail messages through one SMTP server.
 #[derive(Clone)]
 pub struct SmtpNotifier {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Makes a fresh pool; it holds the URL's credentials and is never shown.
+    builder: AsyncSmtpTransportBuilder,
+    pool: Arc<Mutex<Pool>>,
     from: Mailbox,
+    timeout: Duration,
     attempts: usize,
     first_retry_delay: Duration,
 }
@@ -66,27 +75,54 @@ impl fmt::Debug for SmtpNotifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpNotifier")
             .field("from", &self.from)
+            .field("timeout", &self.timeout)
             .field("attempts", &self.attempts)
             .finish_non_exhaustive()
     }
+}
+
+/// The pool in use, and how many pools came before it.
+struct Pool {
+    generation: u64,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
 impl SmtpNotifier {
     /// Checks the configuration; no connection is opened until the first message. Call it
     /// inside a Tokio runtime: the connection pool runs a clean-up task on it.
     pub fn new(config: &SmtpConfig) -> Result<Self, SmtpConfigError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.url)
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.url)
             .map_err(SmtpConfigError::Url)?
             .timeout(Some(config.timeout))
-            .pool_config(PoolConfig::new().max_size(4))
-            .build();
+            .pool_config(PoolConfig::new().max_size(4));
         let from = config.from.parse().map_err(SmtpConfigError::From)?;
         Ok(Self {
-            transport,
+            pool: Arc::new(Mutex::new(Pool {
+                generation: 0,
+                transport: builder.clone().build(),
+            })),
+            builder,
             from,
+            timeout: config.timeout,
             attempts: config.attempts.max(1),
             first_retry_delay: config.first_retry_delay,
         })
+    }
+
+    /// The pool in use and its generation.
+    fn pool(&self) -> (u64, AsyncSmtpTransport<Tokio1Executor>) {
+        let pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        (pool.generation, pool.transport.clone())
+    }
+
+    /// Replaces the pool of `generation` (unless another delivery did already) with a fresh one.
+    /// The old one closes its connections once the deliveries still using it are done.
+    fn replace_pool(&self, generation: u64) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.generation == generation {
+            pool.generation += 1;
+            pool.transport = self.builder.clone().build();
+        }
     }
 
     fn build(&self, message: &Message) -> Result<lettre::Message, NotifyError> {
@@ -113,6 +149,11 @@ impl SmtpNotifier {
     }
 }
 
+/// The delivery did not end within the timeout (the server took the connection and went quiet).
+#[derive(Debug, thiserror::Error)]
+#[error("the SMTP server did not answer within {0:?}")]
+struct Silent(Duration);
+
 #[async_trait]
 impl Notifier for SmtpNotifier {
     async fn send(&self, message: &Message) -> Result<(), NotifyError> {
@@ -122,20 +163,21 @@ impl Notifier for SmtpNotifier {
             .with_max_times(self.attempts - 1)
             .with_jitter();
         let template = message.template.name();
-        (|| async { self.transport.send(email.clone()).await })
+        let (generation, transport) = self.pool();
+        let delivery = (|| async { transport.send(email.clone()).await })
             .retry(backoff)
             .when(|e| !e.is_permanent())
             .notify(|e, delay| {
                 tracing::warn!(template, error = %e, retry_in = ?delay, "e-mail not sent; retrying");
-            })
-            .await
-            .map(drop)
-            .map_err(|e| {
-                if e.is_permanent() {
-                    NotifyError::Permanent(Box::new(e))
-                } else {
-                    NotifyError::Transient(Box::new(e))
-                }
-            })
+            });
+        match tokio::time::timeout(self.timeout, delivery).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_permanent() => Err(NotifyError::Permanent(Box::new(e))),
+            Ok(Err(e)) => Err(NotifyError::Transient(Box::new(e))),
+            Err(_) => {
+                self.replace_pool(generation);
+                Err(NotifyError::Transient(Box::new(Silent(self.timeout))))
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@
 
 use latchkey_notify::{Channel, Language, Message, Notifier, NotifyError, TemplateId};
 use latchkey_smtp::{SmtpConfig, SmtpNotifier};
+use latchkey_testkit::silent_peer::SilentPeer;
 use latchkey_testkit::smtp_sink::{SmtpSink, free_port};
 use mail_parser::MessageParser;
 use std::time::{Duration, Instant};
@@ -99,6 +100,46 @@ async fn a_server_that_comes_back_during_the_retries_gets_the_message() {
     let sink = SmtpSink::start_on(port);
     sending.await.unwrap().unwrap();
     assert_eq!(sink.delivered().len(), 1);
+}
+
+/// lettre times out connecting only: a server that accepts and never greets, or that goes quiet
+/// once it has the message, must still end the delivery within the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_fails_the_delivery_within_the_timeout() {
+    for peer in [SilentPeer::mute(), SilentPeer::smtp_until_message()] {
+        let mut config = config(peer.port(), 3);
+        config.timeout = Duration::from_millis(400);
+        let notifier = SmtpNotifier::new(&config).unwrap();
+        let started = Instant::now();
+        match notifier.send(&otp(Language::Es)).await {
+            Err(NotifyError::Transient(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        let elapsed = started.elapsed();
+        assert!(
+            (Duration::from_millis(400)..Duration::from_millis(1500)).contains(&elapsed),
+            "{elapsed:?}"
+        );
+        assert_eq!(peer.connections(), 1, "{peer:?}");
+    }
+}
+
+/// A delivery cut short leaves its connection mid-exchange; the next message must not wait on
+/// it (lettre would test it with a NOOP that is never answered) but go out on a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_delivery_timed_out_the_next_message_gets_a_fresh_connection() {
+    let peer = SilentPeer::smtp_until_message();
+    let mut config = config(peer.port(), 1);
+    config.timeout = Duration::from_millis(300);
+    let notifier = SmtpNotifier::new(&config).unwrap();
+    for sent in 1..=3 {
+        assert!(matches!(
+            notifier.send(&otp(Language::En)).await,
+            Err(NotifyError::Transient(_))
+        ));
+        assert_eq!(peer.connections(), sent);
+        assert_eq!(peer.received().len(), sent, "message {sent} went out");
+    }
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@
 //! that are broken on purpose (a notifier that always fails, a limiter that always errs).
 //!
 //! It also starts the real servers that adapter and black-box tests talk to: an SMTP server
-//! (aiosmtpd, [`smtp_sink`]) and a recording HTTP gateway ([`http_recorder`]).
+//! (aiosmtpd, [`smtp_sink`]), a recording HTTP gateway ([`http_recorder`]), and a peer that
+//! takes connections and then says nothing ([`silent_peer`]).
 //!
 //! Used only by tests: it must never be a dependency of production code, and it may depend on
 //! the domain crates and the async runtime only, never on an adapter.
@@ -29,6 +30,7 @@ pub mod fakes;
 pub mod faults;
 pub mod fixtures;
 pub mod http_recorder;
+pub mod silent_peer;
 pub mod smtp_sink;
 mod wall_clock;
 

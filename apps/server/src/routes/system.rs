@@ -19,30 +19,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Health {
     /// `ok`, `ready` or `unavailable`.
     pub status: &'static str,
+    /// When unavailable: the dependencies that did not answer (`postgresql`, `redis`, `memory`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(example = json!(["redis"]))]
+    pub failed: Vec<&'static str>,
 }
 
 /// The process is up.
 #[utoipa::path(get, operation_id = "system_healthz", path = "/healthz", tag = "Operations",
     responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        failed: Vec::new(),
+    })
 }
 
-/// The process can serve: its storage answers.
+/// The process can serve: its storage answers — PostgreSQL (or the in-memory directory) and,
+/// when configured, Redis.
 #[utoipa::path(get, operation_id = "system_readyz", path = "/readyz", tag = "Operations",
     responses(
-        (status = 200, description = "Every dependency is reachable", body = Health),
-        (status = 503, description = "A dependency is unreachable", body = Health)))]
+        (status = 200, description = "Every dependency answers: PostgreSQL (or the in-memory storage) and, when configured, Redis", body = Health),
+        (status = 503, description = "A dependency does not answer; `failed` names which", body = Health,
+            example = json!({"status": "unavailable", "failed": ["redis"]}))))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.health.check().await {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            HttpResponse::ServiceUnavailable().json(Health {
-                status: "unavailable",
-            })
-        }
+    let unready = state.health.check().await;
+    if unready.is_empty() {
+        return HttpResponse::Ok().json(Health {
+            status: "ready",
+            failed: Vec::new(),
+        });
     }
+    for u in &unready {
+        tracing::warn!(dependency = u.dependency, error = %u.cause, "not ready");
+    }
+    HttpResponse::ServiceUnavailable().json(Health {
+        status: "unavailable",
+        failed: unready.iter().map(|u| u.dependency).collect(),
+    })
 }
 
 /// The public keys that verify Latchkey's tokens (RFC 7517).
