@@ -7,7 +7,7 @@ use latchkey_access::{
     AccessTokenVerifier, CachedVerifier, KeyService, RevokedTokens, ServiceTokenIssuer,
     SigningKeyStore, TokenCache,
 };
-use latchkey_core::{Clock, RateLimiter, Revocations, SecureRandom};
+use latchkey_core::{Clock, RateLimiter, SecureRandom};
 use latchkey_credential::{CredentialService, CredentialStore, SecurityTokenStore, SecurityTokens};
 use latchkey_crypto::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
@@ -20,7 +20,7 @@ use latchkey_login::{
 };
 use latchkey_memory::{
     MemClientRegistry, MemCredentialStore, MemDeviceStore, MemEphemeralStore, MemOtpStore,
-    MemRateLimiter, MemRevocations, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
+    MemRateLimiter, MemRevokedTokens, MemSecurityTokenStore, MemSigningKeyStore,
     MemTenantDirectory, MemTotpStore,
 };
 use latchkey_oauth::{CibaService, CodeService, EphemeralStore};
@@ -34,7 +34,9 @@ use latchkey_tenancy::{
 use std::sync::Arc;
 use std::time::Duration;
 
+mod announcer;
 mod health;
+pub use announcer::Announcer;
 pub use health::{Health, Unready};
 
 /// The use cases a request handler calls; cheap to clone (all `Arc`s inside).
@@ -73,36 +75,6 @@ pub struct AppState {
     /// On a database: this instance's ear for every instance's revocations, to run beside the
     /// server ([`PgRevocations::listen`]).
     pub revocation_listener: Option<PgRevocations>,
-}
-
-/// Where revocations are recorded and announced.
-#[derive(Debug, Clone)]
-pub enum Announcer {
-    /// This process only (dev mode: one instance).
-    Memory(Arc<MemRevokedTokens>),
-    /// Every instance on the database (`LISTEN/NOTIFY`).
-    Postgres(PgDatabase),
-}
-
-impl Announcer {
-    /// The `Revocations` the services announce to, with `cache` as this instance's listener,
-    /// and, on a database, the listener to run beside the server.
-    fn build(
-        &self,
-        clock: Arc<dyn Clock>,
-        cache: Arc<TokenCache>,
-    ) -> (Arc<dyn Revocations>, Option<PgRevocations>) {
-        match self {
-            Announcer::Memory(revoked) => (
-                Arc::new(MemRevocations::new(revoked.clone(), clock).with_listener(cache)),
-                None,
-            ),
-            Announcer::Postgres(db) => {
-                let announcer = PgRevocations::new(db.clone(), clock, cache);
-                (Arc::new(announcer.clone()), Some(announcer))
-            }
-        }
-    }
 }
 
 /// The adapters of every storage port, chosen once at start.
@@ -159,23 +131,26 @@ impl Stores {
 
     /// PostgreSQL: `public` for the directory, one schema per tenant.
     pub fn postgres(db: PgDatabase) -> Self {
+        let (clock, ttl) = (Arc::new(SystemClock), TENANT_CACHE_TTL);
+        let tenants = Arc::new(CachedTenantDirectory::new(
+            Arc::new(db.tenant_directory()),
+            clock.clone(),
+            ttl,
+        ));
+        let clients = Arc::new(CachedClientRegistry::new(
+            Arc::new(db.client_registry()),
+            clock,
+            ttl,
+        ));
         Self {
-            tenants: Arc::new(CachedTenantDirectory::new(
-                Arc::new(db.tenant_directory()),
-                Arc::new(SystemClock),
-                TENANT_CACHE_TTL,
-            )),
-            clients: Arc::new(CachedClientRegistry::new(
-                Arc::new(db.client_registry()),
-                Arc::new(SystemClock),
-                TENANT_CACHE_TTL,
-            )),
+            tenants: tenants.clone(),
+            clients: clients.clone(),
             signing_keys: Arc::new(db.signing_keys()),
             credentials: Arc::new(db.credentials()),
             security_tokens: Arc::new(db.security_tokens()),
             totp_secrets: Arc::new(db.totp_secrets()),
             revoked_tokens: Arc::new(db.revoked_tokens()),
-            announcer: Announcer::Postgres(db.clone()),
+            announcer: Announcer::Postgres(db.clone(), vec![tenants, clients]),
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
@@ -197,9 +172,9 @@ impl Stores {
     }
 }
 
-/// How long a server on PostgreSQL trusts its copy of the tenant list and of the clients it
-/// looked up: a tenant or client created, changed, disabled or deleted through another instance
-/// is seen here within this time (through this instance, at once).
+/// How long a server on PostgreSQL trusts what it read of tenants and clients (and of an id
+/// found unknown). A change through another instance reaches it at once through the database's
+/// notification; this bounds the wait should a notification be lost.
 pub const TENANT_CACHE_TTL: time::Duration = time::Duration::seconds(1);
 
 /// The PostgreSQL settings of `config`, when a database URL is configured.
