@@ -6,6 +6,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod api_document;
 mod auth;
 mod browser;
 mod ciba;

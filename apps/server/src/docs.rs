@@ -132,7 +132,7 @@ impl Modify for AbuseLimitAnswers {
         second_factor::enroll_totp, second_factor::check_totp, second_factor::passcode,
         devices::list, devices::unlink_all, devices::unlink,
         authorize::authorize, magic::magic_link, magic::magic_link_continue, backchannel::bc_authorize, metadata::openid_configuration,
-        metadata::authorization_server, oidc::userinfo, logout::logout, logout::logout_form,
+        metadata::authorization_server, oidc::userinfo, oidc::userinfo_form, logout::logout, logout::logout_form,
         logout::confirm,
         system::healthz, system::readyz, system::openapi, system::docs_page,
     ),

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod endpoint;
 pub mod error;
 pub mod headers;
 pub mod limits;

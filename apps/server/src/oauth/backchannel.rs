@@ -2,17 +2,15 @@
 //! `POST /bc-authorize`. The customer's approval page is one of the pages (`web::ciba`); the
 //! polls are grants of `/token`.
 
-use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::error::{OAuthError, OAuthErrorBody};
 use super::form::{client_credentials, read_form};
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        post_only("/bc-authorize", "backchannel authentication")
-            .route(web::post().to(bc_authorize)),
-    );
+    cfg.service(Endpoint::oauth("/bc-authorize").post(bc_authorize));
 }
 
 /// `bcAuthorizeResponse` (CIBA Core §7.3).

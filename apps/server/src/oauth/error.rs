@@ -289,16 +289,3 @@ impl ResponseError for OAuthError {
             })
     }
 }
-
-/// A resource for an OAuth endpoint that accepts POST only: other methods get 405 with
-/// `Allow: POST` and an OAuth error body naming the endpoint.
-pub fn post_only(path: &str, endpoint: &'static str) -> actix_web::Resource {
-    actix_web::web::resource(path).default_service(actix_web::web::to(move || async move {
-        HttpResponse::MethodNotAllowed()
-            .insert_header(("Allow", "POST"))
-            .json(OAuthErrorBody {
-                error: "invalid_request".into(),
-                error_description: format!("the {endpoint} endpoint accepts POST only"),
-            })
-    }))
-}

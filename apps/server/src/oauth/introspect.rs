@@ -1,15 +1,16 @@
 //! `POST /introspect`: token introspection (RFC 7662) for the access and refresh tokens
 //! Latchkey issues.
 
-use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::error::{OAuthError, OAuthErrorBody};
 use super::form::{client_credentials, read_form};
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_login::Introspected;
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(post_only("/introspect", "introspection").route(web::post().to(introspect)));
+    cfg.service(Endpoint::oauth("/introspect").post(introspect));
 }
 
 /// What introspection says about a token (RFC 7662 §2.2). An inactive token (unknown, badly

@@ -3,20 +3,17 @@
 //! (RFC 8414, `/.well-known/oauth-authorization-server`). Both are built by [`document`], so
 //! they cannot disagree.
 
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use latchkey_tenancy::ScopeSet;
 use serde_json::{Value, json};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/.well-known/openid-configuration")
-            .route(web::get().to(openid_configuration)),
-    )
-    .service(
-        web::resource("/.well-known/oauth-authorization-server")
-            .route(web::get().to(authorization_server)),
-    );
+    cfg.service(Endpoint::oauth("/.well-known/openid-configuration").get(openid_configuration))
+        .service(
+            Endpoint::oauth("/.well-known/oauth-authorization-server").get(authorization_server),
+        );
 }
 
 /// The provider's metadata (OpenID Connect Discovery 1.0 §3).

@@ -1,6 +1,7 @@
 //! OpenID Connect around the login: `/userinfo` (Core §5.3). Discovery is `metadata`.
 
-use super::error::OAuthError;
+use super::error::{OAuthError, OAuthErrorBody};
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
@@ -11,18 +12,35 @@ use latchkey_tenancy::Scope;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/userinfo")
-            .route(web::get().to(userinfo))
-            .route(web::post().to(userinfo)),
+        Endpoint::oauth("/userinfo")
+            .get(userinfo)
+            .post(userinfo_form),
     );
+}
+
+/// `/userinfo` by `POST` (OpenID Connect Core §5.3.1): as the `GET`, the access token in the
+/// `Authorization` header.
+#[utoipa::path(post, operation_id = "oidc_userinfo_post", path = "/userinfo", tag = "Login",
+    responses(
+        (status = 200, description = "As for `GET`", content_type = "application/json", body = Object),
+        (status = 401, description = "`invalid_token`: no valid customer access token (`WWW-Authenticate: Bearer`)", body = OAuthErrorBody),
+        (status = 403, description = "`insufficient_scope`: the token lacks the `openid` scope", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
+    security(("bearerAuth" = ["openid"])))]
+pub async fn userinfo_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, OAuthError> {
+    userinfo(state, req).await
 }
 
 /// The signed-in customer's claims, by the scopes of the access token (`openid` required).
 #[utoipa::path(get, operation_id = "oidc_userinfo", path = "/userinfo", tag = "Login",
     responses(
         (status = 200, description = "`sub`, and by scope `preferred_username`, `email`, `phone_number` ...", content_type = "application/json", body = Object),
-        (status = 401, description = "No valid customer access token (`WWW-Authenticate: Bearer`)"),
-        (status = 403, description = "The token lacks the `openid` scope")),
+        (status = 401, description = "`invalid_token`: no valid customer access token (`WWW-Authenticate: Bearer`)", body = OAuthErrorBody),
+        (status = 403, description = "`insufficient_scope`: the token lacks the `openid` scope", body = OAuthErrorBody),
+        (status = 503, description = "`temporarily_unavailable`: storage failed", body = OAuthErrorBody)),
     security(("bearerAuth" = ["openid"])))]
 pub async fn userinfo(
     state: web::Data<AppState>,

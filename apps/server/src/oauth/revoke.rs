@@ -1,13 +1,14 @@
 //! `POST /revoke`: token revocation (RFC 7009) for the access and refresh tokens Latchkey
 //! issues.
 
-use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::error::{OAuthError, OAuthErrorBody};
 use super::form::{presented_client, read_form};
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(post_only("/revoke", "revocation").route(web::post().to(revoke)));
+    cfg.service(Endpoint::oauth("/revoke").post(revoke));
 }
 
 /// The form of a revocation request.

@@ -2,8 +2,9 @@
 //! §4.4) and customers' tokens (authorization code with PKCE, §4.1.3 and RFC 7636; refresh
 //! token, §6).
 
-use super::error::{OAuthError, OAuthErrorBody, post_only};
+use super::error::{OAuthError, OAuthErrorBody};
 use super::form::{Form, client_credentials, presented_client, read_form};
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_access::GrantError;
@@ -14,7 +15,7 @@ use serde::Serialize;
 const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(post_only("/token", "token").route(web::post().to(token)));
+    cfg.service(Endpoint::oauth("/token").post(token));
 }
 
 /// A successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).

@@ -3,6 +3,7 @@
 use super::rfc3339;
 use crate::http::auth::Caller;
 use crate::http::body;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,12 +15,8 @@ use latchkey_tenancy::{
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        super::resource("/v1/clients")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(super::resource("/v1/clients/{id}").route(web::delete().to(delete)));
+    cfg.service(Endpoint::api("/v1/clients").get(list).post(create))
+        .service(Endpoint::api("/v1/clients/{id}").delete(delete));
 }
 
 /// Registers a client.
@@ -196,7 +193,8 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(clients.into_iter().map(ClientDto::from).collect::<Vec<_>>()))
 }
 
-/// Deletes a client; its tokens stop working.
+/// Deletes a client; its tokens stop working on every instance. Neither the caller's own
+/// client nor the bootstrap client can be deleted (409).
 #[utoipa::path(delete, operation_id = "clients_delete", path = "/v1/clients/{id}", tag = "Clients",
     params(("id" = String, Path, description = "Client id")),
     responses(
@@ -204,7 +202,8 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
         (status = 400, description = "Invalid client id", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "No `clients:admin` scope, or the client has orgs the caller does not cover", body = ErrorBody),
-        (status = 404, description = "No such client", body = ErrorBody)),
+        (status = 404, description = "No such client", body = ErrorBody),
+        (status = 409, description = "`client.self_delete`: the caller's own client (a client cannot delete itself); `client.bootstrap`: the bootstrap client, which is never deleted through the API", body = ErrorBody)),
     security(("bearerAuth" = ["clients:admin"])))]
 pub async fn delete(
     state: web::Data<AppState>,

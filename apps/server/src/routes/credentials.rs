@@ -3,6 +3,7 @@
 use super::{org_path, rfc3339};
 use crate::http::auth::Caller;
 use crate::http::body;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,28 +18,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // the busiest resource can come first. `{username}/change_password` comes after the fixed
     // paths: `move/change_password` moves the user `change_password`.
     cfg.service(
-        super::resource(&format!("{BASE}/{{username}}"))
-            .route(web::get().to(get))
-            .route(web::post().to(create))
-            .route(web::put().to(set_password))
-            .route(web::patch().to(patch))
-            .route(web::delete().to(delete)),
+        Endpoint::api(&format!("{BASE}/{{username}}"))
+            .get(get)
+            .post(create)
+            .put(set_password)
+            .patch(patch)
+            .delete(delete),
     )
-    .service(
-        super::resource(&format!("{BASE}/move/{{username}}"))
-            .route(web::post().to(move_credential)),
-    )
-    .service(
-        super::resource(&format!("{BASE}/copy/{{username}}"))
-            .route(web::post().to(copy_credential)),
-    )
-    .service(
-        super::resource(&format!("{BASE}/discover/{{username}}")).route(web::get().to(discover)),
-    )
-    .service(
-        super::resource(&format!("{BASE}/{{username}}/change_password"))
-            .route(web::post().to(change_password)),
-    );
+    .service(Endpoint::api(&format!("{BASE}/move/{{username}}")).post(move_credential))
+    .service(Endpoint::api(&format!("{BASE}/copy/{{username}}")).post(copy_credential))
+    .service(Endpoint::api(&format!("{BASE}/discover/{{username}}")).get(discover))
+    .service(Endpoint::api(&format!("{BASE}/{{username}}/change_password")).post(change_password));
 }
 
 /// Go's `sql.NullTime` shape.

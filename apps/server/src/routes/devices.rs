@@ -4,6 +4,7 @@
 
 use super::org_path;
 use crate::http::auth::Caller;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -13,12 +14,8 @@ use serde::{Deserialize, Serialize};
 const BASE: &str = "/v1/orgs/{org}/credentials/{username}/devices";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        super::resource(BASE)
-            .route(web::get().to(list))
-            .route(web::delete().to(unlink_all)),
-    )
-    .service(super::resource(&format!("{BASE}/{{device_id}}")).route(web::delete().to(unlink)));
+    cfg.service(Endpoint::api(BASE).get(list).delete(unlink_all))
+        .service(Endpoint::api(&format!("{BASE}/{{device_id}}")).delete(unlink));
 }
 
 /// A device with a live session.

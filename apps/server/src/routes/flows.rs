@@ -2,6 +2,7 @@
 
 use crate::http::auth::Caller;
 use crate::http::body;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::routes::credentials::SecurityTokenDto;
 use crate::routes::org_path;
@@ -12,18 +13,9 @@ use latchkey_flows::{ChangePassword, CreateUsername, Notice, ResetPassword};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        super::resource("/v1/orgs/{org}/flows/change_password")
-            .route(web::post().to(change_password)),
-    )
-    .service(
-        super::resource("/v1/orgs/{org}/flows/create_username")
-            .route(web::post().to(create_username)),
-    )
-    .service(
-        super::resource("/v1/orgs/{org}/flows/reset_password")
-            .route(web::post().to(reset_password)),
-    );
+    cfg.service(Endpoint::api("/v1/orgs/{org}/flows/change_password").post(change_password))
+        .service(Endpoint::api("/v1/orgs/{org}/flows/create_username").post(create_username))
+        .service(Endpoint::api("/v1/orgs/{org}/flows/reset_password").post(reset_password));
 }
 
 /// The body of `POST /flows/change_password`.

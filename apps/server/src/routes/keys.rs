@@ -2,6 +2,7 @@
 
 use super::rfc3339;
 use crate::http::auth::Caller;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -9,12 +10,8 @@ use latchkey_access::{KeyService, SigningAlgorithm, SigningKey};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        super::resource("/v1/keys")
-            .route(web::get().to(list))
-            .route(web::post().to(rotate)),
-    )
-    .service(super::resource("/v1/keys/{kid}").route(web::delete().to(remove)));
+    cfg.service(Endpoint::api("/v1/keys").get(list).post(rotate))
+        .service(Endpoint::api("/v1/keys/{kid}").delete(remove));
 }
 
 /// A signing key (public facts only).

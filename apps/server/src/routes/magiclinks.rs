@@ -2,6 +2,7 @@
 
 use super::org_path;
 use crate::http::auth::Caller;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,7 +10,7 @@ use latchkey_flows::{MAGIC_LINK_PATH, token_link};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::resource("/v1/orgs/{org}/magiclinks").route(web::get().to(get)));
+    cfg.service(Endpoint::api("/v1/orgs/{org}/magiclinks").get(get));
 }
 
 #[derive(Debug, Deserialize)]

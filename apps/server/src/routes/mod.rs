@@ -14,8 +14,7 @@ pub mod system;
 pub mod tokens;
 
 use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Resource, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::{OrgId, Timestamp};
 
 /// Registers every route.
@@ -36,21 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     orgs::configure(cfg);
     clients::configure(cfg);
     keys::configure(cfg);
-}
-
-/// A resource whose unsupported methods get 405 with the error body.
-pub fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
-}
-
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "request.method_not_allowed",
-        "This method is not allowed here.",
-    )
-    .component(format!("{} {}", req.method(), req.path()))
-    .into_response()
 }
 
 /// The answer for any path no route serves.

@@ -3,6 +3,7 @@
 use super::{org_path, rfc3339};
 use crate::http::auth::Caller;
 use crate::http::body;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,12 +11,8 @@ use latchkey_tenancy::{Tenant, TenantName};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::resource("/v1/orgs").route(web::get().to(list)))
-        .service(
-            super::resource("/v1/orgs/{org}")
-                .route(web::get().to(get))
-                .route(web::put().to(put)),
-        );
+    cfg.service(Endpoint::api("/v1/orgs").get(list))
+        .service(Endpoint::api("/v1/orgs/{org}").get(get).put(put));
 }
 
 /// A tenant (brand).

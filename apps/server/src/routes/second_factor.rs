@@ -3,6 +3,7 @@
 use super::org_path;
 use crate::http::auth::Caller;
 use crate::http::body;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::qr::png as qr_png;
 use crate::state::AppState;
@@ -16,17 +17,17 @@ type OrgUser = web::Path<(String, String)>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::resource(&format!("{BASE}/otp"))
-            .route(web::post().to(send_otp))
-            .route(web::put().to(check_otp)),
+        Endpoint::api(&format!("{BASE}/otp"))
+            .post(send_otp)
+            .put(check_otp),
     )
     .service(
-        super::resource(&format!("{BASE}/totp"))
-            .route(web::get().to(totp_qr))
-            .route(web::post().to(enroll_totp))
-            .route(web::put().to(check_totp)),
+        Endpoint::api(&format!("{BASE}/totp"))
+            .get(totp_qr)
+            .post(enroll_totp)
+            .put(check_totp),
     )
-    .service(super::resource(&format!("{BASE}/totp/passcode")).route(web::post().to(passcode)));
+    .service(Endpoint::api(&format!("{BASE}/totp/passcode")).post(passcode));
 }
 
 /// Where and how to send a code.

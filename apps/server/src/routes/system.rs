@@ -1,17 +1,18 @@
 //! Health, readiness, the JWKS, and the API's own documentation.
 
 use crate::docs;
+use crate::http::endpoint::Endpoint;
 use crate::state::AppState;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::resource("/healthz").route(web::get().to(healthz)))
-        .service(super::resource("/readyz").route(web::get().to(readyz)))
-        .service(super::resource("/jwks.json").route(web::get().to(jwks)))
-        .service(super::resource("/openapi.json").route(web::get().to(openapi)))
-        .service(super::resource("/docs").route(web::get().to(docs_page)));
+    cfg.service(Endpoint::api("/healthz").get(healthz))
+        .service(Endpoint::api("/readyz").get(readyz))
+        .service(Endpoint::api("/jwks.json").get(jwks))
+        .service(Endpoint::api("/openapi.json").get(openapi))
+        .service(Endpoint::api("/docs").get(docs_page));
 }
 
 /// A health or readiness answer.

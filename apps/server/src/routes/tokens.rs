@@ -2,6 +2,7 @@
 
 use super::org_path;
 use crate::http::auth::Caller;
+use crate::http::endpoint::Endpoint;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -9,9 +10,9 @@ use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::resource("/v1/orgs/{org}/tokens/{token}")
-            .route(web::get().to(get))
-            .route(web::delete().to(delete)),
+        Endpoint::api("/v1/orgs/{org}/tokens/{token}")
+            .get(get)
+            .delete(delete),
     );
 }
 

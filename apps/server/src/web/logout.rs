@@ -55,7 +55,8 @@ pub async fn logout(
     responses(
         (status = 200, description = "The confirmation page, or signed out (HTML)"),
         (status = 302, description = "Signed out, back to the client's post-logout redirect URI"),
-        (status = 400, description = "As for `GET`")))]
+        (status = 400, description = "As for `GET`"),
+        (status = 415, description = "The body is not a form (`application/x-www-form-urlencoded`): an error page")))]
 pub async fn logout_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -116,7 +117,8 @@ pub struct ConfirmForm {
     responses(
         (status = 200, description = "Signed out (HTML)"),
         (status = 302, description = "Signed out, back to the client's post-logout redirect URI"),
-        (status = 400, description = "The token is unknown, used, expired, or not the cookie's: nobody signed out")))]
+        (status = 400, description = "The token is unknown, used, expired, or not the cookie's: nobody signed out"),
+        (status = 415, description = "The body is not a form (`application/x-www-form-urlencoded`): an error page")))]
 pub async fn confirm(
     state: web::Data<AppState>,
     req: HttpRequest,

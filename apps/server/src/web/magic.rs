@@ -82,6 +82,7 @@ pub async fn magic_link(
         (status = 200, description = "Signed in (no landing URL), or the second-factor page (HTML)"),
         (status = 303, description = "Back to the client with a code, or to the tenant's landing URL"),
         (status = 400, description = "No page of this browser asked (anti-forgery token), or the link is not valid, expired or used, or its tenant is disabled (HTML)"),
+        (status = 415, description = "The body is not a form (`application/x-www-form-urlencoded`): an error page"),
         (status = 403, description = "The credential is disabled, or the browser is signed in (or signing in) as another customer (HTML)")))]
 pub async fn magic_link_continue(
     state: web::Data<AppState>,

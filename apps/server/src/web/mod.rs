@@ -19,6 +19,7 @@ pub mod logout;
 pub mod magic;
 pub mod pages;
 
+use crate::http::endpoint::Endpoint;
 use actix_web::web;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 pub use cookies::Cookies;
@@ -28,23 +29,61 @@ use pages::Say;
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/authorize").route(web::get().to(authorize::authorize)))
-        .service(web::resource("/login").route(web::post().to(login::password)))
-        .service(web::resource("/login/send").route(web::post().to(login::send_code)))
-        .service(web::resource("/login/factor").route(web::post().to(login::second_factor)))
+    cfg.service(Endpoint::page("/authorize").get(authorize::authorize))
+        .service(Endpoint::page("/login").post(login::password))
+        .service(Endpoint::page("/login/send").post(login::send_code))
+        .service(Endpoint::page("/login/factor").post(login::second_factor))
         .service(
-            web::resource("/magiclink")
-                .route(web::get().to(magic::magic_link))
-                .route(web::post().to(magic::magic_link_continue)),
+            Endpoint::page("/magiclink")
+                .get(magic::magic_link)
+                .post(magic::magic_link_continue),
         )
-        .service(web::resource("/ciba").route(web::get().to(ciba::approval)))
-        .service(web::resource("/ciba/decide").route(web::post().to(ciba::decide)))
+        .service(Endpoint::page("/ciba").get(ciba::approval))
+        .service(Endpoint::page("/ciba/decide").post(ciba::decide))
         .service(
-            web::resource("/logout")
-                .route(web::get().to(logout::logout))
-                .route(web::post().to(logout::logout_form)),
+            Endpoint::page("/logout")
+                .get(logout::logout)
+                .post(logout::logout_form),
         )
-        .service(web::resource("/logout/confirm").route(web::post().to(logout::confirm)));
+        .service(Endpoint::page("/logout/confirm").post(logout::confirm));
+}
+
+/// How a page reads its form: a body that is not a form (415) or not one it can read (400)
+/// answers with the error page, as every other refusal of a page does.
+pub(crate) fn form_config() -> web::FormConfig {
+    web::FormConfig::default().error_handler(|err, req| {
+        let status = match err {
+            actix_web::error::UrlencodedError::ContentType => {
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            _ => actix_web::http::StatusCode::BAD_REQUEST,
+        };
+        let page = pages::message(status, agent::language(None, req), "", Say::BadRequest);
+        actix_web::error::InternalError::from_response(err, page).into()
+    })
+}
+
+/// How a page reads its query: one it cannot read answers 400 with the error page.
+pub(crate) fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, req| {
+        let page = pages::message(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            agent::language(None, req),
+            "",
+            Say::BadRequest,
+        );
+        actix_web::error::InternalError::from_response(err, page).into()
+    })
+}
+
+/// The page of a method a page does not serve (405; `crate::http::endpoint` adds `Allow`).
+pub(crate) fn method_not_allowed(req: &actix_web::HttpRequest) -> HttpResponse {
+    pages::message(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        agent::language(None, req),
+        "",
+        Say::BadRequest,
+    )
 }
 
 /// A finished login: back to the client, or, for a backchannel approval, the approve-or-deny
