@@ -67,7 +67,7 @@ test:
 # seed, on in-memory storage and then on PostgreSQL (a fresh database, created and dropped).
 # Fails on any 5xx, any answer the document does not describe, and any schema-valid request
 # refused. `just fuzz-api 50` tries more examples per operation.
-fuzz-api max_examples="12":
+fuzz-api max_examples="16":
     #!/usr/bin/env bash
     set -euo pipefail
     status=0

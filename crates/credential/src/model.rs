@@ -49,27 +49,33 @@ pub struct CredentialAttrs {
 }
 
 impl CredentialAttrs {
+    /// The most characters of a CRM name.
+    pub const CRM_MAX_CHARS: usize = 64;
+    /// The most characters of a customer id.
+    pub const CUSTOMER_ID_MAX_CHARS: usize = 128;
+
     /// Validates free-text attributes: short, printable.
     pub fn parse(
         crm: Option<&str>,
         customer_id: Option<&str>,
         msisdn: Option<&str>,
     ) -> Result<Self, CredentialError> {
+        // As sent: at most `max` characters, none a control character (the white space
+        // trimming would take off included), as the OpenAPI document's schema says.
         let text = |value: &str, max: usize, field: &'static str| {
-            let value = value.trim();
             if value.chars().count() <= max && !value.chars().any(char::is_control) {
-                Ok(value.to_owned())
+                Ok(value.trim().to_owned())
             } else {
                 Err(CredentialError::InvalidAttribute(field))
             }
         };
         Ok(Self {
             crm: crm
-                .map(|c| text(c, 64, "crm"))
+                .map(|c| text(c, Self::CRM_MAX_CHARS, "crm"))
                 .transpose()?
                 .unwrap_or_default(),
             customer_id: customer_id
-                .map(|c| text(c, 128, "customer_id"))
+                .map(|c| text(c, Self::CUSTOMER_ID_MAX_CHARS, "customer_id"))
                 .transpose()?
                 .filter(|c| !c.is_empty()),
             msisdn: msisdn.map(Msisdn::parse).transpose()?,

@@ -46,13 +46,17 @@ impl fmt::Debug for ClientId {
 pub struct ClientName(String);
 
 impl ClientName {
-    /// The most characters of a name (after trimming).
+    /// The most characters of a name, as sent.
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, crate::ClientError> {
+        // As sent: at most MAX_CHARS characters, none a control character (the white space
+        // trimming would take off included), as the OpenAPI document's schema says.
         let name = raw.trim();
-        let len = name.chars().count();
-        if (1..=Self::MAX_CHARS).contains(&len) && !name.chars().any(char::is_control) {
+        if !name.is_empty()
+            && raw.chars().count() <= Self::MAX_CHARS
+            && !raw.chars().any(char::is_control)
+        {
             Ok(Self(name.to_owned()))
         } else {
             Err(crate::ClientError::InvalidName)

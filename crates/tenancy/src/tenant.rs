@@ -7,14 +7,18 @@ use latchkey_core::{OrgId, Timestamp};
 pub struct TenantName(String);
 
 impl TenantName {
-    /// The most characters of a name (after trimming).
+    /// The most characters of a name, as sent.
     pub const MAX_CHARS: usize = 100;
 
-    /// Trims and checks the name: 1 to 100 characters, no control characters.
+    /// Checks and trims the name: at most 100 characters, no control characters, not blank.
     pub fn parse(raw: &str) -> Result<Self, crate::TenantError> {
+        // As sent: at most MAX_CHARS characters, none a control character (the white space
+        // trimming would take off included), as the OpenAPI document's schema says.
         let name = raw.trim();
-        let len = name.chars().count();
-        if (1..=Self::MAX_CHARS).contains(&len) && !name.chars().any(char::is_control) {
+        if !name.is_empty()
+            && raw.chars().count() <= Self::MAX_CHARS
+            && !raw.chars().any(char::is_control)
+        {
             Ok(Self(name.to_owned()))
         } else {
             Err(crate::TenantError::InvalidName)

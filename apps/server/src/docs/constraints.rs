@@ -5,7 +5,7 @@
 
 use latchkey_access::SigningAlgorithm;
 use latchkey_core::OrgId;
-use latchkey_credential::{Msisdn, Password, Username};
+use latchkey_credential::{CredentialAttrs, Msisdn, Password, Username};
 use latchkey_otp::OtpCode;
 use latchkey_tenancy::{ClientId, ClientName, Grant, IdTokenAlg, Scope, TenantName};
 use utoipa::Modify;
@@ -123,6 +123,25 @@ pub fn name() -> ObjectBuilder {
     )
 }
 
+/// A customer id that must be given ([`CredentialAttrs::parse`]): something besides white
+/// space, no control characters.
+pub fn customer_id() -> ObjectBuilder {
+    string(
+        Some(NAME_PATTERN.to_owned()),
+        Some(1),
+        Some(CredentialAttrs::CUSTOMER_ID_MAX_CHARS),
+    )
+}
+
+/// An optional attribute ([`CredentialAttrs::parse`]): no control characters; blank is as
+/// absent.
+pub fn free_text(max: usize) -> ObjectBuilder {
+    string(Some(FREE_TEXT_PATTERN.to_owned()), None, Some(max))
+}
+
+/// Text without control characters.
+pub const FREE_TEXT_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
 pub fn code() -> ObjectBuilder {
     string(
         Some(code_pattern()),
@@ -214,6 +233,9 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ("ResetPasswordBody", "username"),
     ("CreateUsernameBody", "username"),
     ("CreateUsernameBody", "msisdn"),
+    ("CreateUsernameBody", "customer_id"),
+    ("CreateCredential", "crm"),
+    ("CreateCredential", "customer_id"),
     ("TransferRequest", "destinationOrg"),
     ("CodeBody", "code"),
     ("EnrollBody", "code"),
@@ -231,6 +253,11 @@ fn property_schema(component: &str, property: &str) -> Option<Schema> {
         (_, "username") => username().into(),
         (_, "destinationOrg") => org_id().into(),
         (_, "code") => code().into(),
+        ("CreateCredential", "crm") => free_text(CredentialAttrs::CRM_MAX_CHARS).into(),
+        ("CreateCredential", "customer_id") => {
+            free_text(CredentialAttrs::CUSTOMER_ID_MAX_CHARS).into()
+        }
+        (_, "customer_id") => customer_id().into(),
         _ => return None,
     })
 }
@@ -292,7 +319,7 @@ impl Modify for Constraints {
             if old.is_none() {
                 continue;
             }
-            let nullable = matches!(old, Some(RefOr::T(Schema::Object(o))) if is_nullable(o));
+            let nullable = old.is_some_and(is_nullable);
             let schema = with_description(schema, old);
             let schema = if nullable { or_null(schema) } else { schema };
             object
@@ -302,20 +329,22 @@ impl Modify for Constraints {
     }
 }
 
-fn is_nullable(object: &utoipa::openapi::schema::Object) -> bool {
-    matches!(&object.schema_type, utoipa::openapi::schema::SchemaType::Array(types) if types.contains(&Type::Null))
+fn is_nullable(schema: &RefOr<Schema>) -> bool {
+    let types = match schema {
+        RefOr::T(Schema::Object(o)) => &o.schema_type,
+        RefOr::T(Schema::Array(a)) => &a.schema_type,
+        _ => return false,
+    };
+    matches!(types, utoipa::openapi::schema::SchemaType::Array(types) if types.contains(&Type::Null))
 }
 
-/// An optional field's schema: the value or `null`.
+/// An optional field's schema: the value (with its own constraints: an enum, a pattern, an
+/// array's items) or `null`, which the server reads as absent.
 fn or_null(schema: Schema) -> Schema {
-    match schema {
-        Schema::Object(mut o) => {
-            o.schema_type =
-                utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]);
-            Schema::Object(o)
-        }
-        other => other,
-    }
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(schema)
+        .item(utoipa::openapi::schema::ObjectBuilder::new().schema_type(Type::Null))
+        .into()
 }
 
 fn constrain_parameter(path: &str, parameter: &mut Parameter) {

@@ -1,11 +1,18 @@
 //! The document's constraints are the parsers' constants, and each pattern agrees with the
 //! parser it describes on inputs either side of the line.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use super::constraints::{self, PARAMETERS, PROPERTIES};
 use super::openapi_json;
 use latchkey_access::SigningAlgorithm;
 use latchkey_core::OrgId;
-use latchkey_credential::{Msisdn, Password, Username};
+use latchkey_credential::{CredentialAttrs, Msisdn, Password, Username};
 use latchkey_otp::OtpCode;
 use latchkey_tenancy::{ClientId, ClientName, Grant, IdTokenAlg, Scope, TenantName};
 use regex::Regex;
@@ -40,6 +47,14 @@ fn strings(values: impl IntoIterator<Item = &'static str>) -> Value {
     Value::Array(values.into_iter().map(Value::from).collect())
 }
 
+/// A value's own schema: an optional field's is the alternative of `oneOf` that is not `null`.
+fn own(schema: &Value) -> &Value {
+    schema["oneOf"]
+        .as_array()
+        .and_then(|alternatives| alternatives.iter().find(|a| a["type"] != "null"))
+        .unwrap_or(schema)
+}
+
 #[test]
 fn every_listed_input_is_in_the_document_with_its_constraints() {
     let doc = doc();
@@ -56,7 +71,7 @@ fn every_listed_input_is_in_the_document_with_its_constraints() {
     }
     let schemas = &doc["components"]["schemas"];
     for (component, property) in PROPERTIES {
-        let schema = &schemas[component]["properties"][property];
+        let schema = own(&schemas[component]["properties"][property]);
         assert!(
             schema.is_object(),
             "{component}.{property} is not in the document"
@@ -99,12 +114,19 @@ fn the_constraints_are_the_parsers_constants() {
         strings(Scope::ALL.map(|s| s.as_str()))
     );
     assert_eq!(
-        client["grant_types"]["items"]["enum"],
+        own(&client["grant_types"])["items"]["enum"],
         strings(Grant::ALL.map(|g| g.as_str()))
     );
     assert_eq!(
-        client["id_token_signed_response_alg"]["enum"],
+        own(&client["id_token_signed_response_alg"])["enum"],
         strings(IdTokenAlg::ALL.map(|a| a.as_str()))
+    );
+    let customer_id = &schemas["CreateUsernameBody"]["properties"]["customer_id"];
+    assert_eq!(customer_id["pattern"], constraints::NAME_PATTERN);
+    assert_eq!(customer_id["minLength"], 1);
+    assert_eq!(
+        customer_id["maxLength"],
+        CredentialAttrs::CUSTOMER_ID_MAX_CHARS
     );
     assert_eq!(client["name"]["maxLength"], ClientName::MAX_CHARS);
     assert_eq!(
@@ -125,6 +147,21 @@ fn the_constraints_are_the_parsers_constants() {
         parameters(&doc, "/v1/clients/{id}", "id", "path")[0]["schema"]["maxLength"],
         ClientId::MAX_LEN
     );
+}
+
+/// An optional field the server reads `null` in as absent keeps `null` beside its constraints:
+/// a generated client may send it, and the constraints hold for anything else.
+#[test]
+fn optional_fields_keep_null_beside_their_constraints() {
+    let doc = doc();
+    let client = &doc["components"]["schemas"]["CreateClient"]["properties"];
+    for field in ["grant_types", "id_token_signed_response_alg"] {
+        let alternatives = client[field]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{field} is not value-or-null: {}", client[field]));
+        assert!(alternatives.iter().any(|a| a["type"] == "null"), "{field}");
+        assert_ne!(own(&client[field]), &client[field], "{field}");
+    }
 }
 
 /// The query parameters are declared in the query, where a generated client sends them.
@@ -288,5 +325,38 @@ fn the_name_pattern_is_the_parser() {
         &["MásMóvil", "Yoigo", " Brand 2 ", "名前"],
         &["", "   ", "a\u{7}b", "a\nb", "\u{85}x"],
         |s| TenantName::parse(s).is_ok() && ClientName::parse(s).is_ok(),
+    );
+}
+
+#[test]
+fn the_customer_id_pattern_is_the_parser() {
+    agree(
+        constraints::NAME_PATTERN,
+        &["C-42", " C 42 ", "cliente-ñ"],
+        &["", "   ", "C\u{7}42", "C\n42"],
+        |s| CredentialAttrs::parse(None, Some(s), None).is_ok_and(|a| a.customer_id.is_some()),
+    );
+}
+
+#[test]
+fn the_free_text_pattern_is_the_parser() {
+    agree(
+        constraints::FREE_TEXT_PATTERN,
+        &["", "  ", "qvantel", "C-42 ñ"],
+        &["a\u{7}b", "a\nb", "\u{85}x"],
+        |s| {
+            CredentialAttrs::parse(Some(s), None, None).is_ok()
+                && CredentialAttrs::parse(None, Some(s), None).is_ok()
+        },
+    );
+    let doc = doc();
+    let create = &doc["components"]["schemas"]["CreateCredential"]["properties"];
+    assert_eq!(
+        own(&create["crm"])["maxLength"],
+        CredentialAttrs::CRM_MAX_CHARS
+    );
+    assert_eq!(
+        own(&create["customer_id"])["maxLength"],
+        CredentialAttrs::CUSTOMER_ID_MAX_CHARS
     );
 }
