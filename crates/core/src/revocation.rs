@@ -110,6 +110,7 @@ impl RevocationListener for Listeners {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
