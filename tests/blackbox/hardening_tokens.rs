@@ -264,6 +264,26 @@ async fn replacing_the_authenticator_with_a_fresh_token_needs_a_code_from_it() {
     assert_eq!(magic.code(), 200, "{}", magic.text());
 }
 
+/// Endpoint 15 (spec: "for a customer's own access token the subject is the caller"): a
+/// customer's fresh token may leave `username` out and gets its own credential's link; a
+/// service token must name one.
+#[actix_rt::test]
+async fn a_customer_token_gets_its_own_magic_link_without_naming_it() {
+    let (server, admin) = server_with_ana().await;
+    let app = app(&server, &admin).await;
+    let mut browser = Browser::new(&server);
+    let token = access(&sign_in(&server, &mut browser, &app, Some("openid tokens")).await);
+    let unnamed = format!("/v1/orgs/{ORG}/magiclinks");
+    let own = server.get(&unnamed, &token).await.expect_json(200);
+    let link = own["link"].as_str().unwrap();
+    let path = &link[link.find("/magiclink").unwrap()..];
+    let page = Browser::new(&server).get(path).await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.body);
+    assert!(page.body.contains("a•••@example.com"), "{}", page.body);
+    let service = server.get(&unnamed, &admin).await;
+    assert_eq!(service.expect_error(400), "request.missing_username");
+}
+
 /// Attack 4: a token of a session signed in long ago (a refresh repeats its `auth_time`)
 /// replaces the authenticator, reads a pending seed or mints a magic link: 401, sign in again.
 /// The database is the only way to age a session without waiting five minutes.

@@ -323,6 +323,22 @@ impl CredentialService {
         Ok(Username::parse(username)?)
     }
 
+    /// As [`Self::enter`], for a customer's token acting on its own credential without naming
+    /// it.
+    async fn enter_own(
+        &self,
+        caller: &Principal,
+        scope: Scope,
+        org: &OrgId,
+    ) -> Result<(), CredentialError> {
+        if !ScopeSet::CUSTOMER.contains(scope) {
+            return Err(AccessDenied::MissingScope(scope).into());
+        }
+        caller.require_on(scope, org)?;
+        self.tenants.require_enabled(org).await?;
+        Ok(())
+    }
+
     async fn enter_tenant(
         &self,
         caller: &Principal,

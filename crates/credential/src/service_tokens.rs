@@ -8,17 +8,33 @@ use latchkey_tenancy::{Principal, Scope};
 
 impl CredentialService {
     /// Endpoint 15: a magic-link token (it signs the customer in without a password, once) for a
-    /// live, enabled credential. A service token names the credential; `Disabled` otherwise.
-    /// A customer's own token needs a recent full sign-in (ASVS 5.0 V7.5.1): a magic link is a
-    /// way in, so a token alone must never mint one; `ReauthenticationRequired` otherwise.
+    /// live, enabled credential; `Disabled` otherwise. `username` names the credential: a
+    /// service token must give it (`Required("username")` otherwise); a customer's own token may
+    /// leave it out, its own credential then (spec: "for a customer's own access token the
+    /// subject is the caller"). A customer's own token needs a recent full sign-in (ASVS 5.0
+    /// V7.5.1): a magic link is a way in, so a token alone must never mint one;
+    /// `ReauthenticationRequired` otherwise.
     pub async fn magic_link(
         &self,
         caller: &Principal,
         org: &OrgId,
-        username: &str,
+        username: Option<&str>,
     ) -> Result<IssuedToken, CredentialError> {
-        let username = self.enter(caller, Scope::Tokens, org, username).await?;
-        let credential = self.live(org, &username).await?;
+        let credential = match (username, caller.credential) {
+            (Some(username), _) => {
+                let username = self.enter(caller, Scope::Tokens, org, username).await?;
+                self.live(org, &username).await?
+            }
+            (None, Some(own)) => {
+                self.enter_own(caller, Scope::Tokens, org).await?;
+                self.store
+                    .find_by_id(org, own)
+                    .await
+                    .map_err(CredentialError::Store)?
+                    .ok_or(CredentialError::NotFound)?
+            }
+            (None, None) => return Err(CredentialError::Required("username")),
+        };
         caller.require_credential(credential.id)?;
         caller.require_recent_sign_in(self.clock.now().unix_timestamp(), credential.require2fa)?;
         if !credential.enabled {
@@ -26,7 +42,7 @@ impl CredentialService {
         }
         Ok(self
             .tokens
-            .issue(org, username.as_str(), TokenPurpose::MagicLink)
+            .issue(org, credential.username.as_str(), TokenPurpose::MagicLink)
             .await?)
     }
 

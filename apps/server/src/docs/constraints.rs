@@ -200,6 +200,7 @@ pub const PARAMETERS: &[(&str, &str, &str)] = &[
     ("*", "username", "path"),
     ("/v1/clients/{id}", "id", "path"),
     ("/v1/keys", "alg", "query"),
+    ("/v1/orgs/{org}/magiclinks", "username", "query"),
     (
         "/v1/orgs/{org}/credentials/{username}/devices",
         "scope",

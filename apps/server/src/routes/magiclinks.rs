@@ -34,13 +34,13 @@ pub struct MagicLinkDto {
 }
 
 /// 15. A token to sign in without a password, and its link. A service token names the
-/// credential with `?username=`.
+/// credential with `?username=`; a customer's own token may leave it out (its own credential).
 #[utoipa::path(get, operation_id = "magiclinks_get", path = "/v1/orgs/{org}/magiclinks", tag = "Magic links",
     params(("org" = String, Path, description = "Org id"),
-           ("username" = String, Query, description = "The credential (required with a service token)")),
+           ("username" = Option<String>, Query, description = "The credential: required with a service token (else 400 `request.missing_username`); a customer's own token may leave it out and gets its own credential's link")),
     responses(
         (status = 200, description = "The token and its link", body = MagicLinkDto),
-        (status = 400, description = "Missing or invalid username", body = ErrorBody),
+        (status = 400, description = "`request.missing_username`: a service token without `?username=`; or an invalid username", body = ErrorBody),
         (status = 401, description = "Missing or invalid token; a customer's own token whose sign-in is older than 300 s, or lacks the second factor the credential requires (`auth.reauthentication_required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=\"300\"`)", body = ErrorBody),
         (status = 403, description = "No `tokens` scope, or org not covered", body = ErrorBody),
         (status = 404, description = "No such tenant or credential", body = ErrorBody),
@@ -55,18 +55,16 @@ pub async fn get(
     let org = org_path(&org)?;
     let query: MagicLinkQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request("request.invalid_query", e.to_string()))?;
-    let username = query
-        .username
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "request.missing_username",
-                "A service token must name the credential with ?username=.",
-            )
-        })?;
+    let username = query.username.filter(|u| !u.trim().is_empty());
+    if username.is_none() && caller.credential.is_none() {
+        return Err(ApiError::bad_request(
+            "request.missing_username",
+            "A service token must name the credential with ?username=.",
+        ));
+    }
     let token = state
         .credentials
-        .magic_link(&caller, &org, &username)
+        .magic_link(&caller, &org, username.as_deref())
         .await?;
     let link = token_link(&state.public_url, MAGIC_LINK_PATH, token.expose());
     let token = token.expose().to_owned();

@@ -74,7 +74,7 @@ async fn a_customer_token_mints_a_magic_link_only_after_a_recent_sign_in() {
     let id = f.alice().await;
     let masmovil = org("masmovil");
     let stale = alices_token(id, 301, &["pwd"]);
-    let refused = f.service.magic_link(&stale, &masmovil, "alice").await;
+    let refused = f.service.magic_link(&stale, &masmovil, Some("alice")).await;
     assert!(
         matches!(
             refused,
@@ -86,7 +86,7 @@ async fn a_customer_token_mints_a_magic_link_only_after_a_recent_sign_in() {
     );
     let fresh = alices_token(id, 60, &["pwd"]);
     f.service
-        .magic_link(&fresh, &masmovil, "alice")
+        .magic_link(&fresh, &masmovil, Some("alice"))
         .await
         .unwrap();
     // With require2fa, the recent sign-in must have had the second factor.
@@ -94,22 +94,53 @@ async fn a_customer_token_mints_a_magic_link_only_after_a_recent_sign_in() {
         .patch(&caller(&["*"]), &masmovil, "alice", true, Some(true))
         .await
         .unwrap();
-    let refused = f.service.magic_link(&fresh, &masmovil, "alice").await;
+    let refused = f.service.magic_link(&fresh, &masmovil, Some("alice")).await;
     assert!(
         matches!(refused, Err(CredentialError::Denied(_))),
         "{refused:?}"
     );
     let with_factor = alices_token(id, 60, &["pwd", "otp", "mfa"]);
     f.service
-        .magic_link(&with_factor, &masmovil, "alice")
+        .magic_link(&with_factor, &masmovil, Some("alice"))
         .await
         .unwrap();
     // A service token is not asked.
     f.clock.set(T0 + Duration::days(1));
     f.service
-        .magic_link(&caller(&["*"]), &masmovil, "alice")
+        .magic_link(&caller(&["*"]), &masmovil, Some("alice"))
         .await
         .unwrap();
+}
+
+/// Spec, endpoint 15: "for a customer's own access token the subject is the caller".
+#[tokio::test]
+async fn a_customer_token_without_a_username_gets_its_own_credentials_link() {
+    let f = fixture().await;
+    let id = f.alice().await;
+    let masmovil = org("masmovil");
+    let fresh = alices_token(id, 60, &["pwd"]);
+    let own = f.service.magic_link(&fresh, &masmovil, None).await.unwrap();
+    let found = f.service.magic_link(&fresh, &masmovil, Some("alice")).await;
+    assert!(found.is_ok(), "{found:?}");
+    assert!(!own.expose().is_empty());
+    // The same rules as when named: a stale sign-in is refused.
+    let stale = alices_token(id, 301, &["pwd"]);
+    let refused = f.service.magic_link(&stale, &masmovil, None).await;
+    assert!(
+        matches!(
+            refused,
+            Err(CredentialError::Denied(
+                AccessDenied::ReauthenticationRequired
+            ))
+        ),
+        "{refused:?}"
+    );
+    // A service token must name the credential.
+    let unnamed = f.service.magic_link(&caller(&["*"]), &masmovil, None).await;
+    assert!(
+        matches!(unnamed, Err(CredentialError::Required("username"))),
+        "{unnamed:?}"
+    );
 }
 
 #[tokio::test]

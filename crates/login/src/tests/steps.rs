@@ -239,7 +239,7 @@ impl Fixture {
     pub async fn magic_token(&self, username: &str) -> String {
         let token = self
             .credentials
-            .magic_link(&admin(), &org(), username)
+            .magic_link(&admin(), &org(), Some(username))
             .await
             .unwrap();
         token.expose().to_owned()
