@@ -7,6 +7,7 @@
     reason = "a test harness fails by panicking, like any test"
 )]
 
+pub mod http;
 pub mod proxy;
 
 use awc::http::StatusCode;
@@ -388,15 +389,9 @@ impl TestServer {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Answer {
-        let mut request = self.http.request(method.parse().unwrap(), self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
-        };
-        Self::collect(response).await
+        http::send(&self.http, &self.base, method, path, token, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// Sends a raw body with the given content type.
@@ -514,18 +509,9 @@ impl TestServer {
         S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
             + Unpin,
     {
-        let mut response = response.expect("request sent");
-        let body = response
-            .body()
-            .limit(1 << 20)
+        http::read_answer(response)
             .await
-            .expect("body read")
-            .to_vec();
-        Answer {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body,
-        }
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 

@@ -209,16 +209,7 @@ impl Remote {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Result<Answer, String> {
-        let method = method.parse().map_err(|e| format!("{e}"))?;
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
-        };
-        collect(response).await
+        latchkey_tests::http::send(&self.http, &self.base, method, path, token, body).await
     }
 
     /// `POST /token` with HTTP Basic and a form.
@@ -229,7 +220,7 @@ impl Remote {
             .basic_auth(id, secret)
             .send_form(&form)
             .await;
-        collect(response)
+        latchkey_tests::http::read_answer(response)
             .await
             .unwrap_or_else(|e| panic!("POST /token: no answer: {e}"))
     }
@@ -248,24 +239,4 @@ impl Remote {
             .unwrap()
             .to_owned()
     }
-}
-
-async fn collect<S>(
-    response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
-) -> Result<Answer, String>
-where
-    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
-{
-    let mut response = response.map_err(|e| e.to_string())?;
-    let body = response
-        .body()
-        .limit(1 << 20)
-        .await
-        .map_err(|e| e.to_string())?
-        .to_vec();
-    Ok(Answer {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body,
-    })
 }
