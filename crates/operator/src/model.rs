@@ -188,6 +188,9 @@ pub struct Operator {
     /// The e-mail address was proved (a verification link was followed).
     pub validated: bool,
     pub validation_date: Option<Timestamp>,
+    /// A verification link was sent and not yet followed: sign-in is refused until it is
+    /// (`USERNAME_PENDING_VERIFICATION`).
+    pub waiting_for_email_check: bool,
     /// The next sign-in must set a new password.
     pub change_password: bool,
     /// The second factor asked at sign-in; `None`: none.
