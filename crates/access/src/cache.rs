@@ -44,6 +44,10 @@ struct Entry {
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<[u8; 32], Entry>>,
+    /// What other verifiers of this instance verified (the security service's operator
+    /// tokens: [`TokenCache::lookup`]), by namespace and SHA-256 of the token. Apart from
+    /// `entries`, so that [`CachedVerifier`] never answers from them.
+    namespaced: RwLock<HashMap<(&'static str, [u8; 32]), Entry>>,
     /// A key was removed (perhaps through another instance): reload the ring before the next
     /// verification.
     keys_stale: AtomicBool,
@@ -77,6 +81,48 @@ impl TokenCache {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|_, e| keep(e));
+        self.namespaced
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, e| keep(e));
+    }
+
+    /// The verification of `token` that [`TokenCache::remember`] kept under `namespace`, while
+    /// the token has not expired at `now` (Unix seconds), it was remembered less than
+    /// [`RECHECK_SECONDS`] ago, and no revocation naming it was heard since. For a verifier of
+    /// tokens that [`CachedVerifier`] does not accept (an operator's, whose `client_id` is no
+    /// client): its entries are never among the ones `CachedVerifier` answers from.
+    pub fn lookup(&self, namespace: &'static str, token: &str, now: i64) -> Option<Verified> {
+        let key = (namespace, Sha256::digest(token.as_bytes()).into());
+        let entries = self
+            .namespaced
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(&key)
+            .filter(|e| e.expires_at > now && e.trusted_until > now)
+            .map(|e| e.verified.clone())
+    }
+
+    /// Keeps `verified`, the verification of `token` made at `now` (Unix seconds), for
+    /// [`TokenCache::lookup`] under `namespace`: until the token's `exp`, at most
+    /// [`RECHECK_SECONDS`], and forgotten at once when a revocation names its subject, client
+    /// or `jti`.
+    pub fn remember(&self, namespace: &'static str, token: &str, verified: Verified, now: i64) {
+        let key = (namespace, Sha256::digest(token.as_bytes()).into());
+        let entry = Entry {
+            expires_at: verified.claims.expires_at,
+            trusted_until: now + RECHECK_SECONDS,
+            verified,
+        };
+        let mut entries = self
+            .namespaced
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, entry);
     }
 
     /// Whether the key ring must be reloaded (once: the flag is cleared).
@@ -225,5 +271,57 @@ mod tests {
         assert!(!refresh.try_begin(100));
         assert!(refresh.try_begin(101));
         assert!(!refresh.try_begin(100), "never backwards");
+    }
+
+    fn verified(subject: &str, jti: u128, expires_at: i64) -> Verified {
+        let claims = AccessClaims {
+            issuer: "https://latchkey.example".to_owned(),
+            subject: subject.to_owned(),
+            audience: "latchkey".to_owned(),
+            client_id: "@operator".to_owned(),
+            issued_at: 0,
+            expires_at,
+            jwt_id: uuid::Uuid::from_u128(jti),
+            scopes: latchkey_tenancy::ScopeSet::default(),
+            orgs: latchkey_tenancy::OrgAccess::All,
+            credential: None,
+            sign_in: None,
+        };
+        Verified {
+            principal: Arc::new(Principal {
+                subject: subject.to_owned(),
+                scopes: claims.scopes,
+                orgs: claims.orgs.clone(),
+                credential: None,
+                sign_in: None,
+            }),
+            claims: Arc::new(claims),
+        }
+    }
+
+    #[test]
+    fn namespaced_entries_live_apart_until_expiry_recheck_or_revocation() {
+        let cache = TokenCache::default();
+        cache.remember("op", "t1", verified("ana", 1, 1_000), 100);
+        cache.remember("op", "t2", verified("bea", 2, 1_000), 100);
+        cache.remember("op", "t3", verified("eva", 3, 1_000), 100);
+        assert!(cache.lookup("op", "t1", 101).is_some());
+        assert!(
+            cache.lookup("other", "t1", 101).is_none(),
+            "another namespace"
+        );
+        let plain: [u8; 32] = Sha256::digest(b"t1").into();
+        assert!(
+            cache.get(&plain, 101).is_none(),
+            "CachedVerifier never sees it"
+        );
+        assert!(cache.lookup("op", "t1", 100 + RECHECK_SECONDS).is_none());
+        cache.heard(&Revocation::Token(uuid::Uuid::from_u128(2)));
+        assert!(cache.lookup("op", "t2", 101).is_none());
+        cache.heard(&Revocation::Subject("ana".to_owned()));
+        assert!(cache.lookup("op", "t1", 101).is_none());
+        assert!(cache.lookup("op", "t3", 101).is_some());
+        cache.remember("op", "t4", verified("eva", 4, 102), 100);
+        assert!(cache.lookup("op", "t4", 102).is_none(), "expired");
     }
 }
