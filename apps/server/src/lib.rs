@@ -14,6 +14,7 @@ mod notifier;
 mod oauth;
 mod qr;
 mod routes;
+pub mod security;
 pub mod state;
 mod web;
 

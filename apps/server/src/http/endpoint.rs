@@ -21,6 +21,8 @@ pub enum Face {
     OAuth,
     /// The login pages: an HTML page.
     Page,
+    /// The security service's operator plane (`/api/v1`): its `ErrorCode` body.
+    Security,
 }
 
 /// A resource and the methods it serves.
@@ -55,13 +57,19 @@ impl Endpoint {
         Self::new(Face::Page, path)
     }
 
+    /// A resource of the security service's operator plane at `path` (relative to its
+    /// `/api/v1` scope).
+    pub fn security(path: &str) -> Self {
+        Self::new(Face::Security, path)
+    }
+
     fn new(face: Face, path: &str) -> Self {
         let resource = match face {
             // A page's unreadable form or query is answered with a page too.
             Face::Page => web::resource(path)
                 .app_data(crate::web::form_config())
                 .app_data(crate::web::query_config()),
-            Face::Api | Face::OAuth => web::resource(path),
+            Face::Api | Face::OAuth | Face::Security => web::resource(path),
         };
         Self {
             face,
@@ -168,6 +176,9 @@ fn method_not_allowed(face: Face, req: &HttpRequest, allow: &str) -> HttpRespons
                 error_description: format!("{} accepts {allow} only", req.path()),
             }),
         Face::Page => crate::web::method_not_allowed(req),
+        Face::Security => {
+            crate::security::error::SecurityError::method_not_allowed().into_response()
+        }
     };
     if let Ok(value) = header::HeaderValue::from_str(allow) {
         response.headers_mut().insert(header::ALLOW, value);

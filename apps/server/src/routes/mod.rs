@@ -25,6 +25,7 @@ use latchkey_core::{OrgId, Timestamp};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     system::configure(cfg);
     crate::oauth::configure(cfg);
+    crate::security::configure(cfg);
     crate::web::configure(cfg);
     credentials::configure(cfg);
     second_factor::configure(cfg);
