@@ -103,11 +103,20 @@ pub enum TemplateId {
     /// A client asks to sign the customer in (CIBA). Parameters: `client`, `binding_message`,
     /// `link`, `minutes`.
     CibaRequest,
+    /// The security service: the code that completes an operator's sign-in (its second
+    /// factor, by e-mail or SMS). Parameters: `code`, `minutes`.
+    OperatorMfaCode,
+    /// The security service: a link to choose a new operator password (`forgotPassword`).
+    /// Parameters: `username`, `link`, `minutes`.
+    OperatorPasswordReset,
+    /// The security service: a link that proves a new operator's e-mail address.
+    /// Parameters: `username`, `link`, `minutes`.
+    OperatorEmailVerification,
 }
 
 impl TemplateId {
     /// Every template.
-    pub const ALL: [TemplateId; 7] = [
+    pub const ALL: [TemplateId; 10] = [
         TemplateId::SetPassword,
         TemplateId::ResetPassword,
         TemplateId::PasswordChanged,
@@ -115,6 +124,9 @@ impl TemplateId {
         TemplateId::MagicLink,
         TemplateId::NewDevice,
         TemplateId::CibaRequest,
+        TemplateId::OperatorMfaCode,
+        TemplateId::OperatorPasswordReset,
+        TemplateId::OperatorEmailVerification,
     ];
 
     /// The template's file name stem under `templates/{language}/`.
@@ -127,6 +139,9 @@ impl TemplateId {
             TemplateId::MagicLink => "magic_link",
             TemplateId::NewDevice => "new_device",
             TemplateId::CibaRequest => "ciba_request",
+            TemplateId::OperatorMfaCode => "operator_mfa_code",
+            TemplateId::OperatorPasswordReset => "operator_password_reset",
+            TemplateId::OperatorEmailVerification => "operator_email_verification",
         }
     }
 
@@ -135,10 +150,13 @@ impl TemplateId {
         match self {
             TemplateId::SetPassword | TemplateId::ResetPassword => &["username", "link"],
             TemplateId::PasswordChanged => &["username"],
-            TemplateId::OtpCode => &["code", "minutes"],
+            TemplateId::OtpCode | TemplateId::OperatorMfaCode => &["code", "minutes"],
             TemplateId::MagicLink => &["link", "minutes"],
             TemplateId::NewDevice => &["username", "device"],
             TemplateId::CibaRequest => &["client", "binding_message", "link", "minutes"],
+            TemplateId::OperatorPasswordReset | TemplateId::OperatorEmailVerification => {
+                &["username", "link", "minutes"]
+            }
         }
     }
 }
