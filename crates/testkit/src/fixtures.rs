@@ -8,6 +8,9 @@ use latchkey_access::{SigningAlgorithm, SigningKey};
 use latchkey_core::{OrgId, SecretHash, SecureRandom as _, Timestamp};
 use latchkey_credential::{Credential, CredentialAttrs, PasswordHash, Username};
 use latchkey_credential::{SecurityToken, TokenPurpose};
+use latchkey_operator::{
+    AccessRight, ApiKey, ApiKeyAccess, Operator, OperatorEmail, OperatorSession, Role,
+};
 use latchkey_tenancy::{
     ApiClient, ClientId, ClientName, Grant, LoginSettings, OrgAccess, Scope, ScopeSet, Tenant,
     TenantName,
@@ -123,6 +126,94 @@ pub fn signing_key(kid: &str, created_at: Timestamp) -> SigningKey {
     }
 }
 
+/// An operator's e-mail address (lower-cased); panics if `raw` is not one.
+pub fn operator_email(raw: &str) -> OperatorEmail {
+    OperatorEmail::parse(raw).unwrap_or_else(|e| panic!("fixture e-mail {raw:?}: {e}"))
+}
+
+/// A usable operator: not suspended, validated, no second factor, no org, password
+/// [`password_hash`] (its only one), created and modified at [`T0`] by `cli`.
+pub fn operator(id: Uuid, email: &str, role: Role) -> Operator {
+    let email = operator_email(email);
+    Operator {
+        id,
+        name: email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        email,
+        description: String::new(),
+        role,
+        owner: None,
+        locale: "en".to_owned(),
+        location: String::new(),
+        notes: Vec::new(),
+        suspended: false,
+        blacklisted: false,
+        validated: true,
+        validation_date: Some(T0),
+        waiting_for_email_check: false,
+        change_password: false,
+        mfa: None,
+        mobiles: Vec::new(),
+        last_login: None,
+        password: password_hash(),
+        password_history: vec![password_hash()],
+        last_password_change: T0,
+        created: T0,
+        created_by: "cli".to_owned(),
+        modified: T0,
+        modified_by: "cli".to_owned(),
+    }
+}
+
+/// The clear secret of [`api_key`]`(id, ..)`.
+pub fn api_key_secret(id: Uuid) -> String {
+    format!("api-key-{id}")
+}
+
+/// A key of `operator` named `name`, reading the security service, created at [`T0`] and
+/// expiring a day later, never used, whose secret is [`api_key_secret`]`(id)`.
+pub fn api_key(id: Uuid, operator: Uuid, name: &str) -> ApiKey {
+    ApiKey {
+        id,
+        operator,
+        name: name.to_owned(),
+        description: format!("key {name}"),
+        hash: SecretHash::of(api_key_secret(id).as_bytes()),
+        created: T0,
+        expires: T0 + Duration::days(1),
+        last_use: None,
+        rights: vec![AccessRight {
+            service: "owsec".to_owned(),
+            access: ApiKeyAccess::Read,
+        }],
+    }
+}
+
+/// The clear refresh token of [`operator_session`]`(id, ..)`.
+pub fn operator_refresh_secret(id: Uuid) -> String {
+    format!("refresh-{id}")
+}
+
+/// A password sign-in of `operator` at [`T0`], living 30 days, whose refresh token is
+/// [`operator_refresh_secret`]`(id)` and whose access token expires an hour later.
+pub fn operator_session(id: Uuid, operator: Uuid) -> OperatorSession {
+    OperatorSession {
+        id,
+        operator,
+        refresh: SecretHash::of(operator_refresh_secret(id).as_bytes()),
+        access_jti: Uuid::from_u128(id.as_u128() ^ 1),
+        access_expires: T0 + Duration::hours(1),
+        created: T0,
+        amr: vec!["pwd".to_owned()],
+        last_refresh: T0,
+        expires: T0 + Duration::days(30),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +236,23 @@ mod tests {
         let c = active_credential(uuid(1), "Alice@Example.com");
         assert!(c.enabled && c.is_live() && c.password_hash.is_some());
         assert_eq!(c.username.as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn operator_fixtures_fit_together() {
+        let o = operator(uuid(1), "Ana@Example.com", Role::Root);
+        assert_eq!(
+            (o.email.as_str(), o.name.as_str()),
+            ("ana@example.com", "ana")
+        );
+        let key = api_key(uuid(2), o.id, "ci");
+        assert!(key.hash.matches(api_key_secret(key.id).as_bytes()));
+        let session = operator_session(uuid(3), o.id);
+        assert!(
+            session
+                .refresh
+                .matches(operator_refresh_secret(session.id).as_bytes())
+        );
+        assert_ne!(session.access_jti, session.id);
     }
 }

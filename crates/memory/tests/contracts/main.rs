@@ -150,3 +150,29 @@ async fn mem_credentials_and_devices_honour_the_tenant_sessions_contract() {
     })
     .await;
 }
+
+fn mem_operators() -> contracts::operator_store::OperatorStores {
+    let shared = std::sync::Arc::new(latchkey_memory::MemOperators::default());
+    contracts::operator_store::OperatorStores {
+        operators: shared.clone(),
+        api_keys: shared.clone(),
+        sessions: shared,
+    }
+}
+
+/// Multi-thread: the last-root races must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_operators_honour_the_operator_store_contract() {
+    contracts::operator_store::run(|| async { mem_operators() }).await;
+}
+
+#[tokio::test]
+async fn mem_operators_honour_the_api_key_store_contract() {
+    contracts::api_key_store::run(|| async { mem_operators() }).await;
+}
+
+/// Multi-thread: the rotation race must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mem_operators_honour_the_operator_session_store_contract() {
+    contracts::operator_session_store::run(|| async { mem_operators() }).await;
+}

@@ -19,14 +19,22 @@
 //!
 //! `security_token_store::run` needs a multi-thread runtime
 //! (`#[tokio::test(flavor = "multi_thread")]`): its `take` race is meaningless without parallel
-//! tasks, and it says so rather than pass vacuously.
+//! tasks, and it says so rather than pass vacuously. So do `operator_store::run` (its last-root
+//! races) and `operator_session_store::run` (its rotation race).
+//!
+//! The three operator suites (`operator_store`, `api_key_store`, `operator_session_store`) take
+//! a factory of [`operator_store::OperatorStores`]: the three ports are the tables of one
+//! schema, and a deleted operator takes its keys and sessions.
 
 pub mod access_token_codec;
+pub mod api_key_store;
 pub mod client_registry;
 pub mod credential_store;
 pub mod device_store;
 pub mod ephemeral_store;
 pub mod id_token_signer;
+pub mod operator_session_store;
+pub mod operator_store;
 pub mod otp_store;
 pub mod password_hasher;
 pub mod rate_limiter;
