@@ -28,6 +28,9 @@ pub enum Scope {
     Phone,
     /// A refresh token is issued with the access token (OpenID Connect Core §11).
     OfflineAccess,
+    /// A sibling service of the security service validates operators' tokens
+    /// (`/api/v1/validateToken`) and reads the configured services (`/api/v1/systemServices`).
+    TokensValidate,
 }
 
 /// A scope name that Latchkey does not know.
@@ -37,7 +40,7 @@ pub struct ScopeParseError(pub String);
 
 impl Scope {
     /// Every scope, in canonical order.
-    pub const ALL: [Scope; 16] = [
+    pub const ALL: [Scope; 17] = [
         Scope::CredentialsRead,
         Scope::CredentialsWrite,
         Scope::CredentialsAdmin,
@@ -54,6 +57,7 @@ impl Scope {
         Scope::Email,
         Scope::Phone,
         Scope::OfflineAccess,
+        Scope::TokensValidate,
     ];
 
     /// The scope's wire name, e.g. `credentials:read`.
@@ -75,6 +79,7 @@ impl Scope {
             Scope::Email => "email",
             Scope::Phone => "phone",
             Scope::OfflineAccess => "offline_access",
+            Scope::TokensValidate => "tokens:validate",
         }
     }
 
