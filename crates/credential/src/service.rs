@@ -4,13 +4,13 @@
 //! and is enabled (404), the input (400), then the state (404/409).
 
 use crate::{
-    Credential, CredentialAttrs, CredentialError, CredentialStore, Password, PasswordHash,
+    Credential, CredentialAttrs, CredentialError, CredentialStore, DummyHash, Password,
     PasswordHasher, Username,
 };
 use crate::{IssuedToken, SecurityTokens, TokenPurpose, TokenString};
 use latchkey_core::{Clock, OrgId, Revocation, Revocations, SecureRandom, StoreError};
 use latchkey_tenancy::{AccessDenied, Principal, Scope, ScopeSet, TenantService};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// How far the clocks of two server instances may disagree when a token's age is compared with
 /// its credential's.
@@ -36,7 +36,7 @@ pub struct CredentialService {
     /// tokens stop working on every server instance at once.
     revocations: Arc<dyn Revocations>,
     /// The hash an unknown username's password is verified against (see `service_passwords`).
-    dummy: Arc<OnceLock<PasswordHash>>,
+    dummy: DummyHash,
 }
 
 impl CredentialService {
@@ -57,7 +57,7 @@ impl CredentialService {
             clock,
             random,
             revocations,
-            dummy: Arc::default(),
+            dummy: DummyHash::default(),
         }
     }
 

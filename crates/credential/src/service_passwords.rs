@@ -7,9 +7,6 @@ use crate::{IssuedToken, TokenPurpose};
 use latchkey_core::OrgId;
 use latchkey_tenancy::{Principal, Scope, Tenant};
 
-/// What a dummy verification hashes: never a customer's password, and well within the policy.
-const DUMMY_PASSWORD: &str = "latchkey dummy password for timing";
-
 impl CredentialService {
     /// Endpoint 10's rule: replaces the password of the live credential when `old` is its
     /// current password, ending every other device session with its refresh tokens (all of
@@ -134,18 +131,11 @@ impl CredentialService {
         Ok(())
     }
 
-    /// A hash of a fixed password, made once with the real hasher (so verifying against it costs
-    /// what verifying a customer's hash costs).
+    /// The hash an unknown username's password is verified against ([`crate::DummyHash`]).
     pub(super) async fn dummy_hash(&self) -> Result<PasswordHash, CredentialError> {
-        if let Some(hash) = self.dummy.get() {
-            return Ok(hash.clone());
-        }
-        let hash = self
-            .hasher
-            .hash(&Password::new(DUMMY_PASSWORD))
+        self.dummy
+            .get(&*self.hasher)
             .await
-            .map_err(CredentialError::Hashing)?;
-        // Two first callers may both hash; either result serves.
-        Ok(self.dummy.get_or_init(|| hash).clone())
+            .map_err(CredentialError::Hashing)
     }
 }
