@@ -105,7 +105,10 @@ fn apply_fields(operator: &mut Operator, changes: &OperatorChanges) -> Result<()
     if let Some(mfa) = changes.mfa {
         fields::check_mfa(mfa, operator.mfa, &operator.mobiles)?;
         operator.mfa = mfa;
-    } else if operator.mfa == Some(crate::MfaMethod::Sms) && operator.mobiles.is_empty() {
+    } else if changes.mobiles.is_some()
+        && operator.mfa == Some(crate::MfaMethod::Sms)
+        && operator.mobiles.is_empty()
+    {
         // Removing the last mobile of an operator whose codes go by SMS would lock it out.
         return Err(OperatorError::Invalid("mobiles"));
     }

@@ -299,6 +299,27 @@ async fn unusable_fields_are_named() {
             "{field}: {refused:?}"
         );
     }
+    let mut by_sms = operator(Role::Noc, Some("acme"));
+    by_sms.mfa = Some(MfaMethod::Sms);
+    by_sms.mobiles = vec![crate::Mobile {
+        number: Msisdn::parse("+34600000002").unwrap(),
+        verified: true,
+        primary: true,
+    }];
+    let by_sms = fx.seed(by_sms, "x").await;
+    let no_mobile = OperatorChanges {
+        mobiles: Some(Vec::new()),
+        ..OperatorChanges::default()
+    };
+    let refused = fx.service.modify(&by_sms, by_sms.id, no_mobile).await;
+    assert!(matches!(refused, Err(OperatorError::Invalid("mobiles"))));
+    let off = OperatorChanges {
+        mobiles: Some(Vec::new()),
+        mfa: Some(None),
+        ..OperatorChanges::default()
+    };
+    let after = fx.service.modify(&by_sms, by_sms.id, off).await.unwrap();
+    assert_eq!((after.mfa, after.mobiles.len()), (None, 0));
     let missing = fx
         .service
         .modify(&me, uuid::Uuid::new_v4(), OperatorChanges::default())
