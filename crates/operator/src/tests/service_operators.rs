@@ -272,3 +272,14 @@ async fn bootstrap_creates_without_an_actor_on_an_empty_directory() {
         Err(OperatorError::PasswordPolicy(PolicyViolation::Common))
     ));
 }
+
+#[test]
+fn requests_never_print_their_passwords() {
+    let new = new_operator("ana@example.com", Role::Csr, None);
+    let changes = crate::OperatorChanges {
+        password: Some(Password::new("a secret passphrase")),
+        ..crate::OperatorChanges::default()
+    };
+    assert!(!format!("{new:?}").contains("a long enough passphrase"));
+    assert!(!format!("{changes:?}").contains("a secret passphrase"));
+}
