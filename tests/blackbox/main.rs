@@ -36,6 +36,7 @@ mod passwords;
 mod races;
 mod revocation;
 mod second_factors;
+mod security_https;
 mod silent_peers;
 mod smoke;
 mod storage;

@@ -4,8 +4,8 @@ use anyhow::Context as _;
 use clap::Parser as _;
 use latchkey::cli::{Cli, Command};
 use latchkey_core::ExposeSecret as _;
-use latchkey_server::config::{LogFormat, ServerConfig};
-use tracing_subscriber::EnvFilter;
+use latchkey_server::config::ServerConfig;
+use std::io::IsTerminal as _;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -25,29 +25,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_logging(config: &ServerConfig) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(&config.log).context("LATCHKEY_LOG")?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match config.log_format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
-    Ok(())
-}
-
 #[expect(
     clippy::print_stdout,
     reason = "the generated bootstrap secret is shown once, on purpose, outside the logs"
 )]
 async fn serve(config: ServerConfig) -> anyhow::Result<()> {
-    init_logging(&config)?;
+    // The filter sits behind a reload handle: `POST /api/v1/system` changes levels at run time.
+    latchkey_server::logging::install(
+        &config.log,
+        config.log_format,
+        std::io::stderr().is_terminal(),
+        std::io::stderr,
+    )?;
     match &config.database_url {
         Some(url) => tracing::info!(
             database = %latchkey_postgres::redact_url(url.expose()),

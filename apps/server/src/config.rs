@@ -6,6 +6,9 @@ use latchkey_core::Rate;
 use std::fmt;
 use std::net::SocketAddr;
 
+mod security;
+pub use security::SecurityConfig;
+
 /// A setting that is a secret, or carries one (a URL with a password in it): it never prints,
 /// so neither does the configuration (`{:?}` of [`ServerConfig`] shows `[REDACTED]`).
 #[derive(Clone, PartialEq, Eq)]
@@ -61,7 +64,7 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
 
     /// Public base URL of this server; also the `iss` of the tokens it signs.
-    /// Default: `http://` followed by the listen address.
+    /// Default: `http://` (`https://` with a certificate) followed by the listen address.
     #[arg(long, env = "LATCHKEY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -272,14 +275,24 @@ pub struct ServerConfig {
     /// Log line format.
     #[arg(long, env = "LATCHKEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// The security service's operator plane (`/api/v1`) and HTTPS.
+    #[command(flatten)]
+    pub security: SecurityConfig,
 }
 
 impl ServerConfig {
-    /// The configured public URL, without a trailing slash.
+    /// The configured public URL, without a trailing slash; by default the listen address
+    /// over `https://` when a certificate is configured, else `http://`.
     pub fn public_url(&self) -> String {
+        let scheme = if self.security.tls().is_some() {
+            "https"
+        } else {
+            "http"
+        };
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .unwrap_or_else(|| format!("{scheme}://{}", self.listen))
             .trim_end_matches('/')
             .to_owned()
     }
@@ -365,6 +378,8 @@ mod tests {
             "--data-key=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
             "--smtp-url=smtp://mailer:smtp-pass-4@mail:587",
             "--sms-token=sms-token-5",
+            "--root-password=root-pass-6",
+            r#"--system-services=[{"type":"owgw","key":"service-key-7"}]"#,
         ]);
         let shown = format!("{:?}", cli.server);
         for secret in [
@@ -374,6 +389,8 @@ mod tests {
             "AAECAwQFBgcICQoLDA0O",
             "smtp-pass-4",
             "sms-token-5",
+            "root-pass-6",
+            "service-key-7",
         ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }

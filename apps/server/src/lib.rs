@@ -10,12 +10,14 @@
 pub mod config;
 mod docs;
 pub mod http;
+pub mod logging;
 mod notifier;
 mod oauth;
 mod qr;
 mod routes;
 pub mod security;
 pub mod state;
+mod tls;
 mod web;
 
 use crate::config::{Secret, ServerConfig};
@@ -95,6 +97,13 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// Builds the state, provisions keys, tenants and the bootstrap client, and binds the listener.
 pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
+    // A certificate that cannot serve stops the start before anything else is touched.
+    let tls = config
+        .security
+        .tls()
+        .map(|(cert, key)| tls::load(cert, key))
+        .transpose()?;
+    let services = security::services::SystemServices::from_config(config)?;
     let stores = match state::pg_config(config) {
         Some(pg) => {
             let db = open_database(pg).await?;
@@ -128,6 +137,10 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         }
         None => stores,
     };
+    let directory_caches = match &stores.announcer {
+        state::Announcer::Postgres(_, caches) => caches.clone(),
+        state::Announcer::Memory(_) => Vec::new(),
+    };
     let state = AppState::new(config, stores)?;
     state
         .keys
@@ -152,10 +165,22 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     let timeout = Data::new(RequestTimeout(Duration::from_secs(u64::from(
         config.request_timeout,
     ))));
+    let system = Data::new(security::context::SystemContext {
+        services,
+        log_levels: match logging::installed() {
+            Some(levels) => levels,
+            None => logging::LogLevels::detached(&config.log)?,
+        },
+        started_at: std::time::SystemTime::now(),
+        started: std::time::Instant::now(),
+        certificates: tls.iter().map(|(_, info)| info.clone()).collect(),
+        directory_caches,
+    });
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(app_state.clone())
+            .app_data(system.clone())
             .app_data(timeout.clone())
             .wrap(from_fn(crate::http::limits::middleware))
             .wrap(from_fn(crate::http::headers::middleware))
@@ -164,8 +189,13 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
             .default_service(to(routes::not_found))
     })
     .workers(config.workers())
-    .shutdown_timeout(5)
-    .bind(config.listen)
+    .shutdown_timeout(5);
+    let server = match tls {
+        // HTTPS only: owsec's clients speak `https://` directly, and a plain HTTP request on
+        // this port fails its handshake.
+        Some((tls, _)) => server.bind_rustls_0_23(config.listen, tls),
+        None => server.bind(config.listen),
+    }
     .with_context(|| format!("binding {}", config.listen))?;
     let addr = server
         .addrs()

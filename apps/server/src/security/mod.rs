@@ -9,7 +9,9 @@
 //! (405 with `Allow` and this plane's body); an unknown path under `/api/v1` is 404 with
 //! `ErrorCode` 404.
 
+pub mod context;
 pub mod error;
+pub mod services;
 pub mod wire;
 
 use actix_web::middleware::from_fn;
