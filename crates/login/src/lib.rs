@@ -27,6 +27,7 @@ pub mod guessing;
 mod known;
 mod logout;
 mod magic;
+pub mod operator;
 mod password;
 mod record;
 mod redirect;
