@@ -101,11 +101,12 @@ impl OperatorStore for MemOperators {
         if !state.operators.contains_key(&operator.id) {
             return Ok(Write::Missing);
         }
-        if state.email_taken(operator) {
-            return Ok(Write::EmailTaken);
-        }
+        // In the order PostgreSQL finds them: the last root before the e-mail.
         if !is_live_root(operator) && state.is_last_live_root(operator.id) {
             return Ok(Write::LastRoot);
+        }
+        if state.email_taken(operator) {
+            return Ok(Write::EmailTaken);
         }
         state.operators.insert(operator.id, operator.clone());
         Ok(Write::Done)

@@ -14,6 +14,10 @@
 mod credential;
 mod device;
 mod migrate;
+mod operator;
+mod operator_keys;
+mod operator_row;
+mod operator_sessions;
 mod revocation;
 mod schema;
 mod sql;
@@ -26,6 +30,7 @@ mod totp;
 pub use credential::PgCredentialStore;
 pub use device::PgDeviceStore;
 pub use migrate::Migrated;
+pub use operator::PgOperators;
 pub use revocation::{
     CHANNEL as REVOCATION_CHANNEL, LISTENER_NAME as REVOCATION_LISTENER, PgRevocations,
     PgRevokedTokens,
@@ -248,6 +253,11 @@ impl PgDatabase {
         PgTotpStore::new(self.clone())
     }
 
+    /// Operators, their API keys and sessions: one value for the three ports.
+    pub fn operators(&self) -> PgOperators {
+        PgOperators::new(self.clone())
+    }
+
     /// Runs `f` on a pooled connection, within the operation deadline. A connection whose work
     /// was cut short (deadline, cancelled request) or failed for any reason but a constraint is
     /// closed rather than returned to the pool: its state is unknown, and a fresh connection is
@@ -307,6 +317,19 @@ impl PgDatabase {
             + 'a,
     {
         let begin = format!("BEGIN; SET LOCAL search_path TO {}", schema_ident(org));
+        self.transaction(begin, f).await
+    }
+
+    /// Runs `f` in a transaction begun by `begin` (`BEGIN` alone: on `public`), retried as
+    /// [`PgDatabase::in_tenant`] is.
+    pub(crate) async fn transaction<'a, T, F>(&self, begin: String, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'a,
+        F: for<'r> Fn(&'r mut AsyncPgConnection) -> ScopedBoxFuture<'a, 'r, QueryResult<T>>
+            + Send
+            + Sync
+            + 'a,
+    {
         let mut attempt = 1;
         loop {
             let result = self

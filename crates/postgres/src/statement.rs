@@ -26,6 +26,8 @@ pub(crate) enum Piece {
     Bool(bool),
     MaybeText(Option<String>),
     MaybeTime(Option<Timestamp>),
+    Int(i64),
+    MaybeInt(Option<i64>),
 }
 
 /// A statement made of SQL text and parameters, in order; load its rows with
@@ -74,6 +76,10 @@ impl QueryFragment<Pg> for TenantSql {
                 }
                 Piece::MaybeTime(v) => {
                     out.push_bind_param::<sql_types::Nullable<sql_types::Timestamptz>, _>(v)?;
+                }
+                Piece::Int(v) => out.push_bind_param::<sql_types::BigInt, _>(v)?,
+                Piece::MaybeInt(v) => {
+                    out.push_bind_param::<sql_types::Nullable<sql_types::BigInt>, _>(v)?;
                 }
             }
         }

@@ -300,3 +300,32 @@ async fn every_change_of_a_tenant_or_client_is_announced_to_every_listener() {
     deleted.unwrap_or_else(|e| panic!("delete: {e:?}"));
     heard_times(&heard, &shop, 3, "a client deleted").await;
 }
+
+async fn pg_operators(scratch: &Scratch) -> contracts::operator_store::OperatorStores {
+    let shared = Arc::new(scratch.database().await.operators());
+    contracts::operator_store::OperatorStores {
+        operators: shared.clone(),
+        api_keys: shared.clone(),
+        sessions: shared,
+    }
+}
+
+/// Multi-thread: the last-root races must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_operators_honour_the_operator_store_contract() {
+    let scratch = Scratch::default();
+    contracts::operator_store::run(|| pg_operators(&scratch)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_operators_honour_the_api_key_store_contract() {
+    let scratch = Scratch::default();
+    contracts::api_key_store::run(|| pg_operators(&scratch)).await;
+}
+
+/// Multi-thread: the rotation race must run in parallel to prove anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_operators_honour_the_operator_session_store_contract() {
+    let scratch = Scratch::default();
+    contracts::operator_session_store::run(|| pg_operators(&scratch)).await;
+}

@@ -1,0 +1,3 @@
+DROP TABLE operator_sessions;
+DROP TABLE operator_api_keys;
+DROP TABLE operators;
