@@ -17,7 +17,7 @@ use latchkey_memory::{
     MemEphemeralStore, MemNotifier, MemOperators, MemOtpStore, MemRevocations, MemRevokedTokens,
     MemSigningKeyStore,
 };
-use latchkey_notify::Message;
+use latchkey_notify::{Message, Notifier};
 use latchkey_operator::{
     Operator, OperatorEmail, OperatorPorts, OperatorQuery, OperatorService, OperatorStore, Role,
     Write,
@@ -109,6 +109,11 @@ pub(super) struct Fixture {
 
 impl Fixture {
     pub async fn new() -> Self {
+        Self::with_notifier(None).await
+    }
+
+    /// Messages go to `notifier` when given, else to [`Fixture::outbox`].
+    pub async fn with_notifier(notifier: Option<Arc<dyn Notifier>>) -> Self {
         let clock = Arc::new(FixedClock::default());
         let random = Arc::new(SeededRandom::new(17));
         let store = Arc::new(CountingOperators::default());
@@ -153,7 +158,7 @@ impl Fixture {
                 ephemeral: ephemeral.clone(),
                 guessing: SlowGuessing::new(ephemeral, clock.clone()),
                 codes: Arc::new(MemOtpStore::new(clock.clone())),
-                notifier: outbox.clone(),
+                notifier: notifier.unwrap_or_else(|| outbox.clone()),
                 codec: codec.clone(),
                 revoked: revoked.clone(),
                 cache,
