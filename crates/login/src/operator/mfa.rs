@@ -86,7 +86,7 @@ impl OperatorSignIn {
         answer: &str,
         address: &str,
     ) -> Result<WebToken, SignInError> {
-        let (uuid, record, operator, method) = self.open(uuid).await?;
+        let (uuid, _, operator, method) = self.open(uuid).await?;
         let code = OtpCode::parse(answer).map_err(|_| SignInError::MfaFailure)?;
         let hash = hash_of(uuid, &code)?;
         let operator_key = second_factor_key(&operator);
@@ -132,13 +132,7 @@ impl OperatorSignIn {
         {
             return Err(SignInError::BadMfaTransaction);
         }
-        // Read again: suspended while the code travelled?
-        let operator = self
-            .ports
-            .operators
-            .find(record.operator)
-            .await?
-            .ok_or(SignInError::BadMfaTransaction)?;
+        // Read when the answer came: suspended while the code travelled?
         usable(&operator)?;
         let second = match method {
             MfaMethod::Sms => "sms",
