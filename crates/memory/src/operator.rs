@@ -4,8 +4,8 @@ use crate::{read, write};
 use async_trait::async_trait;
 use latchkey_core::{SecretHash, StoreError, Timestamp};
 use latchkey_operator::{
-    ApiKey, ApiKeyStore, Operator, OperatorQuery, OperatorSession, OperatorSessionStore,
-    OperatorStore, Role, Rotation, Write,
+    ApiKey, ApiKeyStore, Operator, OperatorEmail, OperatorQuery, OperatorSession,
+    OperatorSessionStore, OperatorStore, Role, Rotation, Write,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -14,8 +14,14 @@ use uuid::Uuid;
 #[derive(Debug, Default)]
 struct State {
     operators: HashMap<Uuid, Operator>,
+    /// The operator of each e-mail (the unique index of PostgreSQL's).
+    emails: HashMap<OperatorEmail, Uuid>,
     keys: HashMap<Uuid, ApiKey>,
+    /// The key of each secret's hash: every request with `X-API-KEY` looks one up.
+    key_hashes: HashMap<[u8; 32], Uuid>,
     sessions: HashMap<Uuid, OperatorSession>,
+    /// The session of each live refresh token's hash.
+    refresh: HashMap<[u8; 32], Uuid>,
 }
 
 /// Operators, API keys and sessions behind one lock, as the three tables of one schema: it
@@ -33,9 +39,56 @@ fn is_live_root(operator: &Operator) -> bool {
 
 impl State {
     fn email_taken(&self, operator: &Operator) -> bool {
-        self.operators
+        self.emails
+            .get(&operator.email)
+            .is_some_and(|id| *id != operator.id)
+    }
+
+    /// Stores `operator` in place of the one with its id, if any, and indexes its e-mail.
+    fn put(&mut self, operator: &Operator) {
+        if let Some(old) = self.operators.insert(operator.id, operator.clone()) {
+            self.emails.remove(&old.email);
+        }
+        self.emails.insert(operator.email.clone(), operator.id);
+    }
+
+    fn remove_key(&mut self, id: Uuid) {
+        if let Some(key) = self.keys.remove(&id) {
+            self.key_hashes.remove(key.hash.as_bytes());
+        }
+    }
+
+    fn remove_session(&mut self, id: Uuid) -> Option<OperatorSession> {
+        let session = self.sessions.remove(&id)?;
+        self.refresh.remove(session.refresh.as_bytes());
+        Some(session)
+    }
+
+    /// Removes the operator with its keys and sessions.
+    fn remove_operator(&mut self, id: Uuid) {
+        if let Some(old) = self.operators.remove(&id) {
+            self.emails.remove(&old.email);
+        }
+        let keys: Vec<Uuid> = self
+            .keys
             .values()
-            .any(|o| o.email == operator.email && o.id != operator.id)
+            .filter(|k| k.operator == id)
+            .map(|k| k.id)
+            .collect();
+        for key in keys {
+            self.remove_key(key);
+        }
+        for session in self.sessions_of(id) {
+            self.remove_session(session);
+        }
+    }
+
+    fn sessions_of(&self, operator: Uuid) -> Vec<Uuid> {
+        self.sessions
+            .values()
+            .filter(|s| s.operator == operator)
+            .map(|s| s.id)
+            .collect()
     }
 
     /// Whether `id` is a live root and no other is.
@@ -76,7 +129,7 @@ impl OperatorStore for MemOperators {
         if state.email_taken(operator) {
             return Ok(Write::EmailTaken);
         }
-        state.operators.insert(operator.id, operator.clone());
+        state.put(operator);
         Ok(Write::Done)
     }
 
@@ -84,16 +137,10 @@ impl OperatorStore for MemOperators {
         Ok(read(&self.state).operators.get(&id).cloned())
     }
 
-    async fn by_email(
-        &self,
-        email: &latchkey_operator::OperatorEmail,
-    ) -> Result<Option<Operator>, StoreError> {
+    async fn by_email(&self, email: &OperatorEmail) -> Result<Option<Operator>, StoreError> {
         let state = read(&self.state);
-        Ok(state
-            .operators
-            .values()
-            .find(|o| o.email == *email)
-            .cloned())
+        let id = state.emails.get(email);
+        Ok(id.and_then(|id| state.operators.get(id)).cloned())
     }
 
     async fn update(&self, operator: &Operator) -> Result<Write, StoreError> {
@@ -108,7 +155,7 @@ impl OperatorStore for MemOperators {
         if state.email_taken(operator) {
             return Ok(Write::EmailTaken);
         }
-        state.operators.insert(operator.id, operator.clone());
+        state.put(operator);
         Ok(Write::Done)
     }
 
@@ -130,9 +177,7 @@ impl OperatorStore for MemOperators {
         if state.is_last_live_root(id) {
             return Ok(Write::LastRoot);
         }
-        state.operators.remove(&id);
-        state.keys.retain(|_, k| k.operator != id);
-        state.sessions.retain(|_, s| s.operator != id);
+        state.remove_operator(id);
         Ok(Write::Done)
     }
 
@@ -173,14 +218,16 @@ impl ApiKeyStore for MemOperators {
             return Err(StoreError::NotFound);
         }
         // The hash is unique too (as on PostgreSQL): `by_hash` answers one key.
-        let clash = state.keys.values().any(|k| {
-            k.id == key.id
-                || k.hash == key.hash
-                || (k.operator == key.operator && k.name == key.name)
-        });
+        let clash = state.keys.contains_key(&key.id)
+            || state.key_hashes.contains_key(key.hash.as_bytes())
+            || state
+                .keys
+                .values()
+                .any(|k| k.operator == key.operator && k.name == key.name);
         if clash {
             return Err(StoreError::Conflict);
         }
+        state.key_hashes.insert(*key.hash.as_bytes(), key.id);
         state.keys.insert(key.id, key.clone());
         Ok(())
     }
@@ -199,14 +246,15 @@ impl ApiKeyStore for MemOperators {
 
     async fn by_hash(&self, hash: &SecretHash) -> Result<Option<ApiKey>, StoreError> {
         let state = read(&self.state);
-        Ok(state.keys.values().find(|k| k.hash == *hash).cloned())
+        let id = state.key_hashes.get(hash.as_bytes());
+        Ok(id.and_then(|id| state.keys.get(id)).cloned())
     }
 
     async fn delete(&self, operator: Uuid, id: Uuid) -> Result<bool, StoreError> {
         let mut state = write(&self.state);
         let owned = state.keys.get(&id).is_some_and(|k| k.operator == operator);
         if owned {
-            state.keys.remove(&id);
+            state.remove_key(id);
         }
         Ok(owned)
     }
@@ -220,6 +268,20 @@ impl ApiKeyStore for MemOperators {
         }
         Ok(exists)
     }
+
+    async fn describe(
+        &self,
+        operator: Uuid,
+        id: Uuid,
+        description: &str,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let mut state = write(&self.state);
+        let key = state.keys.get_mut(&id).filter(|k| k.operator == operator);
+        Ok(key.map(|key| {
+            description.clone_into(&mut key.description);
+            key.clone()
+        }))
+    }
 }
 
 #[async_trait]
@@ -230,13 +292,14 @@ impl OperatorSessionStore for MemOperators {
             return Err(StoreError::NotFound);
         }
         // The refresh hash is unique too (as on PostgreSQL): `rotate` finds one session.
-        let clash = state
-            .sessions
-            .values()
-            .any(|s| s.id == session.id || s.refresh == session.refresh);
+        let clash = state.sessions.contains_key(&session.id)
+            || state.refresh.contains_key(session.refresh.as_bytes());
         if clash {
             return Err(StoreError::Conflict);
         }
+        state
+            .refresh
+            .insert(*session.refresh.as_bytes(), session.id);
         state.sessions.insert(session.id, session.clone());
         Ok(())
     }
@@ -254,35 +317,33 @@ impl OperatorSessionStore for MemOperators {
         now: Timestamp,
     ) -> Result<Rotation, StoreError> {
         let mut state = write(&self.state);
-        let Some(session) = state
-            .sessions
-            .values_mut()
-            .find(|s| s.refresh == *presented && s.expires > now)
-        else {
+        let id = state.refresh.get(presented.as_bytes()).copied();
+        let Some(session) = id.and_then(|id| state.sessions.get_mut(&id)) else {
             return Ok(Rotation::Refused);
         };
+        if session.expires <= now {
+            return Ok(Rotation::Refused);
+        }
         session.refresh = replacement.clone();
         session.access_jti = access_jti;
         session.access_expires = access_expires;
         session.last_refresh = now;
-        Ok(Rotation::Rotated(session.clone()))
+        let rotated = session.clone();
+        state.refresh.remove(presented.as_bytes());
+        state.refresh.insert(*replacement.as_bytes(), rotated.id);
+        Ok(Rotation::Rotated(rotated))
     }
 
     async fn delete(&self, id: Uuid) -> Result<Option<OperatorSession>, StoreError> {
-        Ok(write(&self.state).sessions.remove(&id))
+        Ok(write(&self.state).remove_session(id))
     }
 
     async fn delete_all(&self, operator: Uuid) -> Result<Vec<OperatorSession>, StoreError> {
         let mut state = write(&self.state);
-        let ids: Vec<Uuid> = state
-            .sessions
-            .values()
-            .filter(|s| s.operator == operator)
-            .map(|s| s.id)
-            .collect();
+        let ids = state.sessions_of(operator);
         Ok(ids
             .into_iter()
-            .filter_map(|id| state.sessions.remove(&id))
+            .filter_map(|id| state.remove_session(id))
             .collect())
     }
 }
