@@ -49,12 +49,7 @@ impl ApiKeyService {
         let owner = self.operator(operator).await?;
         permissions::can_manage_keys(actor, &owner, ProfileAccess::Create)?;
         let name = key_name(&name)?;
-        let description = description.trim().to_owned();
-        if description.chars().count() > API_KEY_DESCRIPTION_MAX
-            || description.chars().any(char::is_control)
-        {
-            return Err(OperatorError::Invalid("description"));
-        }
+        let description = key_description(&description)?;
         let now = self.ports.clock.now();
         if expires <= now {
             return Err(OperatorError::Invalid("expiresOn"));
@@ -119,6 +114,27 @@ impl ApiKeyService {
         }
     }
 
+    /// Sets the description of the key `key` of `operator` and answers the key (never its
+    /// secret): `NotFound` (no such operator, or no such key of it); `AccessDenied` unless
+    /// `actor` may create its keys (a key described anew is a key made anew);
+    /// `Invalid("description")`. Nothing else of the key changes.
+    pub async fn describe(
+        &self,
+        actor: &Operator,
+        operator: Uuid,
+        key: Uuid,
+        description: &str,
+    ) -> Result<ApiKey, OperatorError> {
+        let owner = self.operator(operator).await?;
+        permissions::can_manage_keys(actor, &owner, ProfileAccess::Create)?;
+        let description = key_description(description)?;
+        self.ports
+            .api_keys
+            .describe(operator, key, &description)
+            .await?
+            .ok_or(OperatorError::NotFound)
+    }
+
     /// The operator and the key a presented secret stands for, its `last_use` now set; `None`
     /// when it is no key, an expired one, or its operator is gone, suspended or blacklisted.
     pub async fn authenticate(
@@ -171,4 +187,16 @@ fn key_name(raw: &str) -> Result<String, OperatorError> {
         return Err(OperatorError::Invalid("name"));
     }
     Ok(name.to_ascii_lowercase())
+}
+
+/// A key's description: at most [`API_KEY_DESCRIPTION_MAX`] characters, trimmed, without
+/// control characters.
+fn key_description(raw: &str) -> Result<String, OperatorError> {
+    let description = raw.trim();
+    if description.chars().count() > API_KEY_DESCRIPTION_MAX
+        || description.chars().any(char::is_control)
+    {
+        return Err(OperatorError::Invalid("description"));
+    }
+    Ok(description.to_owned())
 }

@@ -74,6 +74,16 @@ pub trait ApiKeyStore: Send + Sync + std::fmt::Debug {
 
     /// Sets `last_use` of the key (nothing else changes). Answers whether there is such a key.
     async fn touch(&self, id: Uuid, at: Timestamp) -> Result<bool, StoreError>;
+
+    /// Sets the description of the key `id` of `operator` (nothing else changes) and answers
+    /// the key as it is now; `Ok(None)` when `operator` has no such key (another operator's key
+    /// is not changed).
+    async fn describe(
+        &self,
+        operator: Uuid,
+        id: Uuid,
+        description: &str,
+    ) -> Result<Option<ApiKey>, StoreError>;
 }
 
 /// What [`OperatorSessionStore::rotate`] did.

@@ -198,4 +198,27 @@ impl ApiKeyStore for PgOperators {
             .run(move |conn| async move { Ok(query.execute(conn).await? > 0) }.scope_boxed())
             .await
     }
+
+    async fn describe(
+        &self,
+        operator: Uuid,
+        id: Uuid,
+        description: &str,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let query = TenantSql::new()
+            .sql("UPDATE operator_api_keys SET description = ")
+            .bind(Piece::Text(description.to_owned()))
+            .sql(" WHERE id = ")
+            .bind(Piece::Uuid(id))
+            .sql(" AND operator_id = ")
+            .bind(Piece::Uuid(operator))
+            .sql(format!(" RETURNING {COLUMNS}"));
+        let row: Option<KeyRow> = self
+            .db
+            .run(move |conn| async move { query.get_result(conn).await.optional() }.scope_boxed())
+            .await?;
+        row.map(KeyRow::into_domain)
+            .transpose()
+            .map_err(store_error)
+    }
 }

@@ -176,6 +176,22 @@ impl ApiKeyStore for Keys {
             .map(|k| k.last_use = Some(at))
             .is_some())
     }
+
+    async fn describe(
+        &self,
+        operator: Uuid,
+        id: Uuid,
+        description: &str,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let mut keys = self.0.lock().unwrap();
+        Ok(keys
+            .iter_mut()
+            .find(|k| k.operator == operator && k.id == id)
+            .map(|k| {
+                description.clone_into(&mut k.description);
+                k.clone()
+            }))
+    }
 }
 
 #[derive(Debug, Default)]

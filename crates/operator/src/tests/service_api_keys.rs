@@ -163,3 +163,51 @@ async fn unusable_keys_are_named() {
     let refused = create("onemore", "", later).await;
     assert!(matches!(refused, Err(OperatorError::Invalid("apiKeys"))));
 }
+
+#[tokio::test]
+async fn a_key_is_described_anew_by_who_may_make_it() {
+    let fx = Fixture::new();
+    let me = fx.seed(operator(Role::Noc, Some("acme")), "x").await;
+    let peer = fx.seed(operator(Role::Csr, Some("acme")), "x").await;
+    let root = fx.seed(operator(Role::Root, None), "x").await;
+    let expires = T0 + Duration::days(1);
+    let (key, _) = fx
+        .api_keys
+        .create(
+            &me,
+            me.id,
+            "ci".to_owned(),
+            "old".to_owned(),
+            expires,
+            rights(),
+        )
+        .await
+        .unwrap();
+    let described = fx
+        .api_keys
+        .describe(&me, me.id, key.id, "  for the gateway ")
+        .await
+        .unwrap();
+    assert_eq!(described.description, "for the gateway");
+    assert_eq!(
+        (described.id, &described.hash, described.expires),
+        (key.id, &key.hash, key.expires)
+    );
+    assert_eq!(fx.api_keys.list(&me, me.id).await.unwrap(), vec![described]);
+    assert!(matches!(
+        fx.api_keys.describe(&peer, me.id, key.id, "mine").await,
+        Err(OperatorError::AccessDenied)
+    ));
+    fx.api_keys
+        .describe(&root, me.id, key.id, "by root")
+        .await
+        .unwrap();
+    assert!(matches!(
+        fx.api_keys.describe(&me, me.id, key.id, "bad\u{7}").await,
+        Err(OperatorError::Invalid("description"))
+    ));
+    assert!(matches!(
+        fx.api_keys.describe(&me, me.id, peer.id, "x").await,
+        Err(OperatorError::NotFound)
+    ));
+}

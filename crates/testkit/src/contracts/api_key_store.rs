@@ -32,6 +32,11 @@ where
     delete_removes_only_the_operators_own_key(&make().await).await;
     begin(port, "touch_sets_last_use_only");
     touch_sets_last_use_only(&make().await).await;
+    begin(
+        port,
+        "describe_sets_the_description_of_the_operators_own_key_only",
+    );
+    describe_sets_the_description_of_the_operators_own_key_only(&make().await).await;
 }
 
 /// Ana (admin) and Bob (csr), stored.
@@ -200,5 +205,44 @@ pub async fn touch_sets_last_use_only(stores: &OperatorStores) {
     assert!(
         !ok(store.touch(uuid(9), when).await, "touch unknown"),
         "no such key"
+    );
+}
+
+/// "Sets the description of the key `id` of `operator` (nothing else changes) and answers the
+/// key as it is now; `Ok(None)` when `operator` has no such key (another operator's key is not
+/// changed)."
+pub async fn describe_sets_the_description_of_the_operators_own_key_only(stores: &OperatorStores) {
+    let store = &*stores.api_keys;
+    let (ana, bob) = two_operators(stores).await;
+    let key = full_key(10, &ana, "ci", 0);
+    let bobs = full_key(11, &bob, "ci", 1);
+    for k in [&key, &bobs] {
+        ok(store.insert(k).await, "insert");
+    }
+    let described = ok(
+        store.describe(ana.id, key.id, "for the CI").await,
+        "describe",
+    );
+    let expected = ApiKey {
+        description: "for the CI".to_owned(),
+        ..key.clone()
+    };
+    assert_eq!(described.as_ref(), Some(&expected));
+    assert_eq!(ok(store.list(ana.id).await, "list"), vec![expected]);
+    assert_eq!(
+        ok(
+            store.describe(ana.id, bobs.id, "mine now").await,
+            "describe another's key"
+        ),
+        None,
+        "another operator's key is not changed"
+    );
+    assert_eq!(ok(store.list(bob.id).await, "list"), vec![bobs]);
+    assert_eq!(
+        ok(
+            store.describe(ana.id, uuid(9), "x").await,
+            "describe unknown"
+        ),
+        None
     );
 }
