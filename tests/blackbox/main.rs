@@ -37,6 +37,7 @@ mod races;
 mod revocation;
 mod second_factors;
 mod security_https;
+mod security_oauth2;
 mod silent_peers;
 mod smoke;
 mod storage;

@@ -6,12 +6,14 @@ use crate::oauth::{backchannel, error as oauth, introspect, metadata, oidc, revo
 use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
+use crate::security::{action_link, dto, error as security, oauth2, validate, wire};
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{
-    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+    ApiKey, ApiKeyValue, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes,
+    SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -51,6 +53,22 @@ impl Modify for SecuritySchemes {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "apiKeyAuth",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-KEY",
+                "The security service (`/api/v1`): an operator's API key, acting as that \
+                 operator.",
+            ))),
+        );
+        components.add_security_scheme(
+            "internalService",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-INTERNAL-NAME",
+                "The security service (`/api/v1`): a configured sibling service, by its name \
+                 (`type`, `privateUri` or `uri`) here and its key in `X-API-KEY`.",
+            ))),
         );
         let scopes = Scopes::from_iter(
             latchkey_tenancy::Scope::ALL
@@ -135,8 +153,12 @@ impl Modify for AbuseLimitAnswers {
         metadata::authorization_server, oidc::userinfo, oidc::userinfo_form, logout::logout, logout::logout_form,
         logout::confirm,
         system::healthz, system::readyz, system::openapi, system::docs_page,
+        oauth2::post, oauth2::me, oauth2::sign_out, validate::validate_token,
+        action_link::follow, action_link::reset,
     ),
-    components(schemas(error::ErrorBody, oauth::OAuthErrorBody)),
+    components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
+        wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,
+        oauth2::SignInBody, oauth2::MfaChallengeBody, oauth2::Requirements)),
     modifiers(&SecuritySchemes, &AbuseLimitAnswers, &Constraints),
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),
@@ -152,6 +174,9 @@ impl Modify for AbuseLimitAnswers {
         (name = "Devices", description = "The devices a customer signed in on"),
         (name = "Login", description = "Where customers sign in: OAuth 2.0 and OpenID Connect"),
         (name = "Operations", description = "Health, readiness and documentation"),
+        (name = "Security service", description = "The OpenWiFi security service's operator plane \
+            (`/api/v1`): operators, their sign-in, token validation for sibling services. Errors \
+            use the `SecurityErrorBody` shape; authentication failures are 403 with `ErrorCode` 1-15"),
     )
 )]
 struct ApiDoc;

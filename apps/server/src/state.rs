@@ -8,7 +8,9 @@ use latchkey_access::{
     SigningKeyStore, TokenCache,
 };
 use latchkey_core::{Clock, RateLimiter, SecureRandom};
-use latchkey_credential::{CredentialService, CredentialStore, SecurityTokenStore, SecurityTokens};
+use latchkey_credential::{
+    CredentialService, CredentialStore, PasswordHasher, SecurityTokenStore, SecurityTokens,
+};
 use latchkey_crypto::{
     AesGcmCipher, Argon2Hasher, EcKeyGenerator, JwtCodec, NoDataKey, SystemClock, ThreadRandom,
 };
@@ -36,8 +38,10 @@ use std::time::Duration;
 
 mod announcer;
 mod health;
+mod security;
 pub use announcer::Announcer;
 pub use health::{Health, Unready};
+pub use security::{OperatorPlane, OperatorStores};
 
 /// The use cases a request handler calls; cheap to clone (all `Arc`s inside).
 #[derive(Debug)]
@@ -75,6 +79,8 @@ pub struct AppState {
     /// On a database: this instance's ear for every instance's revocations, to run beside the
     /// server ([`PgRevocations::listen`]).
     pub revocation_listener: Option<PgRevocations>,
+    /// The security service's operator plane (`/api/v1`).
+    pub operators: OperatorPlane,
 }
 
 /// The adapters of every storage port, chosen once at start.
@@ -100,6 +106,8 @@ pub struct Stores {
     pub ephemeral: Arc<dyn EphemeralStore>,
     /// Device sessions and refresh tokens.
     pub devices: Arc<dyn DeviceStore>,
+    /// The security service's operators, their API keys and sign-in sessions.
+    pub operators: OperatorStores,
     /// The database behind them, when there is one (readiness checks it).
     pub database: Option<PgDatabase>,
     /// Redis, when it holds the short-lived state (readiness checks it).
@@ -124,6 +132,7 @@ impl Stores {
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
             devices: Arc::new(MemDeviceStore::with_credentials(credentials)),
+            operators: OperatorStores::in_memory(),
             database: None,
             redis: None,
         }
@@ -155,6 +164,7 @@ impl Stores {
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
             devices: Arc::new(db.devices()),
+            operators: OperatorStores::postgres(&db),
             database: Some(db),
             redis: None,
         }
@@ -220,11 +230,14 @@ impl AppState {
             seconds(config.security_token_ttl),
         )
         .with_magic_link_ttl(seconds(config.magic_link_ttl));
-        let hasher = Argon2Hasher::new(config.hash_concurrency(), random.clone())
-            .map_err(anyhow::Error::from_boxed)?;
+        // One hasher for customers and operators: one bound on the memory argon2id takes.
+        let hasher: Arc<dyn PasswordHasher> = Arc::new(
+            Argon2Hasher::new(config.hash_concurrency(), random.clone())
+                .map_err(anyhow::Error::from_boxed)?,
+        );
         let credentials = CredentialService::new(
             stores.credentials.clone(),
-            Arc::new(hasher),
+            hasher.clone(),
             tenants.clone(),
             security_tokens,
             clock.clone(),
@@ -275,6 +288,23 @@ impl AppState {
             clock.clone(),
             random.clone(),
             revocations.clone(),
+        );
+        let operators = OperatorPlane::new(
+            config,
+            &stores.operators,
+            security::Shared {
+                hasher,
+                revocations: revocations.clone(),
+                codec: codec.clone(),
+                revoked: stores.revoked_tokens.clone(),
+                cache: token_cache.clone(),
+                notifier: notifier.clone(),
+                ephemeral: stores.ephemeral.clone(),
+                codes: stores.otp_codes.clone(),
+                clock: clock.clone(),
+                random: random.clone(),
+                public_url: public_url.clone(),
+            },
         );
         let access = CachedVerifier::new(
             AccessTokenVerifier::new(
@@ -369,6 +399,7 @@ impl AppState {
             cookies: Cookies::new(config.cookie_secure, &public_url),
             revocation_listener,
             public_url,
+            operators,
         })
     }
 }

@@ -26,17 +26,17 @@ pub fn current() -> Uuid {
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The path as it may be logged: a security token in it (`.../tokens/{token}`) is a secret.
+/// The path as it may be logged: a security token in it (`.../tokens/{token}`) or an
+/// operator's access token (`/api/v1/oauth2/{token}`) is a secret.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    const MARK: &str = "/tokens/";
-    match path.find(MARK) {
-        Some(i) => {
-            let start = i + MARK.len();
+    for mark in ["/tokens/", "/api/v1/oauth2/"] {
+        if let Some(i) = path.find(mark) {
+            let start = i + mark.len();
             let end = path[start..].find('/').map_or(path.len(), |j| start + j);
-            format!("{}[REDACTED]{}", &path[..start], &path[end..]).into()
+            return format!("{}[REDACTED]{}", &path[..start], &path[end..]).into();
         }
-        None => path.into(),
     }
+    path.into()
 }
 
 /// The request timeout, set once at start.
@@ -107,6 +107,10 @@ mod tests {
         assert_eq!(
             loggable_path("/v1/orgs/masmovil/tokens/abc/x"),
             "/v1/orgs/masmovil/tokens/[REDACTED]/x"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/oauth2/eyJhbGciOi.eyJzdWIi.c2ln"),
+            "/api/v1/oauth2/[REDACTED]"
         );
         assert_eq!(
             loggable_path("/v1/orgs/masmovil/credentials/a@b.com"),

@@ -9,9 +9,14 @@
 //! (405 with `Allow` and this plane's body); an unknown path under `/api/v1` is 404 with
 //! `ErrorCode` 404.
 
+pub mod action_link;
+pub mod auth;
 pub mod context;
+pub mod dto;
 pub mod error;
+pub mod oauth2;
 pub mod services;
+pub mod validate;
 pub mod wire;
 
 use actix_web::middleware::from_fn;
@@ -24,6 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .wrap(from_fn(wire::middleware))
+            .configure(oauth2::configure)
+            .configure(validate::configure)
+            .configure(action_link::configure)
             .default_service(web::to(not_found)),
     );
 }

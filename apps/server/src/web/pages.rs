@@ -34,6 +34,7 @@ fn words(lang: Language) -> Value {
             sign_out_title => "Cerrar sesión",
             sign_out_question => "¿Quieres cerrar la sesión en este navegador?",
             sign_out => "Cerrar sesión",
+            account_title => "Tu cuenta",
         },
         Language::En => context! {
             sign_in_title => "Sign in",
@@ -59,6 +60,7 @@ fn words(lang: Language) -> Value {
             sign_out_title => "Sign out",
             sign_out_question => "Do you want to sign out on this browser?",
             sign_out => "Sign out",
+            account_title => "Your account",
         },
     }
 }
@@ -228,6 +230,10 @@ fn environment() -> &'static Environment<'static> {
             ("ciba.html", include_str!("../../templates/ciba.html")),
             ("magic.html", include_str!("../../templates/magic.html")),
             ("logout.html", include_str!("../../templates/logout.html")),
+            (
+                "action_link.html",
+                include_str!("../../templates/action_link.html"),
+            ),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(error = %e, template = name, "a page template does not parse");

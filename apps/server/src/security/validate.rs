@@ -1,0 +1,57 @@
+//! `GET /validateToken?token=`: sibling services (owgw, owprov...) check an operator's access
+//! token on every request they serve. A live token answers its operator and the token
+//! (`TokenValidationResult`); any other 403 code 8 (or 9 when it expired). The check is
+//! `OperatorSignIn::validate`'s: cached verification, the revocations every instance hears, no
+//! database round trip for a token already seen.
+
+use crate::http::endpoint::Endpoint;
+use crate::security::auth::ServiceCaller;
+use crate::security::dto::{AclTemplate, TokenValidationResult, UserInfo, WebTokenResult};
+use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
+use crate::security::wire::{self, Params};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::security("/validateToken").get(validate_token));
+}
+
+#[utoipa::path(get, operation_id = "security_validate_token", path = "/api/v1/validateToken",
+    tag = "Security service",
+    params(("token" = String, Query, description = "An operator's access token")),
+    responses(
+        (status = 200, description = "The token is live: its operator (without any secret) and the token (no refresh token)", body = TokenValidationResult),
+        (status = 400, description = "`1018`: no `token`", body = SecurityErrorBody),
+        (status = 403, description = "8: the token (or the caller's credential) is not live; 9: it expired; 7: a service token without `tokens:validate`", body = SecurityErrorBody),
+        (status = 503, description = "13: a storage is down", body = SecurityErrorBody)),
+    security(("bearerAuth" = ["tokens:validate"]), ("internalService" = [])))]
+pub async fn validate_token(
+    _caller: ServiceCaller,
+    state: web::Data<AppState>,
+    params: Params,
+) -> Result<HttpResponse, SecurityError> {
+    let token = params
+        .text("token")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))?;
+    let valid = state.operators.sign_in.validate(token).await?;
+    let operator = &*valid.operator;
+    Ok(wire::ok(&TokenValidationResult {
+        user_info: UserInfo::from(operator),
+        token_info: WebTokenResult {
+            access_token: token.to_owned(),
+            // The session's refresh token is its operator's alone.
+            refresh_token: String::new(),
+            token_type: "Bearer",
+            expires_in: valid.expires_in,
+            idle_timeout: state.operators.idle_timeout,
+            username: operator.email.to_string(),
+            created: valid.claims.issued_at,
+            user_must_change_password: operator.change_password,
+            error_code: 0,
+            acl_template: AclTemplate::all(),
+            last_refresh: valid.claims.issued_at,
+        },
+    }))
+}
