@@ -99,6 +99,8 @@ impl RevokedTokens for CountingRevoked {
 
 pub(super) struct Fixture {
     pub sign_in: OperatorSignIn,
+    /// Another server instance on the same stores, with its own caches.
+    pub other: OperatorSignIn,
     pub operators: OperatorService,
     pub store: Arc<CountingOperators>,
     pub revoked: Arc<CountingRevoked>,
@@ -119,8 +121,11 @@ impl Fixture {
         let store = Arc::new(CountingOperators::default());
         let revoked = Arc::new(CountingRevoked::default());
         let cache = Arc::new(TokenCache::default());
+        let other_cache = Arc::new(TokenCache::default());
         let revocations = Arc::new(
-            MemRevocations::new(revoked.inner.clone(), clock.clone()).with_listener(cache.clone()),
+            MemRevocations::new(revoked.inner.clone(), clock.clone())
+                .with_listener(cache.clone())
+                .with_listener(other_cache.clone()),
         );
         let codec = Arc::new(JwtCodec::new(ISSUER.to_owned(), AUDIENCE.to_owned()));
         KeyService::new(
@@ -151,22 +156,27 @@ impl Fixture {
             ISSUER.to_owned(),
             AUDIENCE.to_owned(),
         );
-        let sign_in = OperatorSignIn::new(
+        let ports = OperatorSignInPorts {
+            operators: operators.clone(),
+            directory,
+            ephemeral: ephemeral.clone(),
+            guessing: SlowGuessing::new(ephemeral, clock.clone()),
+            codes: Arc::new(MemOtpStore::new(clock.clone())),
+            notifier: notifier.unwrap_or_else(|| outbox.clone()),
+            codec: codec.clone(),
+            revoked: revoked.clone(),
+            cache,
+        };
+        let other = OperatorSignIn::new(
             OperatorSignInPorts {
-                operators: operators.clone(),
-                directory,
-                ephemeral: ephemeral.clone(),
-                guessing: SlowGuessing::new(ephemeral, clock.clone()),
-                codes: Arc::new(MemOtpStore::new(clock.clone())),
-                notifier: notifier.unwrap_or_else(|| outbox.clone()),
-                codec: codec.clone(),
-                revoked: revoked.clone(),
-                cache,
+                cache: other_cache,
+                ..ports.clone()
             },
-            settings,
+            settings.clone(),
         );
         Self {
-            sign_in,
+            sign_in: OperatorSignIn::new(ports, settings),
+            other,
             operators,
             store,
             revoked,

@@ -171,3 +171,37 @@ async fn sign_out_refuses_what_is_not_a_live_operator_token() {
         Err(SignInError::ExpiredToken)
     ));
 }
+
+#[tokio::test]
+async fn another_instance_completes_a_challenge_and_refuses_a_token_signed_out_here_at_once() {
+    let f = Fixture::new().await;
+    f.operator(ANA, |o| o.mfa = Some(latchkey_operator::MfaMethod::Email))
+        .await;
+    let challenge = match f.attempt(ANA, PASSWORD).await {
+        Ok(crate::operator::SignedIn::Challenge(challenge)) => challenge,
+        other => panic!("{other:?}"),
+    };
+    let tokens = f
+        .other
+        .complete_mfa(
+            &challenge.uuid.to_string(),
+            &f.last_param("code"),
+            super::fixture::ADDRESS,
+        )
+        .await
+        .unwrap();
+    // Both instances have verified (and cached) the token.
+    f.sign_in.validate(access(&tokens)).await.unwrap();
+    f.other.validate(access(&tokens)).await.unwrap();
+    let refreshed = f.sign_in.refresh(refresh(&tokens)).await.unwrap();
+    assert!(matches!(
+        f.other.validate(access(&tokens)).await,
+        Err(SignInError::InvalidToken)
+    ));
+    f.other.validate(access(&refreshed)).await.unwrap();
+    f.sign_in.sign_out(access(&refreshed)).await.unwrap();
+    assert!(matches!(
+        f.other.validate(access(&refreshed)).await,
+        Err(SignInError::InvalidToken)
+    ));
+}
