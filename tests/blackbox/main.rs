@@ -38,6 +38,8 @@ mod revocation;
 mod second_factors;
 mod security_https;
 mod security_oauth2;
+mod security_oauth2_fleet;
+mod security_validate;
 mod silent_peers;
 mod smoke;
 mod storage;
