@@ -6,7 +6,9 @@ use crate::oauth::{backchannel, error as oauth, introspect, metadata, oidc, revo
 use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
-use crate::security::{action_link, dto, error as security, oauth2, validate, wire};
+use crate::security::{
+    action_link, api_keys, dto, error as security, oauth2, profiles, users, validate, wire,
+};
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
 use serde_json::Value;
@@ -155,6 +157,9 @@ impl Modify for AbuseLimitAnswers {
         system::healthz, system::readyz, system::openapi, system::docs_page,
         oauth2::post, oauth2::me, oauth2::sign_out, validate::validate_token,
         action_link::follow, action_link::reset,
+        users::list, users::get, users::create, users::modify, users::delete,
+        api_keys::list, api_keys::create, api_keys::modify, api_keys::delete, api_keys::validate,
+        profiles::list,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
         wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,

@@ -10,12 +10,16 @@
 //! `ErrorCode` 404.
 
 pub mod action_link;
+pub mod api_keys;
 pub mod auth;
 pub mod context;
 pub mod dto;
 pub mod error;
 pub mod oauth2;
+pub mod profiles;
 pub mod services;
+pub mod user_input;
+pub mod users;
 pub mod validate;
 pub mod wire;
 
@@ -32,6 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(oauth2::configure)
             .configure(validate::configure)
             .configure(action_link::configure)
+            .configure(users::configure)
+            .configure(api_keys::configure)
+            .configure(profiles::configure)
             .default_service(web::to(not_found)),
     );
 }

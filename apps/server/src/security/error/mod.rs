@@ -110,6 +110,9 @@ pub enum Detail {
     CannotValidatePhoneNumber,
     RootUsersNoOwners,
     PartnerMustHaveEntity,
+    ApiKeyNameAlreadyExists,
+    TooManyApiKeys,
+    ApiKeyDoesNotExist,
 }
 
 impl Detail {
@@ -136,6 +139,9 @@ impl Detail {
             Detail::CannotValidatePhoneNumber => 1115,
             Detail::RootUsersNoOwners => 1116,
             Detail::PartnerMustHaveEntity => 1118,
+            Detail::ApiKeyNameAlreadyExists => 1147,
+            Detail::TooManyApiKeys => 1148,
+            Detail::ApiKeyDoesNotExist => 1150,
         }
     }
 
@@ -164,6 +170,9 @@ impl Detail {
             Detail::CannotValidatePhoneNumber => "Phone number could not be validated.",
             Detail::RootUsersNoOwners => "ROOT users may not have owners.",
             Detail::PartnerMustHaveEntity => "Partner user must belong to an entity.",
+            Detail::ApiKeyNameAlreadyExists => "API Key name must be unique.",
+            Detail::TooManyApiKeys => "Too many API Keys have already been created.",
+            Detail::ApiKeyDoesNotExist => "API Key does not exist.",
         }
     }
 }

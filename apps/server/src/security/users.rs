@@ -1,0 +1,307 @@
+//! The operators directory: `GET /users`, `GET/POST/PUT/DELETE /user/{id}`. Who may see or do
+//! what is the domain's ([`latchkey_operator::OperatorService`]); here the definition's query
+//! parameters and `UserInfo` become its calls (`user_input`), and its answers the definition's
+//! shapes. No `UserInfo` ever carries a password, a hash or a secret.
+
+use crate::http::endpoint::Endpoint;
+use crate::security::auth::OperatorCaller;
+use crate::security::dto::UserInfo;
+use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
+use crate::security::user_input::{self, UserInfoInput};
+use crate::security::wire::{self, Json, OptionalJson, Params};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use latchkey_operator::permissions::{self, Edit};
+use latchkey_operator::{Operator, OperatorEmail, OperatorQuery};
+use serde::Serialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::security("/users").get(list)).service(
+        Endpoint::security("/user/{id}")
+            .get(get)
+            .post(create)
+            .put(modify)
+            .delete(delete),
+    );
+}
+
+/// `{users: [UserInfo]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserInfo>,
+}
+
+/// `{users: [id]}` (`idOnly=true`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserIdList {
+    pub users: Vec<Uuid>,
+}
+
+/// `{count: n}` (`countOnly=true`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserCount {
+    #[schema(format = Int64)]
+    pub count: u64,
+}
+
+/// How many operators a page holds when `limit` is not given (owsec's default).
+pub const DEFAULT_LIMIT: u64 = 100;
+
+/// The most operators one page holds.
+pub const MAX_LIMIT: u64 = 1000;
+
+/// The query of `GET /users`.
+fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
+    let text = |name| {
+        params
+            .text(name)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    // An id that is not a UUID names no operator: it selects nothing (as owsec's lookup).
+    let ids = params.text("select").map(|raw| {
+        raw.split(',')
+            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+            .collect()
+    });
+    Ok(OperatorQuery {
+        owner: None,
+        ids,
+        name_contains: text("nameSearch"),
+        email_contains: text("emailSearch"),
+        newest_first: params.flag("newest")?,
+        offset: params.number("offset")?.unwrap_or(0),
+        limit: Some(
+            params
+                .number("limit")?
+                .unwrap_or(DEFAULT_LIMIT)
+                .min(MAX_LIMIT),
+        ),
+    })
+}
+
+/// The operators the caller may see.
+#[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "Security service",
+    params(
+        ("offset" = Option<u64>, Query, description = "Skip this many (default 0)"),
+        ("limit" = Option<u64>, Query, description = "At most this many (default 100, at most 1000)"),
+        ("idOnly" = Option<bool>, Query, description = "Answer `{users: [id]}`"),
+        ("select" = Option<String>, Query, description = "Only these ids, comma-separated"),
+        ("nameSearch" = Option<String>, Query, description = "Only the names containing this, case-insensitively"),
+        ("emailSearch" = Option<String>, Query, description = "Only the e-mails containing this, case-insensitively"),
+        ("withExtendedInfo" = Option<bool>, Query, description = "Accepted: every `UserInfo` is complete already"),
+        ("countOnly" = Option<bool>, Query, description = "Answer `{count}`: how many the filters select, paging aside"),
+        ("newest" = Option<bool>, Query, description = "Newest first (default oldest first)"),
+    ),
+    responses(
+        (status = 200, description = "`{users: [UserInfo]}`, `{users: [id]}` or `{count}`", body = UserList),
+        (status = 400, description = "`1018`: a flag or number is not one", body = SecurityErrorBody),
+        (status = 403, description = "Not signed in (8, 9), or may see no operator (7)", body = SecurityErrorBody)),
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    params: Params,
+) -> Result<HttpResponse, SecurityError> {
+    let query = query(&params)?;
+    let id_only = params.flag("idOnly")?;
+    params.flag("withExtendedInfo")?;
+    if params.flag("countOnly")? {
+        let count = state
+            .operators
+            .directory
+            .count(caller.operator(), query)
+            .await?;
+        return Ok(wire::ok(&UserCount { count }));
+    }
+    let operators = state
+        .operators
+        .directory
+        .list(caller.operator(), query)
+        .await?;
+    Ok(if id_only {
+        wire::ok(&UserIdList {
+            users: operators.iter().map(|o| o.id).collect(),
+        })
+    } else {
+        wire::ok(&UserList {
+            users: operators.iter().map(UserInfo::from).collect(),
+        })
+    })
+}
+
+/// The `{id}` segment: an operator id; one that is not a UUID names no operator (404).
+fn id_path(raw: &str) -> Result<Uuid, SecurityError> {
+    Uuid::parse_str(raw.trim()).map_err(|_| SecurityError::not_found())
+}
+
+/// The operator `{id}` names for `caller`: by id, or by e-mail with `byEmail=true`.
+async fn target(
+    state: &AppState,
+    caller: &OperatorCaller,
+    raw: &str,
+    by_email: bool,
+) -> Result<Operator, SecurityError> {
+    if by_email {
+        let email = OperatorEmail::parse(raw).map_err(|_| SecurityError::not_found())?;
+        return Ok(state
+            .operators
+            .directory
+            .by_email(caller.operator(), &email)
+            .await?);
+    }
+    Ok(state
+        .operators
+        .directory
+        .get(caller.operator(), id_path(raw)?)
+        .await?)
+}
+
+/// One operator.
+#[utoipa::path(get, operation_id = "users_get", path = "/api/v1/user/{id}", tag = "Security service",
+    params(
+        ("id" = String, Path, description = "The operator's id, or its e-mail with `byEmail=true`"),
+        ("byEmail" = Option<bool>, Query, description = "`{id}` is an e-mail address"),
+    ),
+    responses(
+        (status = 200, description = "The operator", body = UserInfo),
+        (status = 403, description = "Not signed in (8, 9), or may not see it (7)", body = SecurityErrorBody),
+        (status = 404, description = "No such operator", body = SecurityErrorBody)),
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    path: web::Path<String>,
+    params: Params,
+) -> Result<HttpResponse, SecurityError> {
+    let operator = target(&state, &caller, &path, params.flag("byEmail")?).await?;
+    Ok(wire::ok(&UserInfo::from(&operator)))
+}
+
+fn bad(detail: Detail) -> SecurityError {
+    SecurityError::bad_request(detail)
+}
+
+/// Creates an operator (`POST /user/0`).
+#[utoipa::path(post, operation_id = "users_create", path = "/api/v1/user/{id}", tag = "Security service",
+    params(
+        ("id" = String, Path, description = "Must be `0`"),
+        ("email_verification" = Option<bool>, Query, description = "E-mail a verification link; the operator cannot sign in until it is followed"),
+        ("entity" = Option<String>, Query, description = "The org the operator administers (default: the body's `owner`, else the caller's org)"),
+    ),
+    request_body(content = serde_json::Value, description = "A `UserInfo`: `email` (required), `currentPassword` (the initial password), `userRole` (default `subscriber`), `name`, `description`, `locale`, `location`, `owner`, `changePassword`, `notes`; other fields are the server's"),
+    responses(
+        (status = 200, description = "The operator created, with its new `id`", body = UserInfo),
+        (status = 400, description = "`1038`: the id is not 0; `1039`: unknown `userRole`; `1040`: invalid e-mail; `1061`: the e-mail is taken; `1047`: the password breaks the policy; `1003`: not JSON", body = SecurityErrorBody),
+        (status = 403, description = "Not signed in (8, 9), or may not create that role in that org (7)", body = SecurityErrorBody),
+        (status = 503, description = "`13`: the verification e-mail could not be sent (the operator exists), or a storage is down", body = SecurityErrorBody)),
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    path: web::Path<String>,
+    params: Params,
+    Json(input): Json<UserInfoInput>,
+) -> Result<HttpResponse, SecurityError> {
+    if path.trim() != "0" {
+        return Err(bad(Detail::IdMustBe0));
+    }
+    let verify = params.flag("email_verification")?;
+    let new = user_input::new_operator(input, caller.operator(), params.text("entity"), verify)?;
+    let created = state
+        .operators
+        .directory
+        .create(caller.operator(), new)
+        .await?;
+    if verify {
+        state
+            .operators
+            .sign_in
+            .send_email_verification(&created)
+            .await?;
+    }
+    Ok(wire::ok(&UserInfo::from(&created)))
+}
+
+/// Modifies an operator: the fields of the body that differ from it, and the flags.
+#[utoipa::path(put, operation_id = "users_modify", path = "/api/v1/user/{id}", tag = "Security service",
+    params(
+        ("id" = Uuid, Path, description = "The operator's id"),
+        ("resetMFA" = Option<bool>, Query, description = "Turn its second factor off"),
+        ("forgotPassword" = Option<bool>, Query, description = "E-mail it a password-reset link (the body is not read); answers `Command completed.`"),
+        ("email_verification" = Option<bool>, Query, description = "E-mail it a verification link (following it proves the address)"),
+    ),
+    request_body(content = serde_json::Value, description = "A `UserInfo` (whole or partial): `name`, `description`, `location`, `locale`, `userRole`, `owner`, `suspended`, `blackListed`, `changePassword`, `currentPassword` (a new password), `notes` (appended), `userTypeProprietaryInfo` (`mfa`, `mobiles`). Only what differs from the operator is a change; what the caller may not change is refused (7) only when it differs"),
+    responses(
+        (status = 200, description = "The operator as it is now", body = UserInfo),
+        (status = 400, description = "`1039`: unknown `userRole`; `1045`: an MFA method other than sms/email; `1044`: SMS without a mobile; `1115`: not a phone number; `1047`: the password breaks the policy; `1041`: a password used before", body = SecurityErrorBody),
+        (status = 403, description = "Not signed in (8, 9), or a change the caller may not make (7)", body = SecurityErrorBody),
+        (status = 404, description = "No such operator", body = SecurityErrorBody)),
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
+pub async fn modify(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    path: web::Path<String>,
+    params: Params,
+    OptionalJson(input): OptionalJson<UserInfoInput>,
+) -> Result<HttpResponse, SecurityError> {
+    let id = id_path(&path)?;
+    let reset_mfa = params.flag("resetMFA")?;
+    let forgot_password = params.flag("forgotPassword")?;
+    let verify = params.flag("email_verification")?;
+    let current = state.operators.directory.get(caller.operator(), id).await?;
+    if forgot_password {
+        // A reset link is a password change: its own for anyone, another's for who may edit it.
+        let edit = Edit {
+            own_fields: true,
+            ..Edit::default()
+        };
+        permissions::can_modify(caller.operator(), &current, &edit)?;
+        state
+            .operators
+            .sign_in
+            .forgot_password(current.email.as_str())
+            .await?;
+        return Ok(wire::completed());
+    }
+    let mut changes = user_input::changes(&input.unwrap_or_default(), &current)?;
+    if reset_mfa && current.mfa.is_some() {
+        changes.mfa = Some(None);
+    }
+    let updated = state
+        .operators
+        .directory
+        .modify(caller.operator(), id, changes)
+        .await?;
+    if verify {
+        state
+            .operators
+            .sign_in
+            .send_email_verification(&updated)
+            .await?;
+    }
+    Ok(wire::ok(&UserInfo::from(&updated)))
+}
+
+/// Removes an operator, its API keys and its sessions (its tokens die with them).
+#[utoipa::path(delete, operation_id = "users_delete", path = "/api/v1/user/{id}", tag = "Security service",
+    params(("id" = Uuid, Path, description = "The operator's id")),
+    responses(
+        (status = 200, description = "Removed: an empty body"),
+        (status = 403, description = "Not signed in (8, 9), or may not remove it (7; the last root stays)", body = SecurityErrorBody),
+        (status = 404, description = "No such operator", body = SecurityErrorBody)),
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, SecurityError> {
+    state
+        .operators
+        .directory
+        .delete(caller.operator(), id_path(&path)?)
+        .await?;
+    Ok(wire::deleted())
+}
