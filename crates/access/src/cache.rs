@@ -125,8 +125,10 @@ impl TokenCache {
         entries.insert(key, entry);
     }
 
-    /// Whether the key ring must be reloaded (once: the flag is cleared).
-    fn take_keys_stale(&self) -> bool {
+    /// Whether the key ring must be reloaded (once: the flag is cleared): a key was removed
+    /// since the last call. Another verifier that shares the ring (the security service's
+    /// operator tokens) may take it and reload the ring itself.
+    pub fn take_keys_stale(&self) -> bool {
         self.keys_stale.swap(false, Ordering::AcqRel)
     }
 }

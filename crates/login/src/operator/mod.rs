@@ -30,7 +30,7 @@ pub use types::{MfaChallenge, SignInError, SignedIn, ValidToken, WebToken};
 pub use validate::OPERATOR_TTL;
 
 use crate::guessing::SlowGuessing;
-use latchkey_access::{AccessTokenCodec, RevokedTokens, TokenCache};
+use latchkey_access::{AccessTokenCodec, KeyRefresh, KeyService, RevokedTokens, TokenCache};
 use latchkey_notify::Notifier;
 use latchkey_oauth::EphemeralStore;
 use latchkey_operator::{OperatorPorts, OperatorService};
@@ -106,6 +106,9 @@ pub struct OperatorSignIn {
     ports: OperatorSignInPorts,
     settings: OperatorSignInSettings,
     operators: Arc<OperatorCache>,
+    /// Reloads the key ring for a token signed with a key this instance has not loaded (at
+    /// most once a second), or after a key was removed.
+    keys: Option<(KeyService, Arc<KeyRefresh>)>,
 }
 
 impl OperatorSignIn {
@@ -114,7 +117,18 @@ impl OperatorSignIn {
             ports,
             settings,
             operators: Arc::default(),
+            keys: None,
         }
+    }
+
+    /// Reloads `keys` (the ring the codec of the ports verifies with) when a token names a key
+    /// this instance has not loaded — one rotated on another instance — at most once a second,
+    /// and before verifying after a key was removed anywhere. Without it such a token is
+    /// refused until the ring is reloaded otherwise.
+    #[must_use]
+    pub fn with_key_reload(mut self, keys: KeyService) -> Self {
+        self.keys = Some((keys, Arc::default()));
+        self
     }
 
     fn now(&self) -> latchkey_core::Timestamp {

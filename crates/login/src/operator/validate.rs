@@ -10,7 +10,7 @@
 
 use super::password::usable;
 use super::{OPERATOR_CLIENT_ID, OperatorSignIn, SignInError, ValidToken};
-use latchkey_access::{AccessClaims, Verified};
+use latchkey_access::{AccessClaims, Verified, VerifyError};
 use latchkey_operator::Operator;
 use latchkey_tenancy::Principal;
 use std::collections::HashMap;
@@ -102,15 +102,11 @@ impl OperatorSignIn {
     /// The claims of a genuine operator's token, checked now: signature, issuer and audience,
     /// an operator's `client_id`, expiry (`ExpiredToken`), revocation (`InvalidToken`).
     pub(super) async fn genuine(&self, token: &str) -> Result<AccessClaims, SignInError> {
-        let claims = self
-            .ports
-            .codec
-            .verify(token)
-            .map_err(|_| SignInError::InvalidToken)?;
+        let now = self.now();
+        let claims = self.verify_signature(token, now.unix_timestamp()).await?;
         if claims.client_id != OPERATOR_CLIENT_ID || claims.credential.is_some() {
             return Err(SignInError::InvalidToken);
         }
-        let now = self.now();
         if claims.expires_at <= now.unix_timestamp() {
             return Err(SignInError::ExpiredToken);
         }
@@ -118,5 +114,26 @@ impl OperatorSignIn {
             return Err(SignInError::InvalidToken);
         }
         Ok(claims)
+    }
+
+    /// The codec's verification, with the key ring reloaded first when a key was removed, and
+    /// again (at most once a second) for a key not loaded here.
+    async fn verify_signature(&self, token: &str, now: i64) -> Result<AccessClaims, SignInError> {
+        let codec = &self.ports.codec;
+        let Some((keys, refresh)) = &self.keys else {
+            return codec.verify(token).map_err(|_| SignInError::InvalidToken);
+        };
+        if self.ports.cache.take_keys_stale() {
+            // A failed reload leaves the ring as it was; the token is judged on it.
+            let _ = keys.reload().await;
+        }
+        let verified = match codec.verify(token) {
+            Err(VerifyError::UnknownKey) if refresh.try_begin(now) => {
+                let _ = keys.reload().await;
+                codec.verify(token)
+            }
+            other => other,
+        };
+        verified.map_err(|_| SignInError::InvalidToken)
     }
 }

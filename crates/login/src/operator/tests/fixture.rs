@@ -101,6 +101,10 @@ pub(super) struct Fixture {
     pub sign_in: OperatorSignIn,
     /// Another server instance on the same stores, with its own caches.
     pub other: OperatorSignIn,
+    /// What `sign_in` is made of, for a test that makes another one.
+    pub ports: OperatorSignInPorts,
+    pub settings: OperatorSignInSettings,
+    pub key_store: Arc<MemSigningKeyStore>,
     pub operators: OperatorService,
     pub store: Arc<CountingOperators>,
     pub revoked: Arc<CountingRevoked>,
@@ -128,8 +132,9 @@ impl Fixture {
                 .with_listener(other_cache.clone()),
         );
         let codec = Arc::new(JwtCodec::new(ISSUER.to_owned(), AUDIENCE.to_owned()));
+        let key_store = Arc::new(MemSigningKeyStore::default());
         KeyService::new(
-            Arc::new(MemSigningKeyStore::default()),
+            key_store.clone(),
             Arc::new(EcKeyGenerator),
             codec.clone(),
             clock.clone(),
@@ -175,8 +180,11 @@ impl Fixture {
             settings.clone(),
         );
         Self {
-            sign_in: OperatorSignIn::new(ports, settings),
+            sign_in: OperatorSignIn::new(ports.clone(), settings.clone()),
             other,
+            ports,
+            settings,
+            key_store,
             operators,
             store,
             revoked,

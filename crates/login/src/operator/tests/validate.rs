@@ -68,9 +68,11 @@ async fn an_expired_genuine_token_is_expired_and_the_rest_invalid() {
         f.sign_in.validate(access(&tokens)).await,
         Err(SignInError::ExpiredToken)
     ));
-    let mut changed = access(&tokens).to_owned();
-    changed.pop();
-    changed.push('A');
+    // One character of the signature changed (not the last: part of it is padding bits).
+    let mut changed = access(&tokens).as_bytes().to_vec();
+    let at = changed.len() - 10;
+    changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).unwrap();
     for bad in ["", "garbage", "a.b.c", changed.as_str()] {
         assert!(
             matches!(
@@ -162,4 +164,41 @@ async fn a_suspended_operator_s_token_is_refused_once_its_record_is_read_again()
         f.sign_in.validate(access(&tokens)).await,
         Err(SignInError::InvalidToken)
     ));
+}
+
+#[tokio::test]
+async fn a_key_not_loaded_here_is_loaded_once_then_verifies() {
+    let f = Fixture::new().await;
+    f.ana().await;
+    let tokens = f.tokens(ANA, PASSWORD).await;
+    // An instance whose codec has not loaded the ring yet (as after a rotation elsewhere).
+    let instance = |reload: bool| {
+        let codec = Arc::new(JwtCodec::new(ISSUER.to_owned(), AUDIENCE.to_owned()));
+        let keys = KeyService::new(
+            f.key_store.clone(),
+            Arc::new(EcKeyGenerator),
+            codec.clone(),
+            f.clock.clone(),
+            Arc::new(SeededRandom::new(4)),
+            Arc::new(HeardRevocations::default()),
+        );
+        let ports = crate::operator::OperatorSignInPorts {
+            codec,
+            cache: Arc::default(),
+            ..f.ports.clone()
+        };
+        let sign_in = crate::operator::OperatorSignIn::new(ports, f.settings.clone());
+        if reload {
+            sign_in.with_key_reload(keys)
+        } else {
+            sign_in
+        }
+    };
+    assert!(matches!(
+        instance(false).validate(access(&tokens)).await,
+        Err(SignInError::InvalidToken)
+    ));
+    let reloading = instance(true);
+    let valid = reloading.validate(access(&tokens)).await.unwrap();
+    assert_eq!(valid.claims.subject, valid.operator.id.to_string());
 }
