@@ -454,3 +454,24 @@ async fn a_suspended_operator_is_refused_with_15() {
     let me = with_token(&server, "GET", "/api/v1/oauth2?me=true", &token).await;
     expect_code(&me, 403, 8);
 }
+
+#[actix_rt::test]
+async fn sign_in_ignores_any_authorization_and_slows_guessing_with_10() {
+    let server = start(|_| {}).await;
+    root_tokens(&server).await;
+    // A stale or foreign bearer token on sign-in is ignored, as an empty one is.
+    let body = json!({"userId": ROOT, "password": ROOT_PASSWORD});
+    let stale = [("authorization", "Bearer not.a.live.token")];
+    let answer = send(&server, "POST", "/api/v1/oauth2", &stale, Some(&body)).await;
+    assert_web_token(&answer.expect_json(200), ROOT);
+
+    let wrong = json!({"userId": ROOT, "password": "a-wrong-password"});
+    for _ in 0..3 {
+        expect_code(&oauth2(&server, "", &wrong).await, 403, 2);
+    }
+    // The account waits now: even the right password is not checked until the wait ends.
+    let slowed = oauth2(&server, "", &body).await;
+    expect_code(&slowed, 429, 10);
+    let after: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&after), "{after}");
+}
