@@ -12,6 +12,10 @@
 //! tokens into tokens ([`Grants`]); [`TokenInspector`] says which token `/introspect` and
 //! `/revoke` are looking at; [`ClientAuthenticator`] which client a token request comes from.
 //!
+//! The security service's operators sign in through [`operator::OperatorSignIn`]: the same
+//! slowed guessing and second-factor codes around the operators directory of
+//! `latchkey-operator`, with sessions and tokens of their own.
+//!
 //! Pure use cases: no HTML, no HTTP, no cookies (the app names and sets them); storage, time
 //! and randomness come in through the ports of the domain crates it composes.
 
