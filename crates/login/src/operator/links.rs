@@ -8,9 +8,11 @@ use super::{OPERATOR_BRAND, OperatorSignIn, SignInError};
 use crate::service::secret;
 use latchkey_core::SecretHash;
 use latchkey_credential::Password;
-use latchkey_notify::{Channel, Language, Message, TemplateId};
+use latchkey_notify::{Channel, Language, Message, Notifier, TemplateId};
+use latchkey_oauth::EphemeralStore;
 use latchkey_operator::{Operator, OperatorEmail, OperatorError};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::Duration;
 use uuid::Uuid;
 
@@ -59,8 +61,23 @@ impl OperatorSignIn {
     /// answer never tells who is an operator. Nothing is sent to a suspended or blacklisted
     /// operator, and a second request for one e-mail within [`FORGOT_INTERVAL`] sends nothing.
     /// An unknown e-mail costs the same store round trips as a known one; the delivery of the
-    /// message is the difference left (a face that must hide it runs this detached).
+    /// message is the difference left, which [`OperatorSignIn::forgot_password_detached`] lets
+    /// a face take out of the answer's time.
     pub async fn forgot_password(&self, user_id: &str) -> Result<(), SignInError> {
+        if let Some(delivery) = self.forgot_password_detached(user_id).await? {
+            // Delivery failures are not told either (the link was withdrawn).
+            let _ = delivery.send().await;
+        }
+        Ok(())
+    }
+
+    /// [`OperatorSignIn::forgot_password`] up to the message: the link is stored (when there is
+    /// an operator to send it to) and its delivery handed back, for the face to run detached
+    /// so that the answer takes the same time for every e-mail.
+    pub async fn forgot_password_detached(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<LinkDelivery>, SignInError> {
         let first = self
             .ports
             .ephemeral
@@ -75,21 +92,19 @@ impl OperatorSignIn {
             Err(_) => None,
         };
         let Some(operator) = found.filter(|o| first && !o.suspended && !o.blacklisted) else {
-            return Ok(());
+            return Ok(None);
         };
-        match self
-            .send_link(&operator, Action::PasswordReset, RESET_LINK_TTL)
+        self.link(&operator, Action::PasswordReset, RESET_LINK_TTL)
             .await
-        {
-            Ok(()) | Err(SignInError::Undeliverable(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+            .map(Some)
     }
 
     /// Sends `operator` a link that proves its e-mail address (it may sign in once it is
     /// followed). `Undeliverable` when the message did not go.
     pub async fn send_email_verification(&self, operator: &Operator) -> Result<(), SignInError> {
-        self.send_link(operator, Action::EmailVerification, VERIFICATION_LINK_TTL)
+        self.link(operator, Action::EmailVerification, VERIFICATION_LINK_TTL)
+            .await?
+            .send()
             .await
     }
 
@@ -132,12 +147,13 @@ impl OperatorSignIn {
         Ok(())
     }
 
-    async fn send_link(
+    /// Stores a new link of `operator` and prepares its message.
+    async fn link(
         &self,
         operator: &Operator,
         action: Action,
         ttl: Duration,
-    ) -> Result<(), SignInError> {
+    ) -> Result<LinkDelivery, SignInError> {
         let secret = secret(self.ports.directory.random.as_ref());
         let record = LinkRecord {
             action,
@@ -168,12 +184,12 @@ impl OperatorSignIn {
         .with("username", operator.email.as_str())
         .with("link", url)
         .with("minutes", ttl.whole_minutes().to_string());
-        if let Err(e) = self.ports.notifier.send(&message).await {
-            // Nobody has the link.
-            let _ = self.ports.ephemeral.delete(&link_key(&secret)).await;
-            return Err(SignInError::Undeliverable(e.into()));
-        }
-        Ok(())
+        Ok(LinkDelivery {
+            message,
+            key: link_key(&secret),
+            notifier: self.ports.notifier.clone(),
+            ephemeral: self.ports.ephemeral.clone(),
+        })
     }
 
     /// Takes the live link `secret` doing `action` out of the store (exactly once).
@@ -203,6 +219,35 @@ impl OperatorSignIn {
             .ephemeral
             .put(&link_key(secret.trim()), &bytes, Duration::seconds(left))
             .await?;
+        Ok(())
+    }
+}
+
+/// The message of a link that is stored, not yet sent. Its `Debug` shows no link.
+pub struct LinkDelivery {
+    message: Message,
+    /// The link's record, withdrawn when the message does not go.
+    key: String,
+    notifier: Arc<dyn Notifier>,
+    ephemeral: Arc<dyn EphemeralStore>,
+}
+
+impl std::fmt::Debug for LinkDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkDelivery")
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LinkDelivery {
+    /// Sends the message; when it does not go, the link is withdrawn (nobody has it) and the
+    /// answer is `Undeliverable`.
+    pub async fn send(self) -> Result<(), SignInError> {
+        if let Err(e) = self.notifier.send(&self.message).await {
+            let _ = self.ephemeral.delete(&self.key).await;
+            return Err(SignInError::Undeliverable(e.into()));
+        }
         Ok(())
     }
 }

@@ -25,7 +25,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use links::{FORGOT_INTERVAL, RESET_LINK_TTL, VERIFICATION_LINK_TTL};
+pub use links::{FORGOT_INTERVAL, LinkDelivery, RESET_LINK_TTL, VERIFICATION_LINK_TTL};
 pub use types::{MfaChallenge, SignInError, SignedIn, ValidToken, WebToken};
 pub use validate::OPERATOR_TTL;
 

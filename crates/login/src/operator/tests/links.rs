@@ -152,3 +152,26 @@ async fn a_verification_link_lets_a_new_operator_sign_in() {
     ));
     f.tokens("eva@example.com", PASSWORD).await;
 }
+
+#[tokio::test]
+async fn a_detached_reset_hands_back_the_delivery_of_an_operator_only() {
+    let f = Fixture::new().await;
+    f.ana().await;
+    assert!(
+        f.sign_in
+            .forgot_password_detached("bea@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let delivery = f.sign_in.forgot_password_detached(ANA).await.unwrap();
+    let delivery = delivery.expect("ana is an operator");
+    assert!(f.sent().is_empty(), "nothing sent before the face runs it");
+    assert!(!format!("{delivery:?}").contains(PUBLIC_URL.trim_end_matches('/')));
+    delivery.send().await.unwrap();
+    assert_eq!(f.sent().len(), 1);
+    f.sign_in
+        .reset_password(&f.link_id("password_reset"), &Password::new(NEW_PASSWORD))
+        .await
+        .unwrap();
+}
