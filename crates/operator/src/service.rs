@@ -92,7 +92,13 @@ impl OperatorService {
         let owner = permissions::owner_of_new(actor, new.owner.clone());
         permissions::can_create(actor, new.role, owner.as_ref())?;
         let now = self.ports.clock.now();
+        // The fields first: a refused one costs no password hash.
         let notes = notes_by(actor, &new.notes, now)?;
+        let name = crate::fields::name(&new.name)?;
+        let description = crate::fields::description(&new.description)?;
+        let locale = crate::fields::locale(&new.locale)?;
+        let location = crate::fields::location(&new.location)?;
+        crate::fields::check_mfa(new.mfa, None, &new.mobiles)?;
         let mut operator = self
             .record(
                 &new.email,
@@ -102,11 +108,10 @@ impl OperatorService {
                 actor.email.as_str(),
             )
             .await?;
-        operator.name = crate::fields::name(&new.name)?;
-        operator.description = crate::fields::description(&new.description)?;
-        operator.locale = crate::fields::locale(&new.locale)?;
-        operator.location = crate::fields::location(&new.location)?;
-        crate::fields::check_mfa(new.mfa, None, &new.mobiles)?;
+        operator.name = name;
+        operator.description = description;
+        operator.locale = locale;
+        operator.location = location;
         operator.mfa = new.mfa;
         operator.mobiles = new.mobiles;
         operator.notes = notes;
