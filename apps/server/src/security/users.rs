@@ -60,12 +60,16 @@ fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
     };
-    // An id that is not a UUID names no operator: it selects nothing (as owsec's lookup).
-    let ids = params.text("select").map(|raw| {
-        raw.split(',')
-            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
-            .collect()
-    });
+    // An id that is not a UUID names no operator: it selects nothing (as owsec's lookup). An
+    // empty `select` is no selection.
+    let ids = params
+        .text("select")
+        .filter(|raw| !raw.trim().is_empty())
+        .map(|raw| {
+            raw.split(',')
+                .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+                .collect()
+        });
     Ok(OperatorQuery {
         owner: None,
         ids,
