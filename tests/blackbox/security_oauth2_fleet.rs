@@ -4,8 +4,8 @@
 //! by the other at once (the revocation is announced to every instance; no cache holds it).
 
 use crate::security_oauth2::{
-    PASSWORD, access, code_in, create_operator, expect_code, mails, oauth2, root_tokens, set_mfa,
-    sign_in, with_root, with_token,
+    PASSWORD, ROOT, ROOT_PASSWORD, access, code_in, create_operator, expect_code, mails, oauth2,
+    root_tokens, set_mfa, sign_in, with_root, with_token,
 };
 use latchkey_testkit::smtp_sink::SmtpSink;
 use latchkey_tests::{TestServer, scratch_database};
@@ -94,4 +94,19 @@ async fn a_token_signed_out_on_one_instance_is_refused_by_the_other_at_once() {
         );
         actix_rt::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[actix_rt::test]
+async fn a_token_signed_with_a_key_rotated_on_one_instance_is_valid_on_the_other() {
+    let sink = SmtpSink::start();
+    let (_database, first, second) = fleet(&sink).await;
+    root_tokens(&first).await;
+    let admin = first.admin_token(Some("keys:admin")).await;
+    let rotated = first.call("POST", "/v1/keys", Some(&admin), None).await;
+    rotated.expect_json(201);
+    // Signed with the new key, which the second instance has not loaded yet.
+    let token = access(&sign_in(&first, ROOT, ROOT_PASSWORD).await);
+    with_token(&second, "GET", "/api/v1/oauth2?me=true", &token)
+        .await
+        .expect_json(200);
 }

@@ -298,6 +298,7 @@ impl AppState {
                 codec: codec.clone(),
                 revoked: stores.revoked_tokens.clone(),
                 cache: token_cache.clone(),
+                keys: keys.clone(),
                 notifier: notifier.clone(),
                 ephemeral: stores.ephemeral.clone(),
                 codes: stores.otp_codes.clone(),

@@ -4,7 +4,7 @@
 //! hears, the token signer, the notifier, the short-lived store).
 
 use crate::config::ServerConfig;
-use latchkey_access::{AccessTokenCodec, RevokedTokens, TokenCache};
+use latchkey_access::{AccessTokenCodec, KeyService, RevokedTokens, TokenCache};
 use latchkey_core::{Clock, Revocations, SecureRandom};
 use latchkey_credential::PasswordHasher;
 use latchkey_login::guessing::SlowGuessing;
@@ -45,6 +45,8 @@ pub(super) struct Shared {
     pub codec: Arc<dyn AccessTokenCodec>,
     pub revoked: Arc<dyn RevokedTokens>,
     pub cache: Arc<TokenCache>,
+    /// The signing keys' ring: reloaded when a token names a key rotated on another instance.
+    pub keys: KeyService,
     pub notifier: Arc<dyn Notifier>,
     pub ephemeral: Arc<dyn EphemeralStore>,
     pub codes: Arc<dyn OtpStore>,
@@ -92,7 +94,8 @@ impl OperatorPlane {
                 cache: shared.cache,
             },
             settings,
-        );
+        )
+        .with_key_reload(shared.keys);
         Self {
             directory,
             api_keys,
