@@ -335,4 +335,9 @@ impl Fixture {
     pub(crate) fn verifications(&self) -> usize {
         self.hasher.verifications.load(Ordering::SeqCst)
     }
+
+    /// How many hashes the hasher made.
+    pub(crate) fn hashes(&self) -> usize {
+        self.hasher.salts.load(Ordering::SeqCst)
+    }
 }

@@ -83,6 +83,20 @@ async fn an_unknown_email_costs_one_verification_like_a_wrong_password() {
     assert_eq!(fx.verifications(), 4, "the dummy hash was verified");
 }
 
+#[tokio::test]
+async fn the_dummy_hash_is_made_once_for_every_clone_of_the_service() {
+    let fx = Fixture::new();
+    let clone = fx.service.clone();
+    for service in [&fx.service, &clone, &fx.service] {
+        let found = service
+            .check_password("nobody@example.com", &Password::new("passphrase"))
+            .await
+            .unwrap();
+        assert_eq!(found, None);
+    }
+    assert_eq!((fx.hashes(), fx.verifications()), (1, 3));
+}
+
 #[test]
 fn the_pattern_accepts_exactly_the_lengths_the_policy_accepts() {
     let pattern = regex::Regex::new(PASSWORD_PATTERN).unwrap();
