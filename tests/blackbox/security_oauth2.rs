@@ -475,3 +475,46 @@ async fn sign_in_ignores_any_authorization_and_slows_guessing_with_10() {
     let after: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&after), "{after}");
 }
+
+#[actix_rt::test]
+async fn an_empty_bearer_beside_an_api_key_is_no_credential() {
+    let server = start(|_| {}).await;
+    let root = access(&root_tokens(&server).await);
+    let id = create_operator(&server, &root, "gil@oauth2.test").await;
+    let token = access(&sign_in(&server, "gil@oauth2.test", PASSWORD).await);
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 86_400;
+    let body = json!({"name": "console", "expiresOn": expires,
+        "rights": {"acls": [{"service": "owsec", "access": "read"}]}});
+    let auth = format!("Bearer {token}");
+    let path = format!("/api/v1/apiKey/{id}");
+    let created = send(
+        &server,
+        "POST",
+        &path,
+        &[("authorization", &auth)],
+        Some(&body),
+    )
+    .await;
+    let key = created.expect_json(200)["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for authorization in ["Bearer ", "Basic Z2lsOng="] {
+        let headers = [
+            ("authorization", authorization),
+            ("x-api-key", key.as_str()),
+        ];
+        let me = send(&server, "GET", "/api/v1/oauth2?me=true", &headers, None).await;
+        assert_eq!(me.expect_json(200)["email"], "gil@oauth2.test");
+        let alone = [("authorization", authorization)];
+        let refused = send(&server, "GET", "/api/v1/oauth2?me=true", &alone, None).await;
+        expect_code(&refused, 403, 8);
+    }
+    let wrong = [("x-api-key", "lkop_not-a-key-of-anyone")];
+    let refused = send(&server, "GET", "/api/v1/oauth2?me=true", &wrong, None).await;
+    expect_code(&refused, 403, 8);
+}

@@ -82,18 +82,16 @@ fn header<'a>(req: &'a HttpRequest, name: &HeaderName) -> Result<Option<&'a str>
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 
-/// The token of `Authorization: Bearer <token>`; `None` without the header. Another scheme, or
-/// an empty token, is code 8.
+/// The token of `Authorization: Bearer <token>`. `None` without one: no header, another
+/// scheme, or `Bearer ` with an empty token (consoles send that with everything), so that an
+/// `X-API-KEY` beside it is what counts. An unreadable or overlong header is code 8.
 pub fn bearer(req: &HttpRequest) -> Result<Option<&str>, SecurityError> {
     let Some(value) = header(req, &AUTHORIZATION)? else {
         return Ok(None);
     };
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(invalid_token());
-    }
-    Ok(Some(token))
+    Ok(Some(token).filter(|t| scheme.eq_ignore_ascii_case("bearer") && !t.is_empty()))
 }
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, SecurityError> {
