@@ -518,3 +518,21 @@ async fn an_empty_bearer_beside_an_api_key_is_no_credential() {
     let refused = send(&server, "GET", "/api/v1/oauth2?me=true", &wrong, None).await;
     expect_code(&refused, 403, 8);
 }
+
+#[actix_rt::test]
+async fn an_unreachable_smtp_server_is_503_code_13_without_its_address() {
+    let port = latchkey_testkit::smtp_sink::free_port();
+    let server = start(move |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+        c.notify_attempts = 2;
+        c.notify_timeout_ms = 500;
+    })
+    .await;
+    let root = access(&root_tokens(&server).await);
+    let id = create_operator(&server, &root, "hal@oauth2.test").await;
+    set_mfa(&server, &root, &id, "email", None).await;
+    let body = json!({"userId": "hal@oauth2.test", "password": PASSWORD});
+    let answer = oauth2(&server, "", &body).await;
+    expect_code(&answer, 503, 13);
+    assert!(!answer.text().contains("127.0.0.1"), "{}", answer.text());
+}
