@@ -202,3 +202,10 @@ async fn a_key_not_loaded_here_is_loaded_once_then_verifies() {
     let valid = reloading.validate(access(&tokens)).await.unwrap();
     assert_eq!(valid.claims.subject, valid.operator.id.to_string());
 }
+
+#[test]
+fn no_client_can_have_the_operators_client_id() {
+    // What keeps an operator's token out of the Credentials API: its verifier looks the
+    // `client_id` up as a client, and this one never parses as one.
+    assert!(latchkey_tenancy::ClientId::parse(OPERATOR_CLIENT_ID).is_err());
+}
