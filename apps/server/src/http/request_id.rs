@@ -59,6 +59,9 @@ pub async fn middleware(
         path = %loggable_path(req.path()),
     );
     let started = Instant::now();
+    // The security service's plane answers its timeouts in its own body.
+    let plane = (req.path() == "/api/v1" || req.path().starts_with("/api/v1/"))
+        .then(|| req.method().as_str().to_owned());
     let work = async move {
         let header = HeaderValue::from_str(&id.to_string()).ok();
         let mut response = match tokio::time::timeout(timeout, next.call(req)).await {
@@ -66,7 +69,13 @@ pub async fn middleware(
             Err(_) => {
                 // The request was handed to the router, so no response can be built from it:
                 // answer through an error that carries a ready response (id header included).
-                let mut response = ApiError::timeout().into_response();
+                let mut response = match &plane {
+                    Some(method) => crate::security::wire::answer_for(
+                        method,
+                        crate::security::error::SecurityError::timeout(),
+                    ),
+                    None => ApiError::timeout().into_response(),
+                };
                 if let Some(value) = header {
                     response.headers_mut().insert(HEADER, value);
                 }
@@ -93,8 +102,49 @@ pub async fn middleware(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
-    use super::loggable_path;
+    use super::{RequestTimeout, loggable_path};
+    use actix_web::middleware::from_fn;
+    use actix_web::test::{TestRequest, init_service, try_call_service};
+    use actix_web::{App, HttpResponse, web};
+    use std::time::Duration;
+
+    #[actix_web::test]
+    async fn a_timeout_answers_in_the_shape_of_the_face() {
+        async fn slow() -> HttpResponse {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            HttpResponse::Ok().finish()
+        }
+        let app = init_service(
+            App::new()
+                .app_data(web::Data::new(RequestTimeout(Duration::from_millis(20))))
+                .wrap(from_fn(super::middleware))
+                .route("/api/v1/slow", web::post().to(slow))
+                .route("/v1/slow", web::post().to(slow)),
+        )
+        .await;
+        // The middleware answers through an error that carries its response.
+        let answer = |uri: &'static str| {
+            let app = &app;
+            async move {
+                let error = try_call_service(app, TestRequest::post().uri(uri).to_request())
+                    .await
+                    .unwrap_err();
+                let response = error.error_response();
+                assert_eq!(response.status().as_u16(), 503);
+                let bytes = actix_web::body::to_bytes(response.into_body())
+                    .await
+                    .unwrap();
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+            }
+        };
+        let plane = answer("/api/v1/slow").await;
+        assert_eq!(plane["ErrorCode"], 13, "{plane}");
+        assert_eq!(plane["ErrorDetails"], "POST", "{plane}");
+        let api = answer("/v1/slow").await;
+        assert_eq!(api["id"], "service.timeout", "{api}");
+    }
 
     #[test]
     fn security_tokens_in_paths_are_not_logged() {

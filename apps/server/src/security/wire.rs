@@ -29,6 +29,12 @@ pub fn current_method() -> String {
     METHOD.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// `error`'s answer to a request of `method` made outside the plane's middleware (the request
+/// timeout, which answers for the handler it gave up on).
+pub fn answer_for(method: &str, error: SecurityError) -> actix_web::HttpResponse {
+    METHOD.sync_scope(method.to_owned(), || error.into_response())
+}
+
 /// Middleware of the plane's scope: remembers the method for the error bodies.
 pub async fn middleware(
     req: ServiceRequest,

@@ -268,6 +268,12 @@ impl SecurityError {
         error
     }
 
+    /// The request took longer than the server's request timeout: 503, `ErrorCode` 13 (the
+    /// service did not answer in time), logged.
+    pub fn timeout() -> Self {
+        Self::unavailable("request timeout reached")
+    }
+
     /// Something that should not happen on our side: 500, `ErrorCode` 6, cause logged. Never
     /// for anything a client sent.
     pub fn internal(source: impl Into<BoxError>) -> Self {
