@@ -98,6 +98,24 @@ impl TestPki {
         );
     }
 
+    /// The leaf's `notAfter` in seconds since the epoch, as openssl reads it.
+    pub fn leaf_expiry(&self) -> i64 {
+        let out = Command::new("openssl")
+            .args(["x509", "-noout", "-enddate", "-dateopt", "iso_8601", "-in"])
+            .arg(self.path("leaf.pem"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        // notAfter=2026-12-09 17:56:01Z
+        let iso = text
+            .trim()
+            .trim_start_matches("notAfter=")
+            .replace(' ', "T");
+        time::OffsetDateTime::parse(&iso, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|e| panic!("{iso}: {e}"))
+            .unix_timestamp()
+    }
+
     /// A client that trusts this CA and nothing else.
     pub fn client(&self) -> reqwest::Client {
         let ca = std::fs::read(self.path("ca.pem")).unwrap();

@@ -47,6 +47,12 @@ pub enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// Manages the security service's operators on the database directly (needs
+    /// LATCHKEY_DATABASE_URL).
+    Operator {
+        #[command(subcommand)]
+        action: crate::operator::OperatorAction,
+    },
 }
 
 /// How an admin command reaches the server.
@@ -175,7 +181,9 @@ pub async fn migrate(server: &ServerConfig) -> anyhow::Result<()> {
 pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
     let (admin, scope, method, path, body): (Admin, String, &str, String, Option<Value>) =
         match command {
-            Command::Serve | Command::Migrate => bail!("not an admin command"),
+            Command::Serve | Command::Migrate | Command::Operator { .. } => {
+                bail!("not an admin command")
+            }
             Command::Tenant { admin, action } => {
                 let (method, path, body) = match action {
                     TenantAction::Put {

@@ -13,6 +13,9 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => system.block_on(serve(cli.server)),
         Some(Command::Migrate) => system.block_on(latchkey::cli::migrate(&cli.server)),
+        Some(Command::Operator { action }) => {
+            system.block_on(latchkey::operator::run(action, &cli.server))
+        }
         Some(command) => system.block_on(latchkey::cli::run_admin(command, &cli.server)),
     };
     match result {
@@ -54,6 +57,14 @@ async fn serve(config: ServerConfig) -> anyhow::Result<()> {
              LATCHKEY_BOOTSTRAP_CLIENT_ID={}\n  LATCHKEY_BOOTSTRAP_CLIENT_SECRET={}\n",
             config.bootstrap_client_id,
             secret.expose_secret()
+        );
+    }
+    if let Some(password) = &started.generated_root_password {
+        println!(
+            "\nFirst root operator (must change this password at first sign-in) — shown only now:\n  \
+             LATCHKEY_ROOT_EMAIL={}\n  password: {}\n",
+            config.security.root_email.as_deref().unwrap_or_default(),
+            password.expose_secret()
         );
     }
     started.run().await.context("server")

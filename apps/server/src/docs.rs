@@ -7,7 +7,8 @@ use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
 use crate::security::{
-    action_link, api_keys, dto, error as security, oauth2, profiles, users, validate, wire,
+    action_link, api_keys, dto, error as security, oauth2, profiles, system as security_system,
+    users, validate, wire,
 };
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
@@ -160,6 +161,8 @@ impl Modify for AbuseLimitAnswers {
         users::list, users::get, users::create, users::modify, users::delete,
         api_keys::list, api_keys::create, api_keys::modify, api_keys::delete, api_keys::validate,
         profiles::list,
+        security_system::info, security_system::command, security_system::endpoints,
+        security_system::services,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
         wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,

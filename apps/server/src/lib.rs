@@ -13,6 +13,7 @@ pub mod http;
 pub mod logging;
 mod notifier;
 mod oauth;
+pub mod provision;
 mod qr;
 mod routes;
 pub mod security;
@@ -39,6 +40,9 @@ pub struct Started {
     pub addr: SocketAddr,
     /// The bootstrap client's secret when it was generated (not configured): shown once.
     pub generated_secret: Option<SecretString>,
+    /// The first root's password when it was generated (`LATCHKEY_ROOT_EMAIL` without
+    /// `LATCHKEY_ROOT_PASSWORD`): shown once.
+    pub generated_root_password: Option<SecretString>,
     /// Tasks that run beside the server (the key reload), stopped when it stops.
     background: Vec<tokio::task::JoinHandle<()>>,
     /// The services, released only once the server and the tasks have stopped.
@@ -95,7 +99,8 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Builds the state, provisions keys, tenants and the bootstrap client, and binds the listener.
+/// Builds the state, provisions keys, tenants, the bootstrap client and the first root, and
+/// binds the listener.
 pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     // A certificate that cannot serve stops the start before anything else is touched.
     let tls = config
@@ -149,6 +154,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         .context("loading the signing keys")?;
     provision_tenants(&state, config).await?;
     let generated_secret = provision_bootstrap_client(&state, config).await?;
+    let generated_root_password = provision::first_root(&state, config).await?;
 
     let shared_storage = state.health.shared_storage();
     let state = Data::new(state);
@@ -206,6 +212,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         server: server.run(),
         addr,
         generated_secret,
+        generated_root_password,
         background,
         state,
     })

@@ -18,6 +18,7 @@ pub mod error;
 pub mod oauth2;
 pub mod profiles;
 pub mod services;
+pub mod system;
 pub mod user_input;
 pub mod users;
 pub mod validate;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(users::configure)
             .configure(api_keys::configure)
             .configure(profiles::configure)
+            .configure(system::configure)
             .default_service(web::to(not_found)),
     );
 }
