@@ -529,3 +529,35 @@ async fn the_first_root_gets_a_generated_password_shown_once_and_must_change_it(
     assert!(changed.expect_json(200)["access_token"].is_string());
     handle.stop(true).await;
 }
+
+#[actix_rt::test]
+async fn unusable_operator_settings_stop_the_start_with_a_clear_message() {
+    let start_error = |adjust: fn(&mut latchkey_server::config::ServerConfig)| async move {
+        let mut config = latchkey_tests::test_config();
+        adjust(&mut config);
+        match latchkey_server::start(&config).await {
+            Ok(_) => panic!("the server started"),
+            Err(e) => format!("{e:#}"),
+        }
+    };
+    let weak = start_error(|c| {
+        c.security.root_email = Some(ROOT.to_owned());
+        c.security.root_password = Some("short".into());
+    })
+    .await;
+    assert!(
+        weak.contains("LATCHKEY_ROOT_PASSWORD") && weak.contains("refused"),
+        "{weak}"
+    );
+    let address = start_error(|c| c.security.root_email = Some("not an address".to_owned())).await;
+    assert!(address.contains("LATCHKEY_ROOT_EMAIL"), "{address}");
+    let services = start_error(|c| {
+        c.security.system_services =
+            Some(r#"[{"type": "owgw", "uri": "https://gw", "key": "k"}]"#.into());
+    })
+    .await;
+    assert!(
+        services.contains("LATCHKEY_SYSTEM_SERVICES[0]") && services.contains("`key`"),
+        "{services}"
+    );
+}
