@@ -15,7 +15,7 @@ use latchkey_operator::{
 use serde::Deserialize;
 
 /// The fields of the definition's `UserInfo` that a client may ask for; every one optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfoInput {
     pub email: Option<String>,
@@ -36,7 +36,7 @@ pub struct UserInfoInput {
 }
 
 /// A `NoteInfo` sent by a client: new when only `note` is set, a read-back otherwise.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NoteInput {
     pub note: Option<String>,
@@ -45,20 +45,20 @@ pub struct NoteInput {
 }
 
 /// `userTypeProprietaryInfo`: the second factor and the mobiles.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProprietaryInput {
     pub mfa: Option<MfaInput>,
     pub mobiles: Option<Vec<MobileInput>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MfaInput {
     #[serde(default)]
     pub enabled: bool,
     pub method: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MobileInput {
     pub number: String,
     #[serde(default)]

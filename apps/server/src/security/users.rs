@@ -195,7 +195,7 @@ fn bad(detail: Detail) -> SecurityError {
         ("email_verification" = Option<bool>, Query, description = "E-mail a verification link; the operator cannot sign in until it is followed"),
         ("entity" = Option<String>, Query, description = "The org the operator administers (default: the body's `owner`, else the caller's org)"),
     ),
-    request_body(content = serde_json::Value, description = "A `UserInfo`: `email` (required), `currentPassword` (the initial password), `userRole` (default `subscriber`), `name`, `description`, `locale`, `location`, `owner`, `changePassword`, `notes`; other fields are the server's"),
+    request_body(content = UserInfoInput, description = "A `UserInfo`: `email` (required), `currentPassword` (the initial password), `userRole` (default `subscriber`), `name`, `description`, `locale`, `location`, `owner`, `changePassword`, `notes`; other fields are the server's"),
     responses(
         (status = 200, description = "The operator created, with its new `id`", body = UserInfo),
         (status = 400, description = "`1038`: the id is not 0; `1039`: unknown `userRole`; `1040`: invalid e-mail; `1061`: the e-mail is taken; `1047`: the password breaks the policy; `1003`: not JSON", body = SecurityErrorBody),
@@ -237,7 +237,7 @@ pub async fn create(
         ("forgotPassword" = Option<bool>, Query, description = "E-mail it a password-reset link (the body is not read); answers `Command completed.`"),
         ("email_verification" = Option<bool>, Query, description = "E-mail it a verification link (following it proves the address)"),
     ),
-    request_body(content = serde_json::Value, description = "A `UserInfo` (whole or partial): `name`, `description`, `location`, `locale`, `userRole`, `owner`, `suspended`, `blackListed`, `changePassword`, `currentPassword` (a new password), `notes` (appended), `userTypeProprietaryInfo` (`mfa`, `mobiles`). Only what differs from the operator is a change; what the caller may not change is refused (7) only when it differs"),
+    request_body(content = UserInfoInput, description = "A `UserInfo` (whole or partial): `name`, `description`, `location`, `locale`, `userRole`, `owner`, `suspended`, `blackListed`, `changePassword`, `currentPassword` (a new password), `notes` (appended), `userTypeProprietaryInfo` (`mfa`, `mobiles`). Only what differs from the operator is a change; what the caller may not change is refused (7) only when it differs"),
     responses(
         (status = 200, description = "The operator as it is now", body = UserInfo),
         (status = 400, description = "`1039`: unknown `userRole`; `1045`: an MFA method other than sms/email; `1044`: SMS without a mobile; `1115`: not a phone number; `1047`: the password breaks the policy; `1041`: a password used before", body = SecurityErrorBody),
