@@ -494,6 +494,19 @@ async fn system_services_answer_a_configured_service_only() {
         let answer = send(&server, "GET", "/api/v1/systemServices", &refused, None).await;
         expect_code(&answer, 403, 8);
     }
+    // A Latchkey service token with `tokens:validate` is a service, but is told no key.
+    let validator = server.admin_token(Some("tokens:validate")).await;
+    let answer = bearer(&server, "GET", "/api/v1/systemServices", &validator, None)
+        .await
+        .expect_json(200);
+    assert_eq!(
+        answer["services"][0],
+        json!({"privateURI": "https://owgw.internal:17002",
+               "publicURI": "https://gw.example.com:16002", "token": ""})
+    );
+    let other = server.admin_token(Some("credentials:read")).await;
+    let answer = bearer(&server, "GET", "/api/v1/systemServices", &other, None).await;
+    expect_code(&answer, 403, 7);
     // An operator is not a service.
     let root = root_token(&server).await;
     let answer = bearer(&server, "GET", "/api/v1/systemServices", &root, None).await;

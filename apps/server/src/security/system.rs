@@ -341,7 +341,9 @@ pub struct InternalSystemServices {
 }
 
 /// A sibling service and the key that calls it (`X-API-KEY`), as owsec shares them among its
-/// services.
+/// services. Only a configured service (one that holds a key of the mesh already) is told the
+/// keys; a Latchkey service token gets the addresses with an empty `token`, since a client
+/// allowed to validate tokens is not thereby allowed to speak as every sibling.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InternalServiceInfo {
     #[serde(rename = "privateURI")]
@@ -354,11 +356,13 @@ pub struct InternalServiceInfo {
 #[utoipa::path(get, operation_id = "security_system_services", path = "/api/v1/systemServices",
     tag = "Security service",
     responses(
-        (status = 200, description = "The configured sibling services", body = InternalSystemServices),
+        (status = 200, description = "The configured sibling services; each `token` (its key) only for a \
+            configured service, empty for a service token", body = InternalSystemServices),
         (status = 403, description = "Not a service: `X-API-KEY` + `X-INTERNAL-NAME` of a configured service, \
             or a service token with `tokens:validate` (8, 9; 7 for a token without the scope)", body = SecurityErrorBody)),
     security(("internalService" = [], "apiKeyAuth" = []), ("bearerAuth" = ["tokens:validate"])))]
-pub async fn services(_caller: ServiceCaller, context: web::Data<SystemContext>) -> HttpResponse {
+pub async fn services(caller: ServiceCaller, context: web::Data<SystemContext>) -> HttpResponse {
+    let sibling = matches!(caller, ServiceCaller::Internal(_));
     let services = context
         .services
         .list()
@@ -366,7 +370,11 @@ pub async fn services(_caller: ServiceCaller, context: web::Data<SystemContext>)
         .map(|s| InternalServiceInfo {
             private_uri: s.private_uri.clone(),
             public_uri: s.uri.clone(),
-            token: s.key().to_owned(),
+            token: if sibling {
+                s.key().to_owned()
+            } else {
+                String::new()
+            },
         })
         .collect();
     wire::ok(&InternalSystemServices {
