@@ -331,6 +331,8 @@ async fn users_answers_every_query_parameter_of_the_definition() {
     assert_eq!(ids(&extended), everyone);
     expect_detail(&get("?idOnly=maybe".into()).await, "1018");
     expect_detail(&get("?limit=many".into()).await, "1018");
+    expect_detail(&get("?offset=-1".into()).await, "1018");
+    expect_detail(&get("?limit=9223372036854775808".into()).await, "1018");
 }
 
 #[actix_rt::test]

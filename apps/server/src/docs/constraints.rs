@@ -64,6 +64,26 @@ pub fn code_pattern() -> String {
     format!("^[0-9]{{{}}}$", OtpCode::DIGITS)
 }
 
+/// An API key's name (`latchkey_operator::ApiKeyService::create`): ASCII letters and digits.
+pub fn api_key_name_pattern() -> String {
+    format!("^[A-Za-z0-9]{{1,{}}}$", latchkey_operator::API_KEY_NAME_MAX)
+}
+
+/// An operator's org as a client writes it: an org id, or empty for none.
+pub fn owner_pattern() -> String {
+    format!("^$|{}", org_id_pattern())
+}
+
+/// An operator's role ([`latchkey_operator::Role::parse`], which also takes other cases).
+pub fn role() -> ObjectBuilder {
+    one_of(
+        latchkey_operator::Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect(),
+    )
+}
+
 /// A client id ([`ClientId::parse`]).
 pub fn client_id_pattern() -> String {
     format!("^[A-Za-z0-9._-]{{1,{}}}$", ClientId::MAX_LEN)
@@ -240,10 +260,23 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ("TransferRequest", "destinationOrg"),
     ("CodeBody", "code"),
     ("EnrollBody", "code"),
+    ("ApiKeyInput", "name"),
+    ("UserInfoInput", "userRole"),
+    ("UserInfoInput", "owner"),
 ];
 
 fn property_schema(component: &str, property: &str) -> Option<Schema> {
     Some(match (component, property) {
+        ("ApiKeyInput", "name") => string(
+            Some(api_key_name_pattern()),
+            Some(1),
+            Some(latchkey_operator::API_KEY_NAME_MAX),
+        )
+        .into(),
+        ("UserInfoInput", "userRole") => role().into(),
+        ("UserInfoInput", "owner") => {
+            string(Some(owner_pattern()), None, Some(OrgId::MAX_LEN)).into()
+        }
         (_, "name") => name().into(),
         (_, "scopes") => array_of(scope(), "The scopes the client may ask for"),
         (_, "orgs") => client_orgs(),

@@ -360,3 +360,33 @@ fn the_free_text_pattern_is_the_parser() {
         CredentialAttrs::CUSTOMER_ID_MAX_CHARS
     );
 }
+
+#[test]
+fn the_operator_plane_inputs_are_the_parsers() {
+    let longest = "k".repeat(latchkey_operator::API_KEY_NAME_MAX);
+    let too_long = format!("{longest}k");
+    // The domain's rule for a key name (ApiKeyService::create refuses anything else).
+    let key_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= latchkey_operator::API_KEY_NAME_MAX
+            && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    };
+    agree(
+        &constraints::api_key_name_pattern(),
+        &["ci", "Gateway7", &longest],
+        &["", "by-root", "a b", "ñ", &too_long],
+        key_name,
+    );
+    agree(
+        &constraints::owner_pattern(),
+        &["", "masmovil", "yoigo-2"],
+        &["Masmovil", "a", "a b"],
+        |s| s.is_empty() || OrgId::parse(s).is_ok(),
+    );
+    let doc = doc();
+    let input = &doc["components"]["schemas"]["UserInfoInput"]["properties"];
+    assert_eq!(
+        own(&input["userRole"])["enum"],
+        strings(latchkey_operator::Role::ALL.map(|r| r.as_str()))
+    );
+}

@@ -6,6 +6,7 @@
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::OperatorCaller;
 use crate::security::error::{SecurityError, SecurityErrorBody};
+use crate::security::users::count_param;
 use crate::security::wire::{self, Params};
 use actix_web::{HttpResponse, web};
 use latchkey_operator::{Reach, SecurityProfile, security_profiles};
@@ -91,18 +92,18 @@ fn matches(profile: &SecurityProfile, filter: &str) -> bool {
 #[utoipa::path(get, operation_id = "security_profiles", path = "/api/v1/securityProfiles",
     tag = "Security service",
     params(
-        ("offset" = Option<u64>, Query, description = "The first profile to answer, from 1 (the default; 0 is 1)"),
-        ("limit" = Option<u64>, Query, description = "At most this many (default: all)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "The first profile to answer, from 1 (the default; 0 is 1)"),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "At most this many (default: all)"),
         ("filter" = Option<String>, Query, description = "Only the profiles whose name or role contains this, case-insensitively"),
     ),
     responses(
         (status = 200, description = "The profiles, by id", body = SecurityProfileList),
-        (status = 400, description = "`1018`: a parameter is not a number", body = SecurityErrorBody),
+        (status = 400, description = "`1018`: `offset` or `limit` is not a whole number from 0", body = SecurityErrorBody),
         (status = 403, description = "Not signed in (`ErrorCode` 8 or 9)", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
 pub async fn list(_caller: OperatorCaller, params: Params) -> Result<HttpResponse, SecurityError> {
-    let offset = params.number::<u64>("offset")?.unwrap_or(1).max(1) - 1;
-    let limit = params.number::<u64>("limit")?;
+    let offset = count_param(&params, "offset")?.unwrap_or(1).max(1) - 1;
+    let limit = count_param(&params, "limit")?;
     let filter = params.text("filter").unwrap_or_default();
     let profiles = security_profiles()
         .into_iter()

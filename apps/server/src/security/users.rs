@@ -8,7 +8,7 @@ use crate::security::auth::OperatorCaller;
 use crate::security::dto::UserInfo;
 use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
 use crate::security::user_input::{self, UserInfoInput};
-use crate::security::wire::{self, Json, OptionalJson, Params};
+use crate::security::wire::{self, Completed, Json, OptionalJson, Params};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use latchkey_operator::permissions::{self, Edit};
@@ -26,23 +26,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `{users: [UserInfo]}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserList {
-    pub users: Vec<UserInfo>,
-}
-
-/// `{users: [id]}` (`idOnly=true`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserIdList {
-    pub users: Vec<Uuid>,
-}
-
+/// What `GET /users` answers: `{users: [UserInfo]}`, `{users: [id]}` (`idOnly=true`) or
 /// `{count: n}` (`countOnly=true`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserCount {
+pub struct UsersAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserOrId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = Int64)]
-    pub count: u64,
+    pub count: Option<u64>,
+}
+
+/// An operator, or only its id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum UserOrId {
+    User(Box<UserInfo>),
+    Id(Uuid),
+}
+
+/// What `PUT /user/{id}` answers: the operator as it is now, or `Command completed.` for
+/// `forgotPassword=true`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ModifyAnswer {
+    User(Box<UserInfo>),
+    Completed(Completed),
 }
 
 /// How many operators a page holds when `limit` is not given (owsec's default).
@@ -50,6 +59,15 @@ pub const DEFAULT_LIMIT: u64 = 100;
 
 /// The most operators one page holds.
 pub const MAX_LIMIT: u64 = 1000;
+
+/// A count parameter (`offset`, `limit`): a whole number from 0 to 2^63 - 1 (an `int64` of the
+/// document); anything else is 400 `1018`.
+pub(crate) fn count_param(params: &Params, name: &str) -> Result<Option<u64>, SecurityError> {
+    params
+        .number::<i64>(name)?
+        .map(|n| u64::try_from(n).map_err(|_| bad(Detail::MissingOrInvalidParameters)))
+        .transpose()
+}
 
 /// The query of `GET /users`.
 fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
@@ -76,10 +94,9 @@ fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
         name_contains: text("nameSearch"),
         email_contains: text("emailSearch"),
         newest_first: params.flag("newest")?,
-        offset: params.number("offset")?.unwrap_or(0),
+        offset: count_param(params, "offset")?.unwrap_or(0),
         limit: Some(
-            params
-                .number("limit")?
+            count_param(params, "limit")?
                 .unwrap_or(DEFAULT_LIMIT)
                 .min(MAX_LIMIT),
         ),
@@ -89,8 +106,8 @@ fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
 /// The operators the caller may see.
 #[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "Security service",
     params(
-        ("offset" = Option<u64>, Query, description = "Skip this many (default 0)"),
-        ("limit" = Option<u64>, Query, description = "At most this many (default 100, at most 1000)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Skip this many (default 0)"),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "At most this many (default 100, at most 1000)"),
         ("idOnly" = Option<bool>, Query, description = "Answer `{users: [id]}`"),
         ("select" = Option<String>, Query, description = "Only these ids, comma-separated"),
         ("nameSearch" = Option<String>, Query, description = "Only the names containing this, case-insensitively"),
@@ -100,7 +117,7 @@ fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
         ("newest" = Option<bool>, Query, description = "Newest first (default oldest first)"),
     ),
     responses(
-        (status = 200, description = "`{users: [UserInfo]}`, `{users: [id]}` or `{count}`", body = UserList),
+        (status = 200, description = "`{users: [UserInfo]}`, `{users: [id]}` or `{count}`", body = UsersAnswer),
         (status = 400, description = "`1018`: a flag or number is not one", body = SecurityErrorBody),
         (status = 403, description = "Not signed in (8, 9), or may see no operator (7)", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
@@ -118,22 +135,30 @@ pub async fn list(
             .directory
             .count(caller.operator(), query)
             .await?;
-        return Ok(wire::ok(&UserCount { count }));
+        return Ok(wire::ok(&UsersAnswer {
+            users: None,
+            count: Some(count),
+        }));
     }
     let operators = state
         .operators
         .directory
         .list(caller.operator(), query)
         .await?;
-    Ok(if id_only {
-        wire::ok(&UserIdList {
-            users: operators.iter().map(|o| o.id).collect(),
+    let users = operators
+        .iter()
+        .map(|o| {
+            if id_only {
+                UserOrId::Id(o.id)
+            } else {
+                UserOrId::User(Box::new(UserInfo::from(o)))
+            }
         })
-    } else {
-        wire::ok(&UserList {
-            users: operators.iter().map(UserInfo::from).collect(),
-        })
-    })
+        .collect();
+    Ok(wire::ok(&UsersAnswer {
+        users: Some(users),
+        count: None,
+    }))
 }
 
 /// The `{id}` segment: an operator id; one that is not a UUID names no operator (404).
@@ -171,6 +196,7 @@ async fn target(
     ),
     responses(
         (status = 200, description = "The operator", body = UserInfo),
+        (status = 400, description = "`1018`: `byEmail` is not a flag", body = SecurityErrorBody),
         (status = 403, description = "Not signed in (8, 9), or may not see it (7)", body = SecurityErrorBody),
         (status = 404, description = "No such operator", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
@@ -237,9 +263,9 @@ pub async fn create(
         ("forgotPassword" = Option<bool>, Query, description = "E-mail it a password-reset link (the body is not read); answers `Command completed.`"),
         ("email_verification" = Option<bool>, Query, description = "E-mail it a verification link (following it proves the address)"),
     ),
-    request_body(content = UserInfoInput, description = "A `UserInfo` (whole or partial): `name`, `description`, `location`, `locale`, `userRole`, `owner`, `suspended`, `blackListed`, `changePassword`, `currentPassword` (a new password), `notes` (appended), `userTypeProprietaryInfo` (`mfa`, `mobiles`). Only what differs from the operator is a change; what the caller may not change is refused (7) only when it differs"),
+    request_body(content = Option<UserInfoInput>, description = "A `UserInfo` (whole or partial; none with `forgotPassword=true`): `name`, `description`, `location`, `locale`, `userRole`, `owner`, `suspended`, `blackListed`, `changePassword`, `currentPassword` (a new password), `notes` (appended), `userTypeProprietaryInfo` (`mfa`, `mobiles`). Only what differs from the operator is a change; what the caller may not change is refused (7) only when it differs"),
     responses(
-        (status = 200, description = "The operator as it is now", body = UserInfo),
+        (status = 200, description = "The operator as it is now; `Command completed.` for `forgotPassword=true`", body = ModifyAnswer),
         (status = 400, description = "`1039`: unknown `userRole`; `1045`: an MFA method other than sms/email; `1044`: SMS without a mobile; `1115`: not a phone number; `1047`: the password breaks the policy; `1041`: a password used before", body = SecurityErrorBody),
         (status = 403, description = "Not signed in (8, 9), or a change the caller may not make (7)", body = SecurityErrorBody),
         (status = 404, description = "No such operator", body = SecurityErrorBody)),
@@ -268,7 +294,11 @@ pub async fn modify(
             .sign_in
             .forgot_password(current.email.as_str())
             .await?;
-        return Ok(wire::completed());
+        return Ok(wire::ok(&ModifyAnswer::Completed(Completed {
+            code: 0,
+            operation: wire::current_method(),
+            details: "Command completed.",
+        })));
     }
     let mut changes = user_input::changes(&input.unwrap_or_default(), &current)?;
     if reset_mfa && current.mfa.is_some() {
@@ -286,7 +316,9 @@ pub async fn modify(
             .send_email_verification(&updated)
             .await?;
     }
-    Ok(wire::ok(&UserInfo::from(&updated)))
+    Ok(wire::ok(&ModifyAnswer::User(Box::new(UserInfo::from(
+        &updated,
+    )))))
 }
 
 /// Removes an operator, its API keys and its sessions (its tokens die with them).
