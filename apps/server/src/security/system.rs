@@ -182,7 +182,6 @@ pub async fn command(
 ) -> Result<HttpResponse, SecurityError> {
     let command = body.command.trim().to_ascii_lowercase();
     let changes = matches!(command.as_str(), "setloglevel" | "reload");
-    tracing::debug!(command = %command, "system command");
     may(
         &caller,
         if changes {
@@ -191,6 +190,8 @@ pub async fn command(
             ProfileAccess::Read
         },
     )?;
+    // Debug formatting: the command is the caller's text, quoted and escaped in the log.
+    tracing::debug!(command = ?command, "system command");
     let levels = &context.log_levels;
     match command.as_str() {
         "getloglevels" => Ok(wire::ok(&LogLevelList {
@@ -206,7 +207,7 @@ pub async fn command(
         "setloglevel" => {
             let changes = level_changes(body.subsystems.as_ref())?;
             levels.set(&changes).map_err(|unknown| {
-                tracing::info!(subsystem = %unknown.0, "setloglevel: unknown subsystem");
+                tracing::info!(subsystem = ?unknown.0, "setloglevel: unknown subsystem");
                 SecurityError::bad_request(Detail::MissingOrInvalidParameters)
             })?;
             for (tag, level) in &changes {
