@@ -255,7 +255,16 @@ async fn validate_api_key_answers_a_sibling_service_with_the_operator() {
     .await;
     expect_code(&unknown, 403, 7);
     let missing = call(&server, "GET", "/api/v1/validateApiKey", &service, None).await;
-    expect_detail(&missing, "1018");
+    expect_code(&missing, 404, 404);
+    let empty = call(
+        &server,
+        "GET",
+        "/api/v1/validateApiKey?apikey=",
+        &service,
+        None,
+    )
+    .await;
+    expect_code(&empty, 403, 7);
     // Only a sibling service asks.
     let as_operator = bearer(
         &server,

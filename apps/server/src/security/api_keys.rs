@@ -342,20 +342,20 @@ pub struct ApiKeyValidation {
     ),
     responses(
         (status = 200, description = "The key is live: its operator, `tokenInfo` (`expires_in`: seconds left) and `expiresOn`", body = ApiKeyValidation),
-        (status = 400, description = "`1018`: no key given", body = SecurityErrorBody),
-        (status = 403, description = "Not a sibling service's call (8), or no live key of a usable operator (7)", body = SecurityErrorBody)),
+        (status = 403, description = "Not a sibling service's call (8), or no live key of a usable operator (7)", body = SecurityErrorBody),
+        (status = 404, description = "Neither `apikey` nor `token` given (as owsec answers)", body = SecurityErrorBody)),
     security(("bearerAuth" = ["tokens:validate"]), ("internalService" = [])))]
 pub async fn validate(
     state: web::Data<AppState>,
     _service: ServiceCaller,
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
+    // No key at all: 404, as owsec answers; an empty one is no live key.
     let secret = params
         .text("apikey")
         .or_else(|| params.text("token"))
         .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| bad(Detail::MissingOrInvalidParameters))?;
+        .ok_or_else(SecurityError::not_found)?;
     let Some((operator, key)) = state.operators.api_keys.authenticate(secret).await? else {
         return Err(SecurityError::denied(Denial::AccessDenied));
     };
