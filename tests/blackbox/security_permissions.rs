@@ -222,7 +222,11 @@ async fn check(role: &str) {
             expect(answer, allowed, &format!("{role} {what} {target}"));
         }
     }
-    let another_role = if role == "accounting" { "noc" } else { "accounting" };
+    let another_role = if role == "accounting" {
+        "noc"
+    } else {
+        "accounting"
+    };
     for (change, what) in [
         (json!({"userRole": another_role}), "its own role"),
         (json!({"suspended": true}), "its own suspension"),
