@@ -3,8 +3,9 @@
 //! each named subsystem is a set of tracing targets of our crates.
 //!
 //! `LATCHKEY_LOG` stays the base: its directives are kept, and each subsystem adds one directive
-//! per target at the level it is at (at start, the level `LATCHKEY_LOG` gives that target), so
-//! that what `getloglevels` reports is what applies. Levels carry owsec's names (`none`, `fatal`,
+//! per target: until a level is set for it, the level `LATCHKEY_LOG` gives that target (so the
+//! start changes nothing); once set, that level for every target, so that what `getloglevels`
+//! reports is what applies. Levels carry owsec's names (`none`, `fatal`,
 //! `critical`, `error`, `warning`, `notice`, `information`, `debug`, `trace`), mapped onto
 //! tracing's five and `off`.
 
@@ -35,8 +36,8 @@ pub struct LogLevels {
 struct Inner {
     /// The directives of `LATCHKEY_LOG`.
     base: Vec<String>,
-    /// The level of each of [`SUBSYSTEMS`], by index.
-    levels: Mutex<Vec<LogLevel>>,
+    /// The level set for each of [`SUBSYSTEMS`], by index; `None`: as `LATCHKEY_LOG` says.
+    levels: Mutex<Vec<Option<LogLevel>>>,
     handle: Option<reload::Handle<EnvFilter, Registry>>,
 }
 
@@ -67,26 +68,26 @@ impl LogLevels {
             .filter(|d| !d.is_empty())
             .map(str::to_owned)
             .collect();
-        let levels = SUBSYSTEMS
-            .iter()
-            .map(|s| inherited(&base, s.targets[0]))
-            .collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 base,
-                levels: Mutex::new(levels),
+                levels: Mutex::new(vec![None; SUBSYSTEMS.len()]),
                 handle,
             }),
         })
     }
 
-    /// Each subsystem's tag and level, in the order of [`SUBSYSTEMS`].
+    /// Each subsystem's tag and level, in the order of [`SUBSYSTEMS`]: the level set, else the
+    /// one `LATCHKEY_LOG` gives its first target.
     pub fn levels(&self) -> Vec<(&'static str, LogLevel)> {
         let levels = self.lock();
         SUBSYSTEMS
             .iter()
-            .map(|s| s.tag)
-            .zip(levels.iter().copied())
+            .zip(levels.iter())
+            .map(|(s, set)| {
+                let level = set.unwrap_or_else(|| inherited(&self.inner.base, s.targets[0]));
+                (s.tag, level)
+            })
             .collect()
     }
 
@@ -99,13 +100,13 @@ impl LogLevels {
         }
         let mut levels = self.lock();
         for (i, level) in indexed {
-            levels[i] = level;
+            levels[i] = Some(level);
         }
         self.apply(&levels);
         Ok(())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<LogLevel>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<LogLevel>>> {
         self.inner
             .levels
             .lock()
@@ -113,15 +114,18 @@ impl LogLevels {
     }
 
     /// The filter of the base directives and the subsystems' levels. A base directive naming
-    /// exactly a subsystem's target gives way to the subsystem's.
-    fn filter(&self, levels: &[LogLevel]) -> EnvFilter {
+    /// exactly a subsystem's target gives way to the subsystem's (the same level until one is
+    /// set).
+    fn filter(&self, levels: &[Option<LogLevel>]) -> EnvFilter {
+        let base = &self.inner.base;
         let ours: Vec<String> = SUBSYSTEMS
             .iter()
             .zip(levels)
-            .flat_map(|(s, level)| {
-                s.targets
-                    .iter()
-                    .map(move |t| format!("{t}={}", level.directive()))
+            .flat_map(|(s, set)| {
+                s.targets.iter().map(move |t| {
+                    let level = set.unwrap_or_else(|| inherited(base, t));
+                    format!("{t}={}", level.directive())
+                })
             })
             .collect();
         let kept = self.inner.base.iter().filter(|d| {
@@ -139,7 +143,7 @@ impl LogLevels {
             .unwrap_or_default()
     }
 
-    fn apply(&self, levels: &[LogLevel]) {
+    fn apply(&self, levels: &[Option<LogLevel>]) {
         if let Some(handle) = &self.inner.handle
             && let Err(e) = handle.reload(self.filter(levels))
         {
@@ -156,9 +160,10 @@ fn index_of(tag: &str) -> Result<usize, UnknownSubsystem> {
         .ok_or_else(|| UnknownSubsystem(tag.to_owned()))
 }
 
-/// The level the base directives give `target`: the directive of the longest target that is
-/// `target` or one of its parent modules, else the bare level, else `none` (tracing enables
-/// nothing a directive does not name). Directives with span or field filters are not counted.
+/// The level the base directives give `target`, as `EnvFilter` decides it: the directive of the
+/// longest target that `target` starts with (a plain prefix: `latchkey` covers `latchkey_login`
+/// too), else the bare level, else `none` (tracing enables nothing a directive does not name).
+/// Directives with span or field filters are not counted.
 fn inherited(base: &[String], target: &str) -> LogLevel {
     let mut best: Option<(usize, LogLevel)> = None;
     let mut default = None;
@@ -174,11 +179,7 @@ fn inherited(base: &[String], target: &str) -> LogLevel {
                 Err(_) => (directive.as_str(), "trace"),
             },
         };
-        let covers = target == name
-            || target
-                .strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with("::"));
-        if covers && best.is_none_or(|(len, _)| name.len() > len) {
+        if target.starts_with(name) && best.is_none_or(|(len, _)| name.len() > len) {
             let level = level
                 .parse::<LevelFilter>()
                 .map_or(LogLevel::Trace, LogLevel::from_filter);
@@ -256,14 +257,16 @@ mod tests {
     }
 
     #[test]
-    fn a_parent_module_directive_is_inherited_but_not_a_sibling_prefix() {
+    fn the_longest_prefix_directive_is_inherited_as_env_filter_matches() {
         let base = vec![
             "info".to_owned(),
             "latchkey_server=error".to_owned(),
             "latchkey_serv=trace".to_owned(),
+            "latchkey_l=debug".to_owned(),
         ];
         assert_eq!(inherited(&base, "latchkey_server::http"), LogLevel::Error);
-        assert_eq!(inherited(&base, "latchkey_login"), LogLevel::Information);
+        assert_eq!(inherited(&base, "latchkey_login"), LogLevel::Debug);
+        assert_eq!(inherited(&base, "latchkey_notify"), LogLevel::Information);
     }
 
     #[test]
@@ -288,6 +291,19 @@ mod tests {
             LogLevel::Information,
             "nothing applied"
         );
+    }
+
+    #[test]
+    fn until_a_level_is_set_every_target_keeps_what_latchkey_log_gives_it() {
+        let levels = LogLevels::detached("info,actix_web=warn").unwrap();
+        let shown = levels.filter(&levels.lock()).to_string();
+        assert!(shown.contains("actix_web=warn"), "{shown}");
+        assert!(shown.contains("latchkey_server::http=info"), "{shown}");
+        assert_eq!(level_of(&levels, "http"), LogLevel::Information);
+        levels.set(&[("http".to_owned(), LogLevel::Debug)]).unwrap();
+        let shown = levels.filter(&levels.lock()).to_string();
+        assert!(shown.contains("actix_web=debug"), "{shown}");
+        assert!(!shown.contains("actix_web=warn"), "{shown}");
     }
 
     #[test]
