@@ -286,3 +286,34 @@ async fn validate_api_key_answers_a_sibling_service_with_the_operator() {
     .await;
     assert_eq!(refused.code(), 403, "{}", refused.text());
 }
+
+#[actix_rt::test]
+async fn an_operator_holds_ten_keys_and_a_suspended_ones_keys_act_no_more() {
+    let server = start().await;
+    let root = root_token(&server).await;
+    let (id, token) = csr(&server, &root, "pia@example.com").await;
+    let path = format!("/api/v1/apiKey/{id}");
+    let mut keys = Vec::new();
+    for n in 0..10 {
+        let body = key_body(&format!("key{n}"));
+        let created = bearer(&server, "POST", &path, &token, Some(&body)).await;
+        keys.push(
+            created.expect_json(200)["apiKey"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let eleventh = bearer(&server, "POST", &path, &token, Some(&key_body("key10"))).await;
+    expect_detail(&eleventh, "1148");
+    with_key(&server, "GET", "/api/v1/oauth2?me=true", &keys[3])
+        .await
+        .expect_json(200);
+    let user = format!("/api/v1/user/{id}");
+    let suspend = json!({"suspended": true});
+    bearer(&server, "PUT", &user, &root, Some(&suspend))
+        .await
+        .expect_json(200);
+    let refused = with_key(&server, "GET", "/api/v1/oauth2?me=true", &keys[3]).await;
+    expect_code(&refused, 403, 8);
+}
