@@ -81,6 +81,42 @@ impl TestPki {
         pki
     }
 
+    /// Replaces the leaf certificate and key in place by new ones valid `days`.
+    pub fn renew_leaf(&self, days: u32) {
+        self.openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            &days.to_string(),
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ]);
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }

@@ -574,3 +574,72 @@ async fn unusable_operator_settings_stop_the_start_with_a_clear_message() {
         "{services}"
     );
 }
+
+#[actix_rt::test]
+async fn reload_http_serves_a_renewed_certificate_and_keeps_the_old_one_on_a_broken_file() {
+    let pki = crate::security_https::TestPki::create();
+    let (cert, key) = (pki.path("leaf.pem"), pki.path("leaf.key"));
+    let server = TestServer::start_with(move |c| {
+        c.security.root_email = Some(ROOT.to_owned());
+        c.security.root_password = Some(ROOT_INITIAL.into());
+        c.security.tls_cert = Some(cert);
+        c.security.tls_key = Some(key);
+    })
+    .await;
+    let base = crate::security_https::https_base(&server);
+    let client = pki.client();
+    let body = json!({"userId": ROOT, "password": ROOT_INITIAL, "newPassword": ROOT_PASSWORD});
+    let tokens: Value = client
+        .post(format!("{base}/api/v1/oauth2"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let root = tokens["access_token"].as_str().unwrap().to_owned();
+    let info = || async {
+        // A fresh client: a new connection, a new handshake.
+        let info: Value = pki
+            .client()
+            .get(format!("{base}/api/v1/system?command=info"))
+            .bearer_auth(&root)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        info["certificates"][0]["expires"].as_i64().unwrap()
+    };
+    let reload = |subsystems: Value| {
+        let request = client
+            .post(format!("{base}/api/v1/system"))
+            .bearer_auth(&root)
+            .body(json!({"command": "reload", "subsystems": subsystems}).to_string());
+        async move { request.send().await.unwrap() }
+    };
+    let first = info().await;
+    assert_eq!(first, pki.leaf_expiry());
+
+    // Renewed in place (a new key, a later expiry): served once reloaded.
+    pki.renew_leaf(60);
+    assert_eq!(info().await, first, "nothing changes before the reload");
+    assert_eq!(reload(json!(["http"])).await.status().as_u16(), 200);
+    let renewed = pki.leaf_expiry();
+    assert!(renewed > first);
+    assert_eq!(info().await, renewed);
+
+    // A key that is not the certificate's: the reload fails, the certificate served stays.
+    std::fs::copy(pki.path("other.key"), pki.path("leaf.key")).unwrap();
+    let refused = reload(json!(["daemon"])).await;
+    assert_eq!(refused.status().as_u16(), 500);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["ErrorCode"], 6, "{body}");
+    assert_eq!(
+        info().await,
+        renewed,
+        "still served, and still verified by its CA"
+    );
+}

@@ -103,10 +103,10 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 /// binds the listener.
 pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     // A certificate that cannot serve stops the start before anything else is touched.
-    let tls = config
+    let certificate = config
         .security
         .tls()
-        .map(|(cert, key)| tls::load(cert, key))
+        .map(|(cert, key)| tls::ServedCertificate::load(cert, key))
         .transpose()?;
     let services = security::services::SystemServices::from_config(config)?;
     let stores = match state::pg_config(config) {
@@ -179,7 +179,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
         },
         started_at: std::time::SystemTime::now(),
         started: std::time::Instant::now(),
-        certificates: tls.iter().map(|(_, info)| info.clone()).collect(),
+        certificate: certificate.clone(),
         directory_caches,
     });
     let app_state = state.clone();
@@ -196,10 +196,10 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
     })
     .workers(config.workers())
     .shutdown_timeout(5);
-    let server = match tls {
+    let server = match &certificate {
         // HTTPS only: owsec's clients speak `https://` directly, and a plain HTTP request on
         // this port fails its handshake.
-        Some((tls, _)) => server.bind_rustls_0_23(config.listen, tls),
+        Some(certificate) => server.bind_rustls_0_23(config.listen, certificate.server_config()?),
         None => server.bind(config.listen),
     }
     .with_context(|| format!("binding {}", config.listen))?;

@@ -1,15 +1,20 @@
-//! HTTPS: the configured certificate and key (PEM) as a rustls server configuration on
-//! aws-lc-rs, and the certificate's expiry for `GET /api/v1/system?command=info`.
+//! HTTPS: the configured certificate and key (PEM) served by rustls on aws-lc-rs, read again
+//! on `POST /api/v1/system` `reload` (`http` or `daemon`) so that a renewed certificate is
+//! served without a restart, and the certificate's expiry for `GET /api/v1/system?command=info`.
 //!
 //! A certificate or key that cannot be read, or a key that is not the certificate's, stops the
 //! start with a message naming the file: a server that would answer with the wrong certificate,
-//! or silently fall back to plain HTTP, is worse than one that does not start.
+//! or silently fall back to plain HTTP, is worse than one that does not start. The same at a
+//! reload keeps the certificate being served.
 
 use anyhow::{Context as _, bail};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::path::Path;
-use std::sync::Arc;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// A certificate the server serves, as `/system?command=info` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +25,72 @@ pub struct CertificateInfo {
     pub expires: i64,
 }
 
-/// The rustls configuration of `cert` (the chain, end-entity first) and `key`, and what
-/// `/system` shows of the certificate.
-pub fn load(cert: &Path, key: &Path) -> anyhow::Result<(rustls::ServerConfig, CertificateInfo)> {
+/// The certificate being served, and the files it is read from.
+#[derive(Debug)]
+pub struct ServedCertificate {
+    cert: PathBuf,
+    key: PathBuf,
+    provider: Arc<CryptoProvider>,
+    current: RwLock<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    key: Arc<CertifiedKey>,
+    info: CertificateInfo,
+}
+
+impl ServedCertificate {
+    /// Reads `cert` (the chain, end-entity first) and `key`.
+    pub fn load(cert: &Path, key: &Path) -> anyhow::Result<Arc<Self>> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let current = read(cert, key, &provider)?;
+        Ok(Arc::new(Self {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+            provider,
+            current: RwLock::new(current),
+        }))
+    }
+
+    /// The rustls configuration that serves this certificate, whatever it is at each handshake.
+    pub fn server_config(self: &Arc<Self>) -> anyhow::Result<rustls::ServerConfig> {
+        Ok(
+            rustls::ServerConfig::builder_with_provider(self.provider.clone())
+                .with_safe_default_protocol_versions()
+                .context("TLS protocol versions")?
+                .with_no_client_auth()
+                .with_cert_resolver(self.clone()),
+        )
+    }
+
+    /// Reads the files again: connections made from now on get what they hold. When they
+    /// cannot serve, the certificate being served stays, and the error says why.
+    pub fn reload(&self) -> anyhow::Result<CertificateInfo> {
+        let loaded = read(&self.cert, &self.key, &self.provider)?;
+        let info = loaded.info.clone();
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = loaded;
+        Ok(info)
+    }
+
+    /// What `/system?command=info` shows of the certificate being served.
+    pub fn info(&self) -> CertificateInfo {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .info
+            .clone()
+    }
+}
+
+impl ResolvesServerCert for ServedCertificate {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        Some(current.key.clone())
+    }
+}
+
+fn read(cert: &Path, key: &Path, provider: &CryptoProvider) -> anyhow::Result<Loaded> {
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
         .with_context(|| format!("LATCHKEY_TLS_CERT: cannot read {}", cert.display()))?;
@@ -41,24 +109,20 @@ pub fn load(cert: &Path, key: &Path) -> anyhow::Result<(rustls::ServerConfig, Ce
             key.display()
         )
     })?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_no_client_auth()
-        .with_single_cert(chain, private)
-        .with_context(|| {
-            format!(
-                "LATCHKEY_TLS_KEY: {} is not the private key of the certificate in {}",
-                key.display(),
-                cert.display()
-            )
-        })?;
-    let info = CertificateInfo {
-        filename: cert.display().to_string(),
-        expires,
-    };
-    Ok((config, info))
+    let certified = CertifiedKey::from_der(chain, private, provider).with_context(|| {
+        format!(
+            "LATCHKEY_TLS_KEY: {} is not the private key of the certificate in {}",
+            key.display(),
+            cert.display()
+        )
+    })?;
+    Ok(Loaded {
+        key: Arc::new(certified),
+        info: CertificateInfo {
+            filename: cert.display().to_string(),
+            expires,
+        },
+    })
 }
 
 /// `notAfter` of a DER certificate (RFC 5280 §4.1: Certificate → TBSCertificate → Validity),

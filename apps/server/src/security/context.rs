@@ -4,7 +4,7 @@
 
 use crate::logging::LogLevels;
 use crate::security::services::SystemServices;
-use crate::tls::CertificateInfo;
+use crate::tls::ServedCertificate;
 use latchkey_core::RevocationListener;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -18,7 +18,7 @@ pub struct SystemContext {
     pub started_at: SystemTime,
     pub started: Instant,
     /// The certificate it serves HTTPS with, when it does.
-    pub certificates: Vec<CertificateInfo>,
+    pub certificate: Option<Arc<ServedCertificate>>,
     /// The read-through caches of tenants and clients (on a database), emptied by `reload`.
     pub directory_caches: Vec<Arc<dyn RevocationListener>>,
 }
@@ -28,7 +28,7 @@ impl std::fmt::Debug for SystemContext {
         f.debug_struct("SystemContext")
             .field("services", &self.services)
             .field("log_levels", &self.log_levels)
-            .field("certificates", &self.certificates)
+            .field("certificate", &self.certificate)
             .finish_non_exhaustive()
     }
 }

@@ -95,12 +95,15 @@ pub async fn info(
         processors: std::thread::available_parallelism().map_or(1, usize::from),
         hostname: hostname(),
         certificates: context
-            .certificates
+            .certificate
             .iter()
-            .map(|c| CertificateEntry {
-                filename: c.filename.clone(),
-                expires: c.expires,
-                expires_on: c.expires,
+            .map(|c| {
+                let c = c.info();
+                CertificateEntry {
+                    expires_on: c.expires,
+                    expires: c.expires,
+                    filename: c.filename,
+                }
             })
             .collect(),
     }))
@@ -255,7 +258,8 @@ fn level_changes(subsystems: Option<&Value>) -> Result<Vec<(String, LogLevel)>, 
 }
 
 /// Reloads what the named subsystems hold that can be read again: `keys` the signing keys,
-/// `tenancy` the caches of tenants and clients, `daemon` both. The others have nothing to
+/// `tenancy` the caches of tenants and clients, `http` the TLS certificate and key (a renewed
+/// certificate, served from the next connection on), `daemon` all three. The others have nothing to
 /// reload and answer done; an unknown name changes nothing and answers 400.
 async fn reload(
     state: &AppState,
@@ -281,6 +285,15 @@ async fn reload(
         for cache in &context.directory_caches {
             cache.heard(&Revocation::Everything);
         }
+    }
+    if let Some(certificate) = &context.certificate
+        && (all || names.iter().any(|n| n == "http"))
+    {
+        // The server's own files, not the request, are at fault: 500, the cause logged.
+        let info = certificate.reload().map_err(|e| {
+            SecurityError::internal(format!("reloading the TLS certificate: {e:#}"))
+        })?;
+        tracing::info!(certificate = %info.filename, expires = info.expires, "TLS certificate reloaded");
     }
     if all || names.iter().any(|n| n == "keys") {
         state
