@@ -175,7 +175,11 @@ pub struct SubsystemNames {
         (status = 400, description = "`1031`: unknown command; `1018`: `subsystems` missing, malformed, or naming an \
             unknown subsystem or level (nothing is changed)", body = SecurityErrorBody),
         (status = 403, description = "Not signed in (8, 9), or a profile that does not read `system` (7; \
-            `setloglevel` and `reload` need it to modify `system`)", body = SecurityErrorBody)),
+            `setloglevel` and `reload` need it to modify `system`)", body = SecurityErrorBody),
+        (status = 500, description = "`reload` of `http` or `daemon`: the certificate files cannot serve \
+            (`ErrorCode` 6, the cause logged); the certificate being served stays", body = SecurityErrorBody),
+        (status = 503, description = "`reload` of `keys` or `daemon`: the storage of the signing keys does not \
+            answer (`ErrorCode` 13)", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
 pub async fn command(
     caller: OperatorCaller,
