@@ -536,3 +536,20 @@ async fn an_unreachable_smtp_server_is_503_code_13_without_its_address() {
     expect_code(&answer, 503, 13);
     assert!(!answer.text().contains("127.0.0.1"), "{}", answer.text());
 }
+
+#[actix_rt::test]
+async fn every_flag_is_read_and_a_null_body_is_no_body() {
+    let server = start(|_| {}).await;
+    let path = "/api/v1/oauth2?requirements=true";
+    let null = server.http.post(server.url(path)).send_body("null").await;
+    let null = latchkey_tests::http::read_answer(null).await.unwrap();
+    assert!(null.expect_json(200)["passwordPattern"].is_string());
+    // A malformed flag is refused even when another flag decides.
+    let malformed = oauth2(
+        &server,
+        "?requirements=true&completeMFAChallenge=maybe",
+        &json!({}),
+    )
+    .await;
+    expect_detail(&malformed, 1018);
+}

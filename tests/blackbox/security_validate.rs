@@ -87,6 +87,9 @@ async fn validate_token_answers_a_live_token_to_services_only() {
         403,
         8,
     );
+    // An empty token is a token that is not live.
+    let empty = validate(&server, "", &[("authorization", &bearer)]).await;
+    expect_code(&empty, 403, 8);
     // A signed-out token is dead for the services at once.
     let path = format!("/api/v1/oauth2/{token}");
     assert_eq!(

@@ -166,7 +166,7 @@ impl Modify for AbuseLimitAnswers {
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
         wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,
-        oauth2::SignInBody, oauth2::MfaChallengeBody, oauth2::Requirements)),
+        oauth2::SignInBody, oauth2::SignInAnswer, oauth2::MfaChallengeBody, oauth2::Requirements)),
     modifiers(&SecuritySchemes, &AbuseLimitAnswers, &Constraints),
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),

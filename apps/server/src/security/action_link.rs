@@ -199,6 +199,7 @@ pub async fn follow(
     responses(
         (status = 200, description = "The password is set and every session of the operator ended (HTML)"),
         (status = 400, description = "The passwords differ, are against the policy or were used recently (the form again), or the link is not valid, expired or used (HTML)"),
+        (status = 415, description = "The body is not a form (`application/x-www-form-urlencoded`): an error page"),
         (status = 429, description = "Too many attempts (HTML)"),
         (status = 503, description = "A storage is down (HTML)")))]
 pub async fn reset(

@@ -13,7 +13,7 @@ use crate::http::endpoint::Endpoint;
 use crate::security::auth::{OperatorCaller, Proof};
 use crate::security::dto::{AclTemplate, UserInfo, WebTokenResult};
 use crate::security::error::{Denial, Detail, SecurityError, SecurityErrorBody};
-use crate::security::wire::{self, OptionalJson, Params};
+use crate::security::wire::{self, Completed, OptionalJson, Params};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::{ExposeSecret as _, ct_eq};
@@ -82,6 +82,17 @@ pub struct Requirements {
     pub password_policy: &'static str,
 }
 
+/// What `POST /oauth2` answers, by its flags: tokens, a challenge to answer, the password
+/// requirements, or `Command completed.` (`forgotPassword`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SignInAnswer {
+    Tokens(Box<WebTokenResult>),
+    Challenge(MfaChallengeBody),
+    Requirements(Requirements),
+    Completed(Completed),
+}
+
 impl From<&WebToken> for WebTokenResult {
     fn from(t: &WebToken) -> Self {
         Self {
@@ -101,7 +112,11 @@ impl From<&WebToken> for WebTokenResult {
 }
 
 fn tokens(token: &WebToken) -> HttpResponse {
-    wire::ok(&WebTokenResult::from(token))
+    wire::ok(&SignInAnswer::Tokens(Box::new(WebTokenResult::from(token))))
+}
+
+fn challenge(challenge: &MfaChallenge) -> HttpResponse {
+    wire::ok(&SignInAnswer::Challenge(MfaChallengeBody::from(challenge)))
 }
 
 fn required(value: Option<&String>) -> Result<&str, SecurityError> {
@@ -128,9 +143,9 @@ fn address(req: &HttpRequest) -> String {
         ("grant_type" = Option<String>, Query, description = "`refresh_token`: new tokens for `refreshToken` (rotating: the old one dies)"),
         ("newPassword" = Option<String>, Query, description = "The new password, when not in the body"),
     ),
-    request_body(content = SignInBody, description = "`{userId, password[, newPassword]}`, `{uuid, answer}`, `{uuid}`, `{userId}` or `{refreshToken}` as the flags say; read whatever the Content-Type"),
+    request_body(content = Option<SignInBody>, description = "`{userId, password[, newPassword]}`, `{uuid, answer}`, `{uuid}`, `{userId}` or `{refreshToken}` as the flags say (none with `requirements=true`); read whatever the Content-Type"),
     responses(
-        (status = 200, description = "Tokens (`WebTokenResult`), a second factor to answer (`MFAChallengeRequest`), the requirements, or `Command completed.` (`forgotPassword`)", body = WebTokenResult),
+        (status = 200, description = "Tokens (`WebTokenResult`), a second factor to answer (`MFAChallengeRequest`), the requirements, or `Command completed.` (`forgotPassword`)", body = SignInAnswer),
         (status = 400, description = "`1003`: not JSON; `1018`: a field missing or a flag not a boolean", body = SecurityErrorBody),
         (status = 403, description = "1 password change required, 2 invalid credentials, 3 password already used, 4 pending verification, 5 password invalid, 11 unknown or expired challenge, 12 wrong answer, 14 cannot refresh, 15 suspended", body = SecurityErrorBody),
         (status = 429, description = "10: too many failures; `Retry-After`", body = SecurityErrorBody),
@@ -143,28 +158,33 @@ pub async fn post(
     body: OptionalJson<SignInBody>,
 ) -> Result<HttpResponse, SecurityError> {
     let sign_in = &state.operators.sign_in;
-    if params.flag("requirements")? {
-        return Ok(wire::ok(&Requirements {
+    // Every flag is read (and a malformed one refused) whichever one decides.
+    let requirements = params.flag("requirements")?;
+    let forgot_password = params.flag("forgotPassword")?;
+    let resend = params.flag("resendMFACode")?;
+    let complete = params.flag("completeMFAChallenge")?;
+    if requirements {
+        return Ok(wire::ok(&SignInAnswer::Requirements(Requirements {
             password_pattern: latchkey_operator::PASSWORD_PATTERN,
             access_policy: "",
             password_policy: "",
-        }));
+        })));
     }
     // Every other request says something in its body.
     let body = body
         .0
         .ok_or_else(|| SecurityError::bad_request(Detail::InvalidJson))?;
-    if params.flag("forgotPassword")? {
+    if forgot_password {
         sign_in
             .forgot_password(required(body.user_id.as_ref())?)
             .await?;
-        return Ok(wire::completed());
+        return Ok(wire::ok(&SignInAnswer::Completed(wire::Completed::new())));
     }
-    if params.flag("resendMFACode")? {
-        let challenge = sign_in.resend_mfa(required(body.uuid.as_ref())?).await?;
-        return Ok(wire::ok(&MfaChallengeBody::from(&challenge)));
+    if resend {
+        let found = sign_in.resend_mfa(required(body.uuid.as_ref())?).await?;
+        return Ok(challenge(&found));
     }
-    if params.flag("completeMFAChallenge")? {
+    if complete {
         let uuid = required(body.uuid.as_ref())?;
         let answer = required(body.answer.as_ref())?;
         let token = sign_in.complete_mfa(uuid, answer, &address(&req)).await?;
@@ -194,7 +214,7 @@ pub async fn post(
         .await?
     {
         SignedIn::Tokens(token) => Ok(tokens(&token)),
-        SignedIn::Challenge(challenge) => Ok(wire::ok(&MfaChallengeBody::from(&challenge))),
+        SignedIn::Challenge(started) => Ok(challenge(&started)),
     }
 }
 
@@ -221,9 +241,9 @@ pub async fn me(caller: OperatorCaller, params: Params) -> Result<HttpResponse, 
     params(("token" = String, Path, description = "The access token to sign out: the bearer's own")),
     responses(
         (status = 204, description = "Signed out: the session's access and refresh tokens are dead on every instance"),
-        (status = 403, description = "8 invalid token, 9 expired token; 7 when the bearer is not that token", body = SecurityErrorBody),
+        (status = 403, description = "8 invalid token, 9 expired token; 7 when the caller is not that token (another token, or an API key: it authenticates its operator but signs out no session)", body = SecurityErrorBody),
         (status = 503, description = "13: a storage is down", body = SecurityErrorBody)),
-    security(("bearerAuth" = [])))]
+    security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
 pub async fn sign_out(
     state: web::Data<AppState>,
     caller: OperatorCaller,

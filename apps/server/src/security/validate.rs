@@ -30,10 +30,10 @@ pub async fn validate_token(
     state: web::Data<AppState>,
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
+    // Only a missing parameter is a bad request: any value, empty included, is a token that
+    // is live or not (8).
     let token = params
         .text("token")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
         .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))?;
     let valid = state.operators.sign_in.validate(token).await?;
     let operator = &*valid.operator;

@@ -77,12 +77,12 @@ fn declared_length(req: &HttpRequest) -> Option<usize> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// Parses `bytes` as `T`; `None` when there is nothing but white space.
+/// Parses `bytes` as `T`; `None` when there is nothing but white space, or JSON `null`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, SecurityError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(bytes).map(Some).map_err(|e| {
+    serde_json::from_slice::<Option<T>>(bytes).map_err(|e| {
         SecurityError::bad_request(match e.classify() {
             serde_json::error::Category::Data => Detail::MissingOrInvalidParameters,
             _ => Detail::InvalidJson,
@@ -199,13 +199,27 @@ pub struct Completed {
     pub details: &'static str,
 }
 
+impl Completed {
+    /// `{"Code": 0, "Operation": "<METHOD>", "Details": "Command completed."}` for the request
+    /// being served.
+    pub fn new() -> Self {
+        Self {
+            code: 0,
+            operation: current_method(),
+            details: "Command completed.",
+        }
+    }
+}
+
+impl Default for Completed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// 200 `{"Code": 0, "Operation": "<METHOD>", "Details": "Command completed."}`.
 pub fn completed() -> HttpResponse {
-    ok(&Completed {
-        code: 0,
-        operation: current_method(),
-        details: "Command completed.",
-    })
+    ok(&Completed::new())
 }
 
 /// The answer of a DELETE: 200 with an empty body.
@@ -269,6 +283,8 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        let null = json(TestRequest::post().set_payload("null")).await;
+        assert!(null.unwrap().is_none());
     }
 
     #[actix_web::test]
