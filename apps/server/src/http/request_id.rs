@@ -61,7 +61,7 @@ pub async fn middleware(
     let started = Instant::now();
     // The security service's plane answers its timeouts in its own body.
     let plane = (req.path() == "/api/v1" || req.path().starts_with("/api/v1/"))
-        .then(|| req.method().as_str().to_owned());
+        .then(|| req.method().clone());
     let work = async move {
         let header = HeaderValue::from_str(&id.to_string()).ok();
         let mut response = match tokio::time::timeout(timeout, next.call(req)).await {
@@ -71,7 +71,7 @@ pub async fn middleware(
                 // answer through an error that carries a ready response (id header included).
                 let mut response = match &plane {
                     Some(method) => crate::security::wire::answer_for(
-                        method,
+                        method.clone(),
                         crate::security::error::SecurityError::timeout(),
                     ),
                     None => ApiError::timeout().into_response(),

@@ -11,6 +11,7 @@ use crate::http::body::MAX_BODY;
 use crate::security::error::{Detail, SecurityError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -21,18 +22,22 @@ use serde::de::DeserializeOwned;
 use std::future::{Ready, ready};
 
 tokio::task_local! {
-    static METHOD: String;
+    // A `Method`, not its text: cloning a standard method allocates nothing, and every request
+    // of the plane sets it while only its errors and `Command completed.` read it.
+    static METHOD: Method;
 }
 
 /// The method of the request being served on the plane (`ErrorDetails`); empty outside one.
 pub fn current_method() -> String {
-    METHOD.try_with(Clone::clone).unwrap_or_default()
+    METHOD
+        .try_with(|m| m.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 /// `error`'s answer to a request of `method` made outside the plane's middleware (the request
 /// timeout, which answers for the handler it gave up on).
-pub fn answer_for(method: &str, error: SecurityError) -> actix_web::HttpResponse {
-    METHOD.sync_scope(method.to_owned(), || error.into_response())
+pub fn answer_for(method: Method, error: SecurityError) -> actix_web::HttpResponse {
+    METHOD.sync_scope(method, || error.into_response())
 }
 
 /// Middleware of the plane's scope: remembers the method for the error bodies.
@@ -40,7 +45,7 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     METHOD.scope(method, next.call(req)).await
 }
 
