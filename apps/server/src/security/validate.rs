@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 400, description = "`1018`: no `token`", body = SecurityErrorBody),
         (status = 403, description = "8: the token (or the caller's credential) is not live; 9: it expired; 7: a service token without `tokens:validate`", body = SecurityErrorBody),
         (status = 503, description = "13: a storage is down", body = SecurityErrorBody)),
-    security(("bearerAuth" = ["tokens:validate"]), ("internalService" = [])))]
+    security(("bearerAuth" = ["tokens:validate"]), ("internalService" = [], "apiKeyAuth" = [])))]
 pub async fn validate_token(
     _caller: ServiceCaller,
     state: web::Data<AppState>,
