@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
-domain := "latchkey-core latchkey-tenancy latchkey-access latchkey-credential latchkey-notify latchkey-otp latchkey-oauth latchkey-device latchkey-flows latchkey-login"
+domain := "latchkey-core latchkey-tenancy latchkey-access latchkey-credential latchkey-notify latchkey-otp latchkey-oauth latchkey-device latchkey-flows latchkey-login latchkey-operator"
 # Adapter crates: may do I/O, never name the web framework.
 adapters := "latchkey-crypto latchkey-memory latchkey-postgres latchkey-redis latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).
@@ -282,6 +282,30 @@ bench-login rounds="3" seconds="10" concurrency="32" storage="postgres":
     export LATCHKEY_DATABASE_POOL_SIZE=${LATCHKEY_DATABASE_POOL_SIZE:-16}
     ./target/release/examples/bench_login ./target/release/latchkey "$url" \
         "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{seconds}} {{concurrency}} {{rounds}}
+
+# Release-build load test of the security service's operator plane: `POST /api/v1/oauth2` sign-ins
+# against the argon2id bound of the same run (alternating slices), then `GET /api/v1/validateToken`
+# against the bare actix-web hello (wrk -t2 -c32). storage: memory (default) or postgres (+ Redis).
+bench-operators rounds="3" seconds="10" concurrency="32" storage="memory":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null || { echo "bench-operators needs wrk (Debian package 'wrk')"; exit 1; }
+    cargo build --release --locked -p latchkey --bin latchkey
+    cargo build --release --locked -p latchkey-server --example hello --example bench_operators
+    case "{{storage}}" in
+        memory) exec ./target/release/examples/bench_operators ./target/release/latchkey \
+                ./target/release/examples/hello "" "" {{seconds}} {{concurrency}} {{rounds}} ;;
+        postgres) ;;
+        *) echo "storage is memory or postgres, not {{storage}}"; exit 1 ;;
+    esac
+    bash .ci/postgres
+    bash .ci/redis
+    admin=${LATCHKEY_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    url=${admin%/*}/latchkey_bench_operators
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_operators WITH (FORCE)" -c "CREATE DATABASE latchkey_bench_operators"
+    trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS latchkey_bench_operators WITH (FORCE)" || true' EXIT
+    ./target/release/examples/bench_operators ./target/release/latchkey ./target/release/examples/hello \
+        "$url" "${LATCHKEY_BENCH_REDIS_URL:-redis://127.0.0.1:6379}" {{seconds}} {{concurrency}} {{rounds}}
 
 bench-redis credentials="20000" concurrency="32":
     #!/usr/bin/env bash
