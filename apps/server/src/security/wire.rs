@@ -82,10 +82,17 @@ fn declared_length(req: &HttpRequest) -> Option<usize> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// Parses `bytes` as `T`; `None` when there is nothing but white space, or JSON `null`.
+/// Parses `bytes` as `T`; `None` when there is nothing but white space, or JSON `null`. Every
+/// body of this plane is an object: serde's derived structs would also take an array, field by
+/// field in order, which no client means (400 `1018`).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, SecurityError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Ok(None);
+    };
+    if *first == b'[' {
+        return Err(SecurityError::bad_request(
+            Detail::MissingOrInvalidParameters,
+        ));
     }
     serde_json::from_slice::<Option<T>>(bytes).map_err(|e| {
         SecurityError::bad_request(match e.classify() {
@@ -290,6 +297,11 @@ mod tests {
         );
         let null = json(TestRequest::post().set_payload("null")).await;
         assert!(null.unwrap().is_none());
+        let array = json(TestRequest::post().set_payload(r#" ["x"]"#)).await;
+        assert_eq!(
+            array.unwrap_err().to_string(),
+            "1018: Invalid or missing parameters."
+        );
     }
 
     #[actix_web::test]
