@@ -265,6 +265,15 @@ async fn me_answers_the_caller_without_secrets_and_refuses_bad_tokens_with_8() {
     assert_eq!(me["currentPassword"], "");
     assert_eq!(me["lastPasswords"], json!([]));
     assert!(!me.to_string().contains("argon2"), "{me}");
+    // The definition's spelling of every field, acronyms included.
+    for field in [
+        "validationURI",
+        "currentLoginURI",
+        "signupUUID",
+        "blackListed",
+    ] {
+        assert!(me.get(field).is_some(), "{field} missing: {me}");
+    }
     let flagless = with_token(&server, "GET", "/api/v1/oauth2", &token).await;
     expect_detail(&flagless, 1018);
 

@@ -94,10 +94,12 @@ pub struct UserInfo {
     pub validation_email: String,
     pub validation_date: i64,
     pub created: i64,
+    #[serde(rename = "validationURI")]
     pub validation_uri: String,
     /// The next sign-in must set a new password.
     pub change_password: bool,
     pub last_login: i64,
+    #[serde(rename = "currentLoginURI")]
     pub current_login_uri: String,
     pub last_password_change: i64,
     pub last_email_check: i64,
@@ -123,6 +125,7 @@ pub struct UserInfo {
     pub security_policy_change: i64,
     pub modified: i64,
     pub user_type_proprietary_info: UserLoginExtensions,
+    #[serde(rename = "signupUUID")]
     pub signup_uuid: String,
 }
 
