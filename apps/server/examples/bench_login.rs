@@ -28,11 +28,12 @@
     reason = "a benchmark tool fails loudly and prints its report"
 )]
 
-use latchkey_crypto::argon::{hash_with_salt, verify_with_thread_memory};
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
+use bench_common::{Process, argon2_bound, http_client, sustained};
 use std::collections::HashMap;
-use std::process::{Child, Command};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret-0123456789abcdef";
@@ -41,15 +42,6 @@ const PASSWORD: &str = "correct horse battery staple";
 const CALLBACK: &str = "https://app.example/callback";
 /// A round's bound and logins alternate in this many slices each.
 const SLICES: u32 = 5;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn url(path: &str) -> String {
     format!("http://{LISTEN}{path}")
@@ -133,74 +125,6 @@ async fn login(http: &awc::Client, client_id: &str, username: &str) -> String {
     params["code"].clone()
 }
 
-/// A client with a fresh connection pool (the server closes connections idle for 5 s).
-fn http_client() -> awc::Client {
-    awc::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .disable_redirects()
-        .finish()
-}
-
-/// Runs `work(worker)` in `concurrency` loops for `span` (then lets the last ones finish);
-/// answers how many completed, and in how many seconds.
-async fn sustained<F, Fut>(name: &str, concurrency: usize, span: Duration, work: F) -> (u64, f64)
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + span;
-    let started = Instant::now();
-    let loops = (0..concurrency).map(|w| {
-        let (done, work) = (done.clone(), &work);
-        async move {
-            while Instant::now() < deadline {
-                work(w).await;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    });
-    futures_util::future::join_all(loops).await;
-    let n = done.load(Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
-        "{name}: {n} in {elapsed:.2} s ({:.0}/s)",
-        n as f64 / elapsed
-    );
-    (n, elapsed)
-}
-
-/// argon2id verifications on `threads` threads for `span`, each thread reusing its memory
-/// through the server's own verification routine (`latchkey_crypto::argon`); answers how many,
-/// and in how many seconds.
-fn argon2_bound(threads: usize, span: Duration) -> (u64, f64) {
-    let phc = hash_with_salt(PASSWORD.as_bytes(), b"0123456789abcdef").unwrap();
-    let deadline = Instant::now() + span;
-    let started = Instant::now();
-    let total: u64 = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let phc = phc.clone();
-                scope.spawn(move || {
-                    let mut n = 0u64;
-                    while Instant::now() < deadline {
-                        assert!(verify_with_thread_memory(PASSWORD.as_bytes(), &phc).unwrap());
-                        n += 1;
-                    }
-                    n
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
-        "argon2id bound: {total} verifications on {threads} threads ({:.1}/s)",
-        total as f64 / elapsed
-    );
-    (total, elapsed)
-}
-
 #[actix_rt::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -213,7 +137,7 @@ async fn main() {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
 
     let prefix = format!("latchkey-bench:{}:", std::process::id());
-    let _server = Server(
+    let _server = Process(
         Command::new(binary)
             .env("LATCHKEY_LISTEN", LISTEN)
             .env(
@@ -333,7 +257,7 @@ async fn main() {
         let slice = Duration::from_secs(seconds) / SLICES;
         let (mut verified, mut bound_time, mut logged_in, mut login_time) = (0, 0.0, 0, 0.0);
         for _ in 0..SLICES {
-            let (n, t) = argon2_bound(cores, slice);
+            let (n, t) = argon2_bound(PASSWORD, cores, slice);
             (verified, bound_time) = (verified + n, bound_time + t);
             // New connections: the last slice's went idle for as long as the bound ran.
             let http = http_client();

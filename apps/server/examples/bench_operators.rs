@@ -23,10 +23,11 @@
     reason = "a benchmark tool fails loudly and prints its report"
 )]
 
-use latchkey_crypto::argon::{hash_with_salt, verify_with_thread_memory};
-use std::process::{Child, Command};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "bench_common/mod.rs"]
+mod bench_common;
+
+use bench_common::{Process, argon2_bound, http_client, sustained};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const LISTEN: &str = "127.0.0.1:18086";
@@ -38,24 +39,8 @@ const SERVICE_NAME: &str = "owgw";
 const SERVICE_KEY: &str = "bench-service-key-0123456789abcdef";
 const SLICES: u32 = 5;
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn url(path: &str) -> String {
     format!("http://{LISTEN}{path}")
-}
-
-fn http_client() -> awc::Client {
-    awc::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .disable_redirects()
-        .finish()
 }
 
 /// Posts JSON as owsec's curl CLI does (no Content-Type); answers the JSON of the answer,
@@ -98,56 +83,6 @@ async fn sign_in(http: &awc::Client, email: &str) -> String {
         .as_str()
         .expect("an access token")
         .to_owned()
-}
-
-/// Runs `work(worker)` in `concurrency` loops for `span`; answers how many completed, and in
-/// how many seconds.
-async fn sustained<F, Fut>(concurrency: usize, span: Duration, work: F) -> (u64, f64)
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + span;
-    let started = Instant::now();
-    let loops = (0..concurrency).map(|w| {
-        let (done, work) = (done.clone(), &work);
-        async move {
-            while Instant::now() < deadline {
-                work(w).await;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    });
-    futures_util::future::join_all(loops).await;
-    (
-        done.load(Ordering::Relaxed),
-        started.elapsed().as_secs_f64(),
-    )
-}
-
-/// argon2id verifications on `threads` threads for `span`; answers how many, in how long.
-fn argon2_bound(threads: usize, span: Duration) -> (u64, f64) {
-    let phc = hash_with_salt(PASSWORD.as_bytes(), b"0123456789abcdef").unwrap();
-    let deadline = Instant::now() + span;
-    let started = Instant::now();
-    let total: u64 = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let phc = phc.clone();
-                scope.spawn(move || {
-                    let mut n = 0u64;
-                    while Instant::now() < deadline {
-                        assert!(verify_with_thread_memory(PASSWORD.as_bytes(), &phc).unwrap());
-                        n += 1;
-                    }
-                    n
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    (total, started.elapsed().as_secs_f64())
 }
 
 /// One `wrk -t2 -c32` run; answers its requests per second, after checking that it saw no
@@ -280,10 +215,10 @@ async fn main() {
         let slice = Duration::from_secs(seconds) / SLICES;
         let (mut verified, mut bound_time, mut signed, mut sign_time) = (0, 0.0, 0, 0.0);
         for _ in 0..SLICES {
-            let (n, t) = argon2_bound(cores, slice);
+            let (n, t) = argon2_bound(PASSWORD, cores, slice);
             (verified, bound_time) = (verified + n, bound_time + t);
             let http = http_client();
-            let (n, t) = sustained(concurrency, slice, |w| {
+            let (n, t) = sustained("operator sign-ins", concurrency, slice, |w| {
                 let (http, email) = (&http, &emails[w]);
                 async move {
                     sign_in(http, email).await;
