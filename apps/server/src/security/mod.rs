@@ -18,6 +18,7 @@ pub mod error;
 pub mod oauth2;
 pub mod profiles;
 pub mod services;
+pub mod subscriber_auth;
 pub mod system;
 pub mod user_input;
 pub mod users;
