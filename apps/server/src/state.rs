@@ -131,8 +131,8 @@ impl Stores {
             otp_codes: Arc::new(MemOtpStore::new(Arc::new(SystemClock))),
             rate_limits: Arc::new(MemRateLimiter::default()),
             ephemeral: Arc::new(MemEphemeralStore::new(Arc::new(SystemClock))),
-            devices: Arc::new(MemDeviceStore::with_credentials(credentials)),
-            operators: OperatorStores::in_memory(),
+            devices: Arc::new(MemDeviceStore::with_credentials(credentials.clone())),
+            operators: OperatorStores::in_memory(credentials),
             database: None,
             redis: None,
         }

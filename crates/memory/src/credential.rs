@@ -59,6 +59,25 @@ impl MemCredentialStore {
         Stamp(write(&self.tenants))
     }
 
+    /// The id, username and creation time of each live credential of `org`, unordered (the
+    /// subscriber listing joins them with the profiles).
+    pub(crate) fn live_of(&self, org: &OrgId) -> Vec<(Uuid, String, Timestamp)> {
+        read(&self.tenants).get(org).map_or_else(Vec::new, |t| {
+            t.live
+                .values()
+                .map(|c| (c.id, c.username.as_str().to_owned(), c.created_at))
+                .collect()
+        })
+    }
+
+    /// Whether `org` has the credential `id`, live or soft-deleted: a row on PostgreSQL, which
+    /// the foreign keys of profiles, avatars and preferences require.
+    pub(crate) fn has(&self, org: &OrgId, id: Uuid) -> bool {
+        read(&self.tenants).get(org).is_some_and(|t| {
+            t.live.values().any(|c| c.id == id) || t.deleted.iter().any(|c| c.id == id)
+        })
+    }
+
     /// Ends the device sessions of `credential` (no longer able to sign in), while the caller
     /// holds the credentials' lock.
     fn end_sessions(&self, org: &OrgId, credential: &Credential) {

@@ -15,6 +15,8 @@ mod operator;
 mod otp;
 mod rate;
 mod revocation;
+mod subscriber;
+mod subscriber_media;
 mod tenancy;
 mod token;
 
@@ -27,6 +29,8 @@ pub use operator::MemOperators;
 pub use otp::{MemOtpStore, MemTotpStore};
 pub use rate::MemRateLimiter;
 pub use revocation::{MemRevocations, MemRevokedTokens};
+pub use subscriber::MemSubscriberProfiles;
+pub use subscriber_media::{MemAvatars, MemPreferences};
 pub use tenancy::{MemClientRegistry, MemTenantDirectory};
 pub use token::{MemSecurityTokenStore, MemSigningKeyStore};
 

@@ -33,6 +33,14 @@ pub struct MemOperators {
     state: Arc<RwLock<State>>,
 }
 
+impl MemOperators {
+    /// Whether the operator `id` exists (what the foreign keys of its avatar and preferences
+    /// require on PostgreSQL).
+    pub(crate) fn has(&self, id: Uuid) -> bool {
+        read(&self.state).operators.contains_key(&id)
+    }
+}
+
 fn is_live_root(operator: &Operator) -> bool {
     operator.role == Role::Root && !operator.suspended
 }

@@ -15,6 +15,7 @@ use latchkey_operator::{
     ApiKeyService, ApiKeyStore, OperatorPorts, OperatorService, OperatorSessionStore, OperatorStore,
 };
 use latchkey_otp::OtpStore;
+use latchkey_subscriber::{AvatarStore, PreferenceStore, SubscriberProfileStore};
 use std::sync::Arc;
 
 /// The operator plane's use cases; cheap to clone.
@@ -28,6 +29,12 @@ pub struct OperatorPlane {
     pub sign_in: OperatorSignIn,
     /// Seconds a refresh token may stay unused (`idle_timeout` of the answers).
     pub idle_timeout: i64,
+    /// Subscribers' profiles beside their credentials.
+    pub profiles: Arc<dyn SubscriberProfileStore>,
+    /// Avatars of operators and subscribers.
+    pub avatars: Arc<dyn AvatarStore>,
+    /// Preferences of operators and subscribers.
+    pub preferences: Arc<dyn PreferenceStore>,
 }
 
 /// The storage of the operator plane: one adapter per port.
@@ -36,6 +43,9 @@ pub struct OperatorStores {
     pub operators: Arc<dyn OperatorStore>,
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub sessions: Arc<dyn OperatorSessionStore>,
+    pub profiles: Arc<dyn SubscriberProfileStore>,
+    pub avatars: Arc<dyn AvatarStore>,
+    pub preferences: Arc<dyn PreferenceStore>,
 }
 
 /// What the plane is built from, besides its stores.
@@ -101,16 +111,31 @@ impl OperatorPlane {
             api_keys,
             sign_in,
             idle_timeout,
+            profiles: stores.profiles.clone(),
+            avatars: stores.avatars.clone(),
+            preferences: stores.preferences.clone(),
         }
     }
 }
 
 impl OperatorStores {
-    /// In process memory (dev mode): one store behind the three ports, so that a deleted
-    /// operator takes its keys and sessions in the same step.
-    pub fn in_memory() -> Self {
+    /// In process memory (dev mode): one store behind the three operator ports, so that a
+    /// deleted operator takes its keys and sessions in the same step; subscribers' profiles,
+    /// avatars and preferences beside the memory `credentials` (and those operators).
+    pub fn in_memory(credentials: Arc<latchkey_memory::MemCredentialStore>) -> Self {
         let store = latchkey_memory::MemOperators::default();
         Self {
+            profiles: Arc::new(latchkey_memory::MemSubscriberProfiles::new(
+                credentials.clone(),
+            )),
+            avatars: Arc::new(latchkey_memory::MemAvatars::new(
+                credentials.clone(),
+                store.clone(),
+            )),
+            preferences: Arc::new(latchkey_memory::MemPreferences::new(
+                credentials,
+                store.clone(),
+            )),
             operators: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
             sessions: Arc::new(store),
@@ -124,6 +149,79 @@ impl OperatorStores {
             operators: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
             sessions: Arc::new(store),
+            profiles: Arc::new(pending::NotYetOnPostgres),
+            avatars: Arc::new(pending::NotYetOnPostgres),
+            preferences: Arc::new(pending::NotYetOnPostgres),
+        }
+    }
+}
+
+/// Interim until the PostgreSQL adapters of subscribers' profiles, avatars and preferences land
+/// (issue 18, in progress): every call answers `Unavailable`, so nothing pretends to be kept.
+mod pending {
+    use async_trait::async_trait;
+    use latchkey_core::{OrgId, StoreError};
+    use latchkey_subscriber::{
+        Avatar, AvatarStore, Holder, PreferenceStore, Preferences, SubscriberProfile,
+        SubscriberProfileStore, SubscriberQuery,
+    };
+    use uuid::Uuid;
+
+    #[derive(Debug)]
+    pub(super) struct NotYetOnPostgres;
+
+    fn unavailable<T>() -> Result<T, StoreError> {
+        Err(StoreError::Unavailable(
+            "subscribers' profiles, avatars and preferences are not yet stored on PostgreSQL"
+                .into(),
+        ))
+    }
+
+    #[async_trait]
+    impl SubscriberProfileStore for NotYetOnPostgres {
+        async fn get(&self, _: &OrgId, _: Uuid) -> Result<Option<SubscriberProfile>, StoreError> {
+            unavailable()
+        }
+        async fn put(&self, _: &OrgId, _: SubscriberProfile) -> Result<(), StoreError> {
+            unavailable()
+        }
+        async fn delete(&self, _: &OrgId, _: Uuid) -> Result<(), StoreError> {
+            unavailable()
+        }
+        async fn find_by_signup(&self, _: &OrgId, _: Uuid) -> Result<Option<Uuid>, StoreError> {
+            unavailable()
+        }
+        async fn list(&self, _: &OrgId, _: &SubscriberQuery) -> Result<Vec<Uuid>, StoreError> {
+            unavailable()
+        }
+        async fn count(&self, _: &OrgId, _: &SubscriberQuery) -> Result<u64, StoreError> {
+            unavailable()
+        }
+    }
+
+    #[async_trait]
+    impl AvatarStore for NotYetOnPostgres {
+        async fn get(&self, _: &Holder) -> Result<Option<Avatar>, StoreError> {
+            unavailable()
+        }
+        async fn put(&self, _: &Holder, _: Avatar) -> Result<(), StoreError> {
+            unavailable()
+        }
+        async fn delete(&self, _: &Holder) -> Result<bool, StoreError> {
+            unavailable()
+        }
+    }
+
+    #[async_trait]
+    impl PreferenceStore for NotYetOnPostgres {
+        async fn get(&self, _: &Holder) -> Result<Option<Preferences>, StoreError> {
+            unavailable()
+        }
+        async fn put(&self, _: &Holder, _: Preferences) -> Result<(), StoreError> {
+            unavailable()
+        }
+        async fn delete(&self, _: &Holder) -> Result<(), StoreError> {
+            unavailable()
         }
     }
 }
