@@ -38,6 +38,7 @@ mod redirect;
 mod second_factor;
 mod service;
 mod sso;
+pub mod subscriber;
 mod tokens;
 
 #[cfg(test)]

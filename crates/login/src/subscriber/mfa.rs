@@ -1,0 +1,317 @@
+//! The second factor of a subscriber's sign-in: a challenge (`{uuid, created, question,
+//! method}`) answered by `completeMFAChallenge` (or its code sent again by `resendMFACode`).
+//!
+//! The method is the subscriber's choice (`/submfa`: `email`, `sms`, or `authenticator` once
+//! `/subtotp` set one up). A credential that requires a second factor without a chosen method
+//! (set through the Credentials API) answers with its active authenticator, else its first
+//! contact, as the login server offers them. The codes are the login server's second factor:
+//! one-time codes in the login's own slot of the credential (300 s, 5 tries, single use, not
+//! resent within 30 s) and the credential's TOTP authenticator (active secret only,
+//! replay-proof), checked under the login server's slowed guessing per credential.
+//!
+//! The challenge lives in the `EphemeralStore` as long as its code, shared by every instance,
+//! and is taken exactly once, by the right answer.
+
+use super::errors::{from_credential, from_flow, from_login, from_subscriber};
+use super::password::{PASSWORD, usable};
+use super::{Caller, SubscriberSignIn};
+use crate::Factor;
+use crate::operator::{MfaChallenge, SignInError, WebToken};
+use latchkey_core::OrgId;
+use latchkey_credential::Credential;
+use latchkey_flows::contacts;
+use latchkey_notify::Channel;
+use latchkey_operator::MfaMethod;
+use latchkey_otp::CODE_TTL;
+use latchkey_subscriber::Subscriber;
+use latchkey_tenancy::{OrgAccess, Principal, Scope};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What the store keeps of a challenge.
+#[derive(Debug, Serialize, Deserialize)]
+struct ChallengeRecord {
+    org: String,
+    credential: Uuid,
+    /// `email`, `sms` or `authenticator`.
+    method: String,
+    /// When the challenge started (Unix seconds).
+    created: i64,
+    /// When the password was given (the session's `auth_time`).
+    auth_time: i64,
+}
+
+fn challenge_key(uuid: Uuid) -> String {
+    format!("submfa:{uuid}")
+}
+
+/// The caller a sign-in is for its own second factor: the subscriber, on its own credential.
+fn own(org: &OrgId, credential: Uuid) -> Principal {
+    Principal {
+        subject: credential.to_string(),
+        scopes: [Scope::Otp, Scope::Totp].into_iter().collect(),
+        orgs: OrgAccess::Only([org.clone()].into()),
+        credential: Some(credential),
+        sign_in: None,
+    }
+}
+
+/// A pending challenge, read back.
+struct Open {
+    uuid: Uuid,
+    record: ChallengeRecord,
+    org: OrgId,
+    method: MfaMethod,
+}
+
+impl SubscriberSignIn {
+    /// Starts a challenge for `credential` (its password was right at `auth_time`) and sends
+    /// its code (none for the authenticator).
+    pub(super) async fn challenge(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+        subscriber: &Subscriber,
+        auth_time: i64,
+    ) -> Result<MfaChallenge, SignInError> {
+        let method = self.method_of(org, credential, subscriber).await?;
+        let uuid = self.ports.random.uuid();
+        let record = ChallengeRecord {
+            org: org.to_string(),
+            credential: credential.id,
+            method: method.as_str().to_owned(),
+            created: self.now().unix_timestamp(),
+            auth_time,
+        };
+        self.save(uuid, &record).await?;
+        if let Err(e) = self.send_code(org, credential, subscriber, method).await {
+            let _ = self.ports.ephemeral.delete(&challenge_key(uuid)).await;
+            return Err(e);
+        }
+        Ok(MfaChallenge {
+            uuid,
+            created: record.created,
+            method,
+        })
+    }
+
+    /// Completes the challenge `uuid` with the code `answer`: the tokens of a new device
+    /// session. `MfaFailure` for a wrong code (the fifth burns a sent code),
+    /// `BadMfaTransaction` for a challenge unknown, expired, completed or burnt, `Throttled`
+    /// while a wait of slowed guessing runs, `Suspended` for a subscriber suspended meanwhile.
+    pub async fn complete_mfa(
+        &self,
+        uuid: &str,
+        answer: &str,
+        caller: Caller<'_>,
+    ) -> Result<WebToken, SignInError> {
+        let open = self.open(uuid).await?;
+        let credential = self.credential(&open).await?;
+        let factor = match open.method {
+            MfaMethod::Authenticator => Factor::Totp,
+            MfaMethod::Email | MfaMethod::Sms => Factor::Otp,
+        };
+        let checked = self
+            .ports
+            .login
+            .check_second_factor(
+                &open.org,
+                credential.id,
+                credential.username.as_str(),
+                factor,
+                answer.trim(),
+            )
+            .await
+            .map_err(from_login);
+        if let Err(e) = checked {
+            if matches!(e, SignInError::BadMfaTransaction) {
+                // Its code is burnt or gone: so is the challenge.
+                self.ports
+                    .ephemeral
+                    .delete(&challenge_key(open.uuid))
+                    .await?;
+            }
+            return Err(e);
+        }
+        // The code is single use, so one answer gets here; the challenge goes with it.
+        if self
+            .ports
+            .ephemeral
+            .take(&challenge_key(open.uuid))
+            .await?
+            .is_none()
+        {
+            return Err(SignInError::BadMfaTransaction);
+        }
+        // Read when the answer came: suspended while the code travelled?
+        let subscriber = self
+            .ports
+            .subscribers
+            .get(&open.org, credential.id)
+            .await
+            .map_err(from_subscriber)?;
+        usable(&subscriber)?;
+        let mut credential = subscriber.credential;
+        if open.method == MfaMethod::Email {
+            // The code went to the username: the subscriber proved the address.
+            credential = self
+                .ports
+                .login
+                .credentials
+                .prove_email(&open.org, credential)
+                .await
+                .map_err(from_credential)?;
+        }
+        let second = match open.method {
+            MfaMethod::Sms => "sms",
+            MfaMethod::Email | MfaMethod::Authenticator => "otp",
+        };
+        self.start_session(
+            &open.org,
+            &credential,
+            open.record.auth_time,
+            &[PASSWORD, second, "mfa"],
+            caller,
+        )
+        .await
+    }
+
+    /// Sends a new code for the challenge `uuid` (the earlier one no longer works); the
+    /// authenticator has none to send. `Throttled` within 30 s of the last code;
+    /// `BadMfaTransaction` for a challenge that is not pending.
+    pub async fn resend_mfa(&self, uuid: &str) -> Result<MfaChallenge, SignInError> {
+        let open = self.open(uuid).await?;
+        let credential = self.credential(&open).await?;
+        if open.method != MfaMethod::Authenticator {
+            let subscriber = self
+                .ports
+                .subscribers
+                .get(&open.org, credential.id)
+                .await
+                .map_err(from_subscriber)?;
+            self.send_code(&open.org, &credential, &subscriber, open.method)
+                .await?;
+            // The challenge lives as long as its newest code.
+            self.save(open.uuid, &open.record).await?;
+        }
+        Ok(MfaChallenge {
+            uuid: open.uuid,
+            created: open.record.created,
+            method: open.method,
+        })
+    }
+
+    /// The second factor `credential` answers with: the subscriber's choice, else its active
+    /// authenticator, else its first contact. `MfaFailure` when it has none.
+    async fn method_of(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+        subscriber: &Subscriber,
+    ) -> Result<MfaMethod, SignInError> {
+        if let Some(method) = subscriber.profile.mfa {
+            return Ok(method);
+        }
+        let enrolled = self
+            .ports
+            .login
+            .second_factors
+            .totp_enrolled(org, credential)
+            .await
+            .map_err(from_flow)?;
+        if enrolled {
+            return Ok(MfaMethod::Authenticator);
+        }
+        match contacts(credential).first().map(|c| c.channel) {
+            Some(Channel::Email) => Ok(MfaMethod::Email),
+            Some(Channel::Sms) => Ok(MfaMethod::Sms),
+            None => Err(SignInError::MfaFailure),
+        }
+    }
+
+    /// Sends a one-time code by `method` to the credential's contact of that kind (its e-mail
+    /// username, its MSISDN), in the subscriber's language. A code that was not delivered is
+    /// withdrawn (`Undeliverable`).
+    async fn send_code(
+        &self,
+        org: &OrgId,
+        credential: &Credential,
+        subscriber: &Subscriber,
+        method: MfaMethod,
+    ) -> Result<(), SignInError> {
+        let channel = match method {
+            MfaMethod::Email => Channel::Email,
+            MfaMethod::Sms => Channel::Sms,
+            MfaMethod::Authenticator => return Ok(()),
+        };
+        let contact = contacts(credential)
+            .into_iter()
+            .find(|c| c.channel == channel)
+            .ok_or_else(|| {
+                SignInError::Undeliverable(
+                    format!("the subscriber has no contact for {}", method.as_str()).into(),
+                )
+            })?;
+        let locale = Some(subscriber.profile.locale.as_str()).filter(|l| !l.is_empty());
+        self.ports
+            .login
+            .second_factors
+            .send_login_otp(
+                &own(org, credential.id),
+                org,
+                credential.username.as_str(),
+                locale,
+                Some(&contact.address),
+            )
+            .await
+            .map_err(from_flow)?;
+        Ok(())
+    }
+
+    async fn save(&self, uuid: Uuid, record: &ChallengeRecord) -> Result<(), SignInError> {
+        let bytes = serde_json::to_vec(record).map_err(SignInError::unavailable)?;
+        self.ports
+            .ephemeral
+            .put(&challenge_key(uuid), &bytes, CODE_TTL)
+            .await?;
+        Ok(())
+    }
+
+    /// The pending challenge `uuid`; `BadMfaTransaction` otherwise.
+    async fn open(&self, uuid: &str) -> Result<Open, SignInError> {
+        let uuid = Uuid::try_parse(uuid.trim()).map_err(|_| SignInError::BadMfaTransaction)?;
+        let bytes = self
+            .ports
+            .ephemeral
+            .get(&challenge_key(uuid))
+            .await?
+            .ok_or(SignInError::BadMfaTransaction)?;
+        let record: ChallengeRecord =
+            serde_json::from_slice(&bytes).map_err(SignInError::unavailable)?;
+        let method = MfaMethod::parse(&record.method).ok_or(SignInError::BadMfaTransaction)?;
+        let org = OrgId::parse(&record.org).map_err(|_| SignInError::BadMfaTransaction)?;
+        Ok(Open {
+            uuid,
+            record,
+            org,
+            method,
+        })
+    }
+
+    /// The live credential of a challenge; `BadMfaTransaction` when it is gone.
+    async fn credential(&self, open: &Open) -> Result<Credential, SignInError> {
+        match self
+            .ports
+            .login
+            .credentials
+            .by_id(&open.org, open.record.credential)
+            .await
+        {
+            Ok(credential) => Ok(credential),
+            Err(e) => Err(match from_credential(e) {
+                SignInError::InvalidCredentials => SignInError::BadMfaTransaction,
+                other => other,
+            }),
+        }
+    }
+}
