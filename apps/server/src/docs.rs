@@ -7,8 +7,8 @@ use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
 use crate::security::{
-    action_link, api_keys, dto, error as security, oauth2, profiles, system as security_system,
-    users, validate, wire,
+    action_link, api_keys, avatars, dto, error as security, messages, oauth2, preferences, profiles, system as security_system,
+    signup, suboauth2, subusers, users, validate, validate_sub, wire,
 };
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
@@ -157,16 +157,26 @@ impl Modify for AbuseLimitAnswers {
         logout::confirm,
         system::healthz, system::readyz, system::openapi, system::docs_page,
         oauth2::post, oauth2::me, oauth2::sign_out, validate::validate_token,
+        suboauth2::post, suboauth2::me, suboauth2::sign_out, validate_sub::validate_sub_token,
         action_link::follow, action_link::reset,
         users::list, users::get, users::create, users::modify, users::delete,
+        subusers::list, subusers::get, subusers::create, subusers::modify, subusers::delete,
         api_keys::list, api_keys::create, api_keys::modify, api_keys::delete, api_keys::validate,
         profiles::list,
+        signup::register, signup::modify,
         security_system::info, security_system::command, security_system::endpoints,
         security_system::services,
+        avatars::get_operator, avatars::set_operator, avatars::delete_operator,
+        avatars::get_subscriber, avatars::set_subscriber, avatars::delete_subscriber,
+        preferences::get_own, preferences::set_own, preferences::set_own_post,
+        preferences::get_operator, preferences::set_operator,
+        preferences::get_subscriber, preferences::set_subscriber,
+        messages::email, messages::sms,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
         wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,
-        oauth2::SignInBody, oauth2::SignInAnswer, oauth2::MfaChallengeBody, oauth2::Requirements)),
+        oauth2::SignInBody, oauth2::SignInAnswer, oauth2::MfaChallengeBody, oauth2::Requirements,
+        signup::SignupAnswer, signup::SignupNote)),
     modifiers(&SecuritySchemes, &AbuseLimitAnswers, &Constraints),
     tags(
         (name = "OAuth", description = "Service tokens and the keys that verify them"),

@@ -16,6 +16,7 @@ use latchkey_crypto::{
 };
 use latchkey_device::{DeviceService, DeviceStore};
 use latchkey_flows::{FlowLimits, FlowService, SecondFactorPorts, SecondFactors};
+use latchkey_login::subscriber::{SubscriberSignIn, SubscriberSignInPorts};
 use latchkey_login::{
     AbuseLimits, AbuseRates, Backchannel, ClientAuthenticator, GrantPorts, Grants, LoginPorts,
     LoginService, TokenInspector,
@@ -81,6 +82,8 @@ pub struct AppState {
     pub revocation_listener: Option<PgRevocations>,
     /// The security service's operator plane (`/api/v1`).
     pub operators: OperatorPlane,
+    /// The subscribers' sign-in (`/suboauth2`, `/validateSubToken`).
+    pub subscriber_sign_in: SubscriberSignIn,
 }
 
 /// The adapters of every storage port, chosen once at start.
@@ -289,6 +292,12 @@ impl AppState {
             random.clone(),
             revocations.clone(),
         );
+        let devices = DeviceService::new(
+            stores.devices.clone(),
+            clock.clone(),
+            random.clone(),
+            seconds(config.session_ttl),
+        );
         let operators = OperatorPlane::new(
             config,
             &stores.operators,
@@ -305,6 +314,10 @@ impl AppState {
                 clock: clock.clone(),
                 random: random.clone(),
                 public_url: public_url.clone(),
+                credentials: credentials.clone(),
+                devices: devices.clone(),
+                rate_limits: stores.rate_limits.clone(),
+                tenants: tenants.clone(),
             },
         );
         let access = CachedVerifier::new(
@@ -318,12 +331,6 @@ impl AppState {
             token_cache,
             revocations.clone(),
             clock.clone(),
-        );
-        let devices = DeviceService::new(
-            stores.devices.clone(),
-            clock.clone(),
-            random.clone(),
-            seconds(config.session_ttl),
         );
         let access_ttl = seconds(config.access_token_ttl);
         let grants = Grants::new(
@@ -371,11 +378,23 @@ impl AppState {
                 store: stores.ephemeral.clone(),
                 ciba,
                 notifier,
-                clock,
-                random,
+                clock: clock.clone(),
+                random: random.clone(),
                 landing_urls: config.landing_url_map()?,
             },
         );
+        let subscriber_sign_in = SubscriberSignIn::new(SubscriberSignInPorts {
+            login: login.clone(),
+            subscribers: operators.subscribers.clone(),
+            flows: flows.clone(),
+            clients: stores.clients.clone(),
+            ephemeral: stores.ephemeral.clone(),
+            revoked: stores.revoked_tokens.clone(),
+            revocations: revocations.clone(),
+            access: access.clone(),
+            clock,
+            random,
+        });
         Ok(Self {
             abuse,
             client_auth: ClientAuthenticator::new(clients.clone()),
@@ -401,6 +420,7 @@ impl AppState {
             revocation_listener,
             public_url,
             operators,
+            subscriber_sign_in,
         })
     }
 }

@@ -4,10 +4,28 @@
 //! [`SubscriberProfile`] kept beside it in the tenant's schema. Avatars and preferences belong
 //! to operators and subscribers alike ([`Holder`]).
 
+mod directory;
+mod error;
+mod fields;
+mod media;
+mod media_service;
 pub mod model;
+mod modify;
 pub mod ports;
+mod service;
+mod signup;
+pub mod signup_rules;
+mod sniff;
 
+pub use directory::NewSubscriber;
+pub use error::SubscriberError;
+pub use media::{MAX_NAME_CHARS, MediaError};
 pub use model::{
     Avatar, Holder, ImageType, Preference, Preferences, Signup, SignupStatus, SubscriberProfile,
 };
+pub use modify::SubscriberChanges;
 pub use ports::{AvatarStore, PreferenceStore, SubscriberProfileStore, SubscriberQuery};
+pub use service::{Subscriber, SubscriberPorts, SubscriberService, principal};
+pub use signup::{
+    MAX_REASON_CHARS, Registration, SignupError, SignupPorts, SignupRates, Signups,
+};

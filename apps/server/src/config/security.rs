@@ -43,6 +43,24 @@ pub struct SecurityConfig {
     #[arg(long, env = "LATCHKEY_SYSTEM_SERVICES", hide_env_values = true)]
     pub system_services: Option<Secret>,
 
+    /// The org (tenant) whose subscribers `/api/v1/subusers`, `/suboauth2`, `/signup` and the
+    /// other subscriber endpoints address when the caller names none: an operator reaches its
+    /// own org, anyone else may name one with the `X-Latchkey-Org` header. Without it (and
+    /// without the header) those calls answer 400. Not an org id: the server does not start.
+    #[arg(long, env = "LATCHKEY_SUBSCRIBER_ORG", value_parser = parse_org)]
+    pub subscriber_org: Option<latchkey_core::OrgId>,
+
+    /// Most self-registrations (`POST /api/v1/signup`) asked for one e-mail address, every
+    /// tenant together, as `N/PERIOD` (each sends that address a message). Over it: 429 with
+    /// Retry-After, and nothing is sent.
+    #[arg(long, env = "LATCHKEY_SIGNUP_RATE_PER_ADDRESS", default_value = "3/1h")]
+    pub signup_rate_per_address: latchkey_core::Rate,
+
+    /// Most self-registrations asked from one client address, as `N/PERIOD`. Over it: 429.
+    /// Behind a proxy every client shares its address.
+    #[arg(long, env = "LATCHKEY_SIGNUP_RATE_PER_CLIENT", default_value = "30/1h")]
+    pub signup_rate_per_client: latchkey_core::Rate,
+
     /// PEM file of the certificate (and its chain) to serve HTTPS with. With
     /// LATCHKEY_TLS_KEY, the server listens with TLS only (HTTP/1.1 and HTTP/2); a file that
     /// cannot be read, or a key that does not match, stops the start.
@@ -52,6 +70,10 @@ pub struct SecurityConfig {
     /// PEM file of the certificate's private key (PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "LATCHKEY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+}
+
+fn parse_org(raw: &str) -> Result<latchkey_core::OrgId, String> {
+    latchkey_core::OrgId::parse(raw.trim()).map_err(|e| format!("not an org id: {e}"))
 }
 
 impl SecurityConfig {

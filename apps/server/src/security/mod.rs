@@ -12,17 +12,29 @@
 pub mod action_link;
 pub mod api_keys;
 pub mod auth;
+pub mod avatars;
 pub mod context;
 pub mod dto;
+pub mod dto_subscriber;
 pub mod error;
+pub mod messages;
 pub mod oauth2;
+pub mod preferences;
 pub mod profiles;
 pub mod services;
+pub mod signup;
+pub mod signup_page;
+pub mod subuser_input;
+pub mod subusers;
+pub mod suboauth2;
 pub mod subscriber_auth;
 pub mod system;
+pub mod tenant;
+pub mod upload;
 pub mod user_input;
 pub mod users;
 pub mod validate;
+pub mod validate_sub;
 pub mod wire;
 
 use actix_web::middleware::from_fn;
@@ -37,11 +49,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(wire::middleware))
             .configure(oauth2::configure)
             .configure(validate::configure)
+            .configure(suboauth2::configure)
+            .configure(validate_sub::configure)
             .configure(action_link::configure)
             .configure(users::configure)
+            .configure(signup::configure)
+            .configure(subusers::configure)
             .configure(api_keys::configure)
             .configure(profiles::configure)
             .configure(system::configure)
+            .configure(avatars::configure)
+            .configure(preferences::configure)
+            .configure(messages::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -15,7 +15,9 @@ use latchkey_operator::{
     ApiKeyService, ApiKeyStore, OperatorPorts, OperatorService, OperatorSessionStore, OperatorStore,
 };
 use latchkey_otp::OtpStore;
-use latchkey_subscriber::{AvatarStore, PreferenceStore, SubscriberProfileStore};
+use latchkey_subscriber::{
+    AvatarStore, PreferenceStore, SubscriberPorts, SubscriberProfileStore, SubscriberService,
+};
 use std::sync::Arc;
 
 /// The operator plane's use cases; cheap to clone.
@@ -35,6 +37,14 @@ pub struct OperatorPlane {
     pub avatars: Arc<dyn AvatarStore>,
     /// Preferences of operators and subscribers.
     pub preferences: Arc<dyn PreferenceStore>,
+    /// Subscribers: the tenants' credentials with their profiles (`/subusers`, `/subuser/{id}`).
+    pub subscribers: SubscriberService,
+    /// The org subscriber calls address when nothing else names one (`security::tenant`).
+    pub subscriber_org: Option<latchkey_core::OrgId>,
+    /// Self-registration (`/signup` and its e-mailed link).
+    pub signups: latchkey_subscriber::Signups,
+    /// Test messages, and the proof of mobile numbers (`/email`, `/sms`).
+    pub messages: latchkey_messages::MessageService,
 }
 
 /// The storage of the operator plane: one adapter per port.
@@ -63,6 +73,14 @@ pub(super) struct Shared {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn SecureRandom>,
     pub public_url: String,
+    /// The Credentials API's use cases: subscribers are its credentials.
+    pub credentials: latchkey_credential::CredentialService,
+    /// Device sessions, ended when a subscriber is suspended or deleted.
+    pub devices: latchkey_device::DeviceService,
+    /// Rate limits (self-registrations per address and per client).
+    pub rate_limits: Arc<dyn latchkey_core::RateLimiter>,
+    /// The tenants (their display names in messages).
+    pub tenants: latchkey_tenancy::TenantService,
 }
 
 fn seconds(n: u32) -> time::Duration {
@@ -81,7 +99,40 @@ impl OperatorPlane {
             random: shared.random,
         };
         let directory = OperatorService::new(ports.clone());
+        let subscribers = SubscriberService::new(SubscriberPorts {
+            credentials: shared.credentials,
+            devices: shared.devices,
+            profiles: stores.profiles.clone(),
+            avatars: stores.avatars.clone(),
+            preferences: stores.preferences.clone(),
+            clock: shared.clock.clone(),
+        });
+        let signups = latchkey_subscriber::Signups::new(
+            subscribers.clone(),
+            latchkey_subscriber::SignupPorts {
+                notifier: shared.notifier.clone(),
+                limiter: shared.rate_limits.clone(),
+                tenants: shared.tenants,
+                random: ports.random.clone(),
+                rates: latchkey_subscriber::SignupRates {
+                    per_address: config.security.signup_rate_per_address,
+                    per_client: config.security.signup_rate_per_client,
+                },
+                link_base: crate::security::signup_page::link_base(&shared.public_url),
+            },
+        );
         let api_keys = ApiKeyService::new(ports.clone());
+        let messages = latchkey_messages::MessageService::new(
+            latchkey_messages::MessagePorts {
+                notifier: shared.notifier.clone(),
+                codes: shared.codes.clone(),
+                limiter: shared.rate_limits,
+                operators: directory.clone(),
+                clock: ports.clock.clone(),
+                random: ports.random.clone(),
+            },
+            latchkey_login::operator::OPERATOR_BRAND,
+        );
         let mut settings = OperatorSignInSettings::new(
             shared.public_url.clone(),
             shared.public_url,
@@ -114,6 +165,10 @@ impl OperatorPlane {
             profiles: stores.profiles.clone(),
             avatars: stores.avatars.clone(),
             preferences: stores.preferences.clone(),
+            subscribers,
+            subscriber_org: config.security.subscriber_org.clone(),
+            signups,
+            messages,
         }
     }
 }
@@ -142,86 +197,17 @@ impl OperatorStores {
         }
     }
 
-    /// On PostgreSQL (the `public` schema), shared by every instance.
+    /// On PostgreSQL, shared by every instance: operators and their avatars and preferences in
+    /// `public`, subscribers' in their tenant's schema.
     pub fn postgres(db: &latchkey_postgres::PgDatabase) -> Self {
         let store = db.operators();
         Self {
             operators: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
             sessions: Arc::new(store),
-            profiles: Arc::new(pending::NotYetOnPostgres),
-            avatars: Arc::new(pending::NotYetOnPostgres),
-            preferences: Arc::new(pending::NotYetOnPostgres),
-        }
-    }
-}
-
-/// Interim until the PostgreSQL adapters of subscribers' profiles, avatars and preferences land
-/// (issue 18, in progress): every call answers `Unavailable`, so nothing pretends to be kept.
-mod pending {
-    use async_trait::async_trait;
-    use latchkey_core::{OrgId, StoreError};
-    use latchkey_subscriber::{
-        Avatar, AvatarStore, Holder, PreferenceStore, Preferences, SubscriberProfile,
-        SubscriberProfileStore, SubscriberQuery,
-    };
-    use uuid::Uuid;
-
-    #[derive(Debug)]
-    pub(super) struct NotYetOnPostgres;
-
-    fn unavailable<T>() -> Result<T, StoreError> {
-        Err(StoreError::Unavailable(
-            "subscribers' profiles, avatars and preferences are not yet stored on PostgreSQL"
-                .into(),
-        ))
-    }
-
-    #[async_trait]
-    impl SubscriberProfileStore for NotYetOnPostgres {
-        async fn get(&self, _: &OrgId, _: Uuid) -> Result<Option<SubscriberProfile>, StoreError> {
-            unavailable()
-        }
-        async fn put(&self, _: &OrgId, _: SubscriberProfile) -> Result<(), StoreError> {
-            unavailable()
-        }
-        async fn delete(&self, _: &OrgId, _: Uuid) -> Result<(), StoreError> {
-            unavailable()
-        }
-        async fn find_by_signup(&self, _: &OrgId, _: Uuid) -> Result<Option<Uuid>, StoreError> {
-            unavailable()
-        }
-        async fn list(&self, _: &OrgId, _: &SubscriberQuery) -> Result<Vec<Uuid>, StoreError> {
-            unavailable()
-        }
-        async fn count(&self, _: &OrgId, _: &SubscriberQuery) -> Result<u64, StoreError> {
-            unavailable()
-        }
-    }
-
-    #[async_trait]
-    impl AvatarStore for NotYetOnPostgres {
-        async fn get(&self, _: &Holder) -> Result<Option<Avatar>, StoreError> {
-            unavailable()
-        }
-        async fn put(&self, _: &Holder, _: Avatar) -> Result<(), StoreError> {
-            unavailable()
-        }
-        async fn delete(&self, _: &Holder) -> Result<bool, StoreError> {
-            unavailable()
-        }
-    }
-
-    #[async_trait]
-    impl PreferenceStore for NotYetOnPostgres {
-        async fn get(&self, _: &Holder) -> Result<Option<Preferences>, StoreError> {
-            unavailable()
-        }
-        async fn put(&self, _: &Holder, _: Preferences) -> Result<(), StoreError> {
-            unavailable()
-        }
-        async fn delete(&self, _: &Holder) -> Result<(), StoreError> {
-            unavailable()
+            profiles: Arc::new(latchkey_postgres::PgSubscriberProfiles::new(db.clone())),
+            avatars: Arc::new(latchkey_postgres::PgAvatars::new(db.clone())),
+            preferences: Arc::new(latchkey_postgres::PgPreferences::new(db.clone())),
         }
     }
 }
