@@ -22,6 +22,9 @@ mod revocation;
 mod schema;
 mod sql;
 mod statement;
+mod subscriber;
+mod subscriber_media;
+mod subscriber_row;
 mod tenancy;
 pub mod testing;
 mod token;
@@ -36,6 +39,8 @@ pub use revocation::{
     PgRevokedTokens,
 };
 pub use sql::schema_name;
+pub use subscriber::PgSubscriberProfiles;
+pub use subscriber_media::{PgAvatars, PgPreferences};
 pub use tenancy::{PgClientRegistry, PgTenantDirectory};
 pub use token::{PgSecurityTokenStore, PgSigningKeyStore};
 pub use totp::PgTotpStore;

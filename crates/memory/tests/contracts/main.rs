@@ -176,3 +176,21 @@ async fn mem_operators_honour_the_api_key_store_contract() {
 async fn mem_operators_honour_the_operator_session_store_contract() {
     contracts::operator_session_store::run(|| async { mem_operators() }).await;
 }
+
+#[tokio::test]
+async fn mem_subscriber_stores_honour_the_subscriber_store_contract() {
+    use latchkey_memory::{MemAvatars, MemOperators, MemPreferences, MemSubscriberProfiles};
+    use std::sync::Arc;
+    contracts::subscriber_store::run(|| async {
+        let credentials = Arc::new(MemCredentialStore::default());
+        let operators = MemOperators::default();
+        contracts::subscriber_store::SubscriberStores {
+            profiles: Arc::new(MemSubscriberProfiles::new(credentials.clone())),
+            avatars: Arc::new(MemAvatars::new(credentials.clone(), operators.clone())),
+            preferences: Arc::new(MemPreferences::new(credentials.clone(), operators.clone())),
+            credentials,
+            operators: Arc::new(operators),
+        }
+    })
+    .await;
+}

@@ -329,3 +329,20 @@ async fn pg_operators_honour_the_operator_session_store_contract() {
     let scratch = Scratch::default();
     contracts::operator_session_store::run(|| pg_operators(&scratch)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_subscriber_stores_honour_the_subscriber_store_contract() {
+    use latchkey_postgres::{PgAvatars, PgPreferences, PgSubscriberProfiles};
+    let scratch = Scratch::default();
+    contracts::subscriber_store::run(|| async {
+        let db = scratch.database().await;
+        contracts::subscriber_store::SubscriberStores {
+            credentials: Arc::new(db.credentials()),
+            operators: Arc::new(db.operators()),
+            profiles: Arc::new(PgSubscriberProfiles::new(db.clone())),
+            avatars: Arc::new(PgAvatars::new(db.clone())),
+            preferences: Arc::new(PgPreferences::new(db)),
+        }
+    })
+    .await;
+}

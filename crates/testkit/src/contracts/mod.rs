@@ -25,6 +25,11 @@
 //! The three operator suites (`operator_store`, `api_key_store`, `operator_session_store`) take
 //! a factory of [`operator_store::OperatorStores`]: the three ports are the tables of one
 //! schema, and a deleted operator takes its keys and sessions.
+//!
+//! `subscriber_store` checks the three subscriber ports (`SubscriberProfileStore`,
+//! `AvatarStore`, `PreferenceStore`) together, beside the credential and operator stores of the
+//! same storage ([`subscriber_store::SubscriberStores`]): profiles describe credentials, and
+//! avatars and preferences belong to credentials and operators.
 
 pub mod access_token_codec;
 pub mod api_key_store;
@@ -43,6 +48,7 @@ pub mod revoked_tokens;
 pub mod secret_cipher;
 pub mod security_token_store;
 pub mod signing_key_store;
+pub mod subscriber_store;
 pub mod tenant_directory;
 pub mod tenant_sessions;
 pub mod totp_store;

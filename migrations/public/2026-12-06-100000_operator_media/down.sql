@@ -1,0 +1,2 @@
+DROP TABLE operator_preferences;
+DROP TABLE operator_avatars;
