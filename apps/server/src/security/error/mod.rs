@@ -107,12 +107,20 @@ pub enum Detail {
     UserAlreadyExists,
     MissingPhoneNumber,
     SmsTryLater,
+    SmsCouldNotValidate,
+    SmsNotEnabled,
+    EmailNotEnabled,
     CannotValidatePhoneNumber,
     RootUsersNoOwners,
     PartnerMustHaveEntity,
     ApiKeyNameAlreadyExists,
     TooManyApiKeys,
     ApiKeyDoesNotExist,
+    NotAnImage,
+    AvatarTooLarge,
+    TooManyPreferences,
+    BadPreferenceTag,
+    PreferenceValueTooLong,
 }
 
 impl Detail {
@@ -136,12 +144,21 @@ impl Detail {
             Detail::UserAlreadyExists => 1061,
             Detail::MissingPhoneNumber => 1094,
             Detail::SmsTryLater => 1095,
+            Detail::SmsCouldNotValidate => 1057,
+            Detail::SmsNotEnabled => 1084,
+            Detail::EmailNotEnabled => 1085,
             Detail::CannotValidatePhoneNumber => 1115,
             Detail::RootUsersNoOwners => 1116,
             Detail::PartnerMustHaveEntity => 1118,
             Detail::ApiKeyNameAlreadyExists => 1147,
             Detail::TooManyApiKeys => 1148,
             Detail::ApiKeyDoesNotExist => 1150,
+            // Latchkey's own (owsec has no such checks): 15xx, clear of owsec's numbers.
+            Detail::NotAnImage => 1501,
+            Detail::AvatarTooLarge => 1502,
+            Detail::TooManyPreferences => 1503,
+            Detail::BadPreferenceTag => 1504,
+            Detail::PreferenceValueTooLong => 1505,
         }
     }
 
@@ -167,12 +184,22 @@ impl Detail {
             Detail::UserAlreadyExists => "Username already exists.",
             Detail::MissingPhoneNumber => "Missing phone number",
             Detail::SmsTryLater => "SMS could not be sent. Verify the number or try again later.",
+            Detail::SmsCouldNotValidate => "Code and number could not be validated",
+            Detail::SmsNotEnabled => "SMS is not enabled in the security service.",
+            Detail::EmailNotEnabled => "email is not enabled in the security service.",
             Detail::CannotValidatePhoneNumber => "Phone number could not be validated.",
             Detail::RootUsersNoOwners => "ROOT users may not have owners.",
             Detail::PartnerMustHaveEntity => "Partner user must belong to an entity.",
             Detail::ApiKeyNameAlreadyExists => "API Key name must be unique.",
             Detail::TooManyApiKeys => "Too many API Keys have already been created.",
             Detail::ApiKeyDoesNotExist => "API Key does not exist.",
+            Detail::NotAnImage => {
+                "The avatar must be a PNG, JPEG, GIF or SVG image (an SVG without a DOCTYPE)."
+            }
+            Detail::AvatarTooLarge => "The avatar is larger than 2 MiB (2097152 bytes).",
+            Detail::TooManyPreferences => "At most 256 preferences.",
+            Detail::BadPreferenceTag => "A preference needs a tag of 1 to 128 characters.",
+            Detail::PreferenceValueTooLong => "A preference's value has at most 4096 characters.",
         }
     }
 }
@@ -249,6 +276,16 @@ impl SecurityError {
             StatusCode::PAYLOAD_TOO_LARGE,
             413,
             "1003: Invalid JSON document. The body is too large.",
+        )
+    }
+
+    /// An upload larger than allowed (an avatar over 2 MiB): 413 with the avatar's detail.
+    pub fn upload_too_large() -> Self {
+        let detail = Detail::AvatarTooLarge;
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            413,
+            format!("{}: {}", detail.code(), detail.text()),
         )
     }
 
