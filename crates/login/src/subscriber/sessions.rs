@@ -105,18 +105,16 @@ impl SubscriberSignIn {
             .await?
             .ok_or(SignInError::CannotRefresh)?;
         let devices = self.ports.login.devices();
-        let (_, live) = devices
+        // The subscriber's state before anything rotates: a suspended one keeps nothing. A
+        // token that is not live goes on to the rotation all the same, which refuses it and,
+        // for a rotated one presented again, ends its session.
+        if let Some((_, live)) = devices
             .inspect_refresh(refresh_token)
             .await
             .map_err(from_device)?
-            .ok_or(SignInError::CannotRefresh)?;
-        // The subscriber's state before anything rotates: a suspended one keeps nothing.
-        let subscriber = match self.ports.subscribers.get(&org, live.credential).await {
-            Ok(subscriber) => subscriber,
-            Err(SubscriberError::NotFound) => return Err(SignInError::CannotRefresh),
-            Err(e) => return Err(from_subscriber(e)),
-        };
-        usable(&subscriber)?;
+        {
+            usable(&self.subscriber_of(&org, live.credential).await?)?;
+        }
         let set = self
             .ports
             .login
@@ -124,12 +122,35 @@ impl SubscriberSignIn {
             .refresh(&client, refresh_token, None)
             .await
             .map_err(|e| from_token(e, true))?;
+        let next = set
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| SignInError::unavailable("no refresh token was issued"))?;
+        let (_, rotated) = devices
+            .inspect_refresh(next)
+            .await
+            .map_err(from_device)?
+            .ok_or(SignInError::CannotRefresh)?;
+        let subscriber = self.subscriber_of(&org, rotated.credential).await?;
         let device = devices
-            .get(&org, live.device)
+            .get(&org, rotated.device)
             .await
             .map_err(from_device)?
             .ok_or(SignInError::CannotRefresh)?;
         self.web_token(&subscriber.credential, &device, set)
+    }
+
+    /// The subscriber of a refresh token; `CannotRefresh` when it is gone.
+    async fn subscriber_of(
+        &self,
+        org: &OrgId,
+        credential: uuid::Uuid,
+    ) -> Result<Subscriber, SignInError> {
+        match self.ports.subscribers.get(org, credential).await {
+            Ok(subscriber) => Ok(subscriber),
+            Err(SubscriberError::NotFound) => Err(SignInError::CannotRefresh),
+            Err(e) => Err(from_subscriber(e)),
+        }
     }
 
     /// Signs out the session of `access_token` (a live subscriber's token): its device
