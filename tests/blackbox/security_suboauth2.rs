@@ -332,7 +332,11 @@ async fn forgot_password_answers_the_same_for_unknown_users_and_mails_the_known(
         1,
         "only the known subscriber gets a message"
     );
-    assert!(delivered[0].contains("/password/set?token="), "{}", delivered[0]);
+    assert!(
+        delivered[0].contains("/password/set?token="),
+        "{}",
+        delivered[0]
+    );
     expect_detail(&suboauth2(&server, query, &json!({})).await, 1018);
 }
 
