@@ -14,7 +14,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use latchkey_core::{OrgId, StoreError};
 use latchkey_subscriber::{SubscriberProfile, SubscriberProfileStore, SubscriberQuery};
 use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// [`SubscriberProfileStore`] on PostgreSQL.
@@ -73,10 +72,7 @@ where
     F: RunStatement<T>,
 {
     match org {
-        Some(org) => {
-            let (build, run) = (Arc::new(build), Arc::new(run));
-            db.in_tenant(org, move |conn| run(build(), conn)).await
-        }
+        Some(org) => db.in_tenant(org, move |conn| run(build(), conn)).await,
         None => db.run(move |conn| run(build(), conn)).await,
     }
 }
