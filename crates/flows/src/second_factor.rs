@@ -4,19 +4,16 @@
 
 use crate::{FlowError, FlowLimits, LimitScope};
 use latchkey_core::SecretString;
-use latchkey_core::{Clock, OrgId, RateLimiter, SecretHash, SecureRandom, StoreError, Verdict};
+use latchkey_core::{Clock, OrgId, RateLimiter, SecureRandom, Verdict};
 use latchkey_credential::{Credential, CredentialError, CredentialService};
 use latchkey_notify::Notifier;
 use latchkey_otp::{
-    OtpCode, OtpStore, SealedSecret, SecretCipher, TotpSecret, TotpStore, code_at, matching_step,
-    otpauth_uri, seconds_left, step_of,
+    AuthenticatorPorts, Authenticators, EnrolledSecret, OtpCode, OtpStore, SecretCipher, Secrets,
+    TotpError, TotpHolder, TotpStore, code_at, otpauth_uri, seconds_left, step_of,
 };
 use latchkey_tenancy::{Principal, Scope, Tenant};
 use std::sync::Arc;
 use time::Duration;
-
-/// How long a TOTP replay marker is kept: longer than the three steps a code is valid in.
-const STEP_MEMORY: Duration = Duration::seconds(120);
 
 /// Why a code was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -58,8 +55,8 @@ pub struct Passcode {
 pub struct SecondFactors {
     credentials: CredentialService,
     pub(crate) codes: Arc<dyn OtpStore>,
-    totp: Arc<dyn TotpStore>,
-    cipher: Arc<dyn SecretCipher>,
+    /// The one TOTP implementation (`latchkey_otp`), on the tenants' enrollments.
+    authenticators: Authenticators,
     pub(crate) notifier: Arc<dyn Notifier>,
     limiter: Arc<dyn RateLimiter>,
     limits: FlowLimits,
@@ -82,11 +79,17 @@ pub struct SecondFactorPorts {
 
 impl SecondFactors {
     pub fn new(credentials: CredentialService, ports: SecondFactorPorts) -> Self {
+        let authenticators = Authenticators::new(AuthenticatorPorts {
+            credentials: ports.totp,
+            cipher: ports.cipher,
+            steps: ports.codes.clone(),
+            clock: ports.clock.clone(),
+            random: ports.random.clone(),
+        });
         Self {
             credentials,
             codes: ports.codes,
-            totp: ports.totp,
-            cipher: ports.cipher,
+            authenticators,
             notifier: ports.notifier,
             limiter: ports.limiter,
             limits: ports.limits,
@@ -122,15 +125,11 @@ impl SecondFactors {
         let (tenant, credential) = self.enter(caller, Scope::Totp, org, username).await?;
         self.guard_enrollment(caller, org, &credential, current_code)
             .await?;
-        let secret = TotpSecret::generate(self.random.as_ref());
-        let sealed = self
-            .cipher
-            .seal(secret.expose(), &context(org, &credential))
-            .map_err(FlowError::Cipher)?;
-        self.totp
-            .put_pending(org, credential.id, sealed, self.clock.now())
+        let secret = self
+            .authenticators
+            .enroll(&holder(org, &credential))
             .await
-            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?;
+            .map_err(refusal)?;
         Ok(otpauth_uri(
             tenant.name.as_str(),
             credential.username.as_str(),
@@ -153,7 +152,7 @@ impl SecondFactors {
         Ok(otpauth_uri(
             tenant.name.as_str(),
             credential.username.as_str(),
-            &shown.secret,
+            shown.secret(),
         ))
     }
 
@@ -194,46 +193,34 @@ impl SecondFactors {
         let (_, credential) = self.enter(caller, Scope::Totp, org, username).await?;
         let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
         self.throttle("totp_check", org, &credential).await?;
-        let mut secrets = self.enrollment(org, &credential).await?;
-        if !with_pending {
-            secrets.retain(|s| !s.pending);
-            if secrets.is_empty() {
-                return Err(FlowError::Code(CodeRefusal::TotpNotEnrolled));
-            }
-        }
-        let now = unix_seconds(self.clock.now());
-        let (matched, step) = secrets
-            .iter()
-            .find_map(|s| matching_step(&s.secret, code.expose(), now).map(|step| (s, step)))
+        let holder = holder(org, &credential);
+        let which = if with_pending {
+            Secrets::Any
+        } else {
+            Secrets::Active
+        };
+        let secrets = self
+            .authenticators
+            .secrets(&holder, which)
+            .await
+            .map_err(refusal)?;
+        let (matched, step) = self
+            .authenticators
+            .matching(&secrets, &code)
             .ok_or(FlowError::Code(CodeRefusal::TotpMismatch))?;
-        if matched.pending && caller.is_customer() {
+        if matched.is_pending() && caller.is_customer() {
             self.guard_change(caller, &credential)?;
         }
-        let first = self
-            .codes
-            .accept_step(
-                &step_key(org, &credential, &matched.sealed),
-                step,
-                STEP_MEMORY,
-            )
+        self.authenticators
+            .accept_step(&holder, matched, step)
             .await
-            .map_err(FlowError::SecondFactorStore)?;
-        if !first {
-            return Err(FlowError::Code(CodeRefusal::TotpReplayed));
-        }
-        if matched.pending {
-            match self
-                .totp
-                .activate(org, credential.id, &matched.sealed, self.clock.now())
+            .map_err(refusal)?;
+        if matched.is_pending() {
+            // A newer enrollment that replaced this one meanwhile stays pending.
+            self.authenticators
+                .activate(&holder, matched)
                 .await
-            {
-                // A newer enrollment replaced this one meanwhile: the code was right, and
-                // the newer secret stays pending.
-                Ok(()) | Err(StoreError::NotFound) => {}
-                Err(e @ (StoreError::Conflict | StoreError::Unavailable(_))) => {
-                    return Err(FlowError::Credential(CredentialError::Store(e)));
-                }
-            }
+                .map_err(refusal)?;
         }
         Ok(())
     }
@@ -255,7 +242,7 @@ impl SecondFactors {
             .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
         let now = unix_seconds(self.clock.now());
         Ok(Passcode {
-            code: SecretString::from(code_at(&current.secret, step_of(now))),
+            code: SecretString::from(code_at(current.secret(), step_of(now))),
             expires_in: seconds_left(now),
         })
     }
@@ -279,12 +266,10 @@ impl SecondFactors {
         org: &OrgId,
         credential: &Credential,
     ) -> Result<bool, FlowError> {
-        Ok(self
-            .totp
-            .get(org, credential.id)
+        self.authenticators
+            .is_active(&holder(org, credential))
             .await
-            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
-            .is_some_and(|e| e.active.is_some()))
+            .map_err(refusal)
     }
 
     /// The credential's TOTP secrets, decrypted: the active one first, then the pending one;
@@ -294,30 +279,10 @@ impl SecondFactors {
         org: &OrgId,
         credential: &Credential,
     ) -> Result<Vec<EnrolledSecret>, FlowError> {
-        let enrollment = self
-            .totp
-            .get(org, credential.id)
+        self.authenticators
+            .secrets(&holder(org, credential), Secrets::Any)
             .await
-            .map_err(|e| FlowError::Credential(CredentialError::Store(e)))?
-            .ok_or(FlowError::Code(CodeRefusal::TotpNotEnrolled))?;
-        let context = context(org, credential);
-        [(enrollment.active, false), (enrollment.pending, true)]
-            .into_iter()
-            .filter_map(|(stored, pending)| stored.map(|s| (s.sealed, pending)))
-            .map(|(sealed, pending)| {
-                let plain = self
-                    .cipher
-                    .open(&sealed, &context)
-                    .map_err(FlowError::Cipher)?;
-                let secret =
-                    TotpSecret::from_bytes(plain).map_err(|e| FlowError::Cipher(Box::new(e)))?;
-                Ok(EnrolledSecret {
-                    sealed,
-                    secret,
-                    pending,
-                })
-            })
-            .collect()
+            .map_err(refusal)
     }
 
     pub(crate) async fn throttle(
@@ -342,28 +307,26 @@ impl SecondFactors {
     }
 }
 
-/// A decrypted TOTP secret of an enrollment.
-struct EnrolledSecret {
-    sealed: SealedSecret,
-    secret: TotpSecret,
-    pending: bool,
+/// Whose authenticator: the credential, by id (a username created again is a new credential).
+fn holder(org: &OrgId, credential: &Credential) -> TotpHolder {
+    TotpHolder::credential(org, credential.id)
 }
 
-/// The replay key of one TOTP secret: each secret has its own steps (a new phone's first code
-/// may fall in the step the old phone's last code used), and a secret keeps them when it goes
-/// from pending to active.
-fn step_key(org: &OrgId, credential: &Credential, sealed: &SealedSecret) -> String {
-    let fingerprint = SecretHash::of(&sealed.0).to_hex();
-    format!(
-        "{org}:{}:{}",
-        credential.username.as_str(),
-        &fingerprint[..16]
-    )
-}
-
-/// What a sealed secret is bound to: its org and credential.
-fn context(org: &OrgId, credential: &Credential) -> Vec<u8> {
-    format!("totp\u{0}{org}\u{0}{}", credential.id).into_bytes()
+/// A refusal of the TOTP implementation as the flows answer it.
+fn refusal(e: TotpError) -> FlowError {
+    match e {
+        TotpError::NotEnrolled => FlowError::Code(CodeRefusal::TotpNotEnrolled),
+        TotpError::NotPending => FlowError::Code(CodeRefusal::TotpNotPending),
+        // The set-up check's refusals: the flows never run it, a code is just wrong there.
+        TotpError::Mismatch | TotpError::OutOfSequence | TotpError::InvalidIndex => {
+            FlowError::Code(CodeRefusal::TotpMismatch)
+        }
+        TotpError::Replayed => FlowError::Code(CodeRefusal::TotpReplayed),
+        TotpError::Malformed => FlowError::MalformedCode,
+        TotpError::Cipher(e) => FlowError::Cipher(e),
+        TotpError::Store(e) => FlowError::Credential(CredentialError::Store(e)),
+        TotpError::Steps(e) => FlowError::SecondFactorStore(e),
+    }
 }
 
 fn unix_seconds(t: latchkey_core::Timestamp) -> u64 {

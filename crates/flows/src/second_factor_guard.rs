@@ -10,11 +10,11 @@
 //!
 //! Service tokens (sibling services holding `totp`) keep the endpoints as documented.
 
-use super::{EnrolledSecret, STEP_MEMORY, SecondFactors, step_key, unix_seconds};
+use super::{SecondFactors, holder, refusal};
 use crate::{CodeRefusal, FlowError};
 use latchkey_core::OrgId;
 use latchkey_credential::{Credential, CredentialError};
-use latchkey_otp::{OtpCode, matching_step};
+use latchkey_otp::{EnrolledSecret, OtpCode, Secrets, TotpError};
 use latchkey_tenancy::Principal;
 
 impl SecondFactors {
@@ -48,34 +48,27 @@ impl SecondFactors {
         if caller.signed_in_with_second_factor() {
             return Ok(());
         }
-        let active: Vec<EnrolledSecret> = match self.enrollment(org, credential).await {
-            Ok(secrets) => secrets.into_iter().filter(|s| !s.pending).collect(),
-            Err(FlowError::Code(CodeRefusal::TotpNotEnrolled)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        let Some(active) = active.first() else {
+        let holder = holder(org, credential);
+        let active: Vec<EnrolledSecret> =
+            match self.authenticators.secrets(&holder, Secrets::Active).await {
+                Ok(secrets) => secrets,
+                Err(TotpError::NotEnrolled) => Vec::new(),
+                Err(e) => return Err(refusal(e)),
+            };
+        if active.is_empty() {
             return Ok(());
-        };
+        }
         let code = current_code.ok_or(FlowError::Code(CodeRefusal::TotpCodeRequired))?;
         let code = OtpCode::parse(code).map_err(|_| FlowError::MalformedCode)?;
         self.throttle("totp_check", org, credential).await?;
-        let now = unix_seconds(self.clock.now());
-        let step = matching_step(&active.secret, code.expose(), now)
+        let (matched, step) = self
+            .authenticators
+            .matching(&active, &code)
             .ok_or(FlowError::Code(CodeRefusal::TotpMismatch))?;
-        let first = self
-            .codes
-            .accept_step(
-                &step_key(org, credential, &active.sealed),
-                step,
-                STEP_MEMORY,
-            )
+        self.authenticators
+            .accept_step(&holder, matched, step)
             .await
-            .map_err(FlowError::SecondFactorStore)?;
-        if first {
-            Ok(())
-        } else {
-            Err(FlowError::Code(CodeRefusal::TotpReplayed))
-        }
+            .map_err(refusal)
     }
 
     /// The secret endpoint 18 shows: to a service token the pending one, else the active one;
@@ -87,7 +80,7 @@ impl SecondFactors {
         credential: &Credential,
         secrets: &'a [EnrolledSecret],
     ) -> Result<&'a EnrolledSecret, FlowError> {
-        let pending = secrets.iter().find(|s| s.pending);
+        let pending = secrets.iter().find(|s| s.is_pending());
         if !caller.is_customer() {
             return pending
                 .or(secrets.first())

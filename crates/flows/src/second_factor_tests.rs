@@ -12,7 +12,7 @@ use latchkey_memory::{
     MemTenantDirectory, MemTotpStore,
 };
 use latchkey_notify::{Channel, TemplateId};
-use latchkey_otp::TotpEnrollment;
+use latchkey_otp::{TotpEnrollment, TotpSecret};
 use latchkey_tenancy::{OrgAccess, ScopeSet, TenantName, TenantService};
 use latchkey_testkit::fakes::{FastCipher, FastHasher};
 use latchkey_testkit::faults::DownNotifier;

@@ -16,6 +16,7 @@
 
 mod api_key;
 mod api_keys;
+mod authenticator;
 mod error;
 mod fields;
 mod model;

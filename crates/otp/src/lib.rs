@@ -5,12 +5,18 @@
 //! burnt after 5 wrong tries, and cannot be re-sent within 30 s; a TOTP is SHA-1, 6 digits, a
 //! 30 s step, ±1 step of tolerance, and a step is accepted at most once per credential. Time comes
 //! from the caller (`now`); storage through the `OtpStore` and `TotpStore` ports; encryption of
-//! TOTP secrets through the `SecretCipher` port. Pure domain: no I/O.
+//! TOTP secrets through the `SecretCipher` port. [`Authenticators`] is the one TOTP use case of
+//! every holder (credentials and operators). Pure domain: no I/O.
 
+mod authenticator;
 mod code;
 mod ports;
 mod totp;
 
+pub use authenticator::{
+    AuthenticatorPorts, Authenticators, EnrolledSecret, OperatorTotpStore, SETUP_CODES, SETUP_TTL,
+    Secrets, SetupProgress, TotpError, TotpHolder,
+};
 pub use code::{
     CODE_TTL, MAX_ATTEMPTS, OtpCode, OtpCodeError, RESEND_AFTER, code_hash, generate_code,
 };

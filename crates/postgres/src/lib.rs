@@ -18,6 +18,7 @@ mod operator;
 mod operator_keys;
 mod operator_row;
 mod operator_sessions;
+mod operator_totp;
 mod revocation;
 mod schema;
 mod sql;
@@ -34,6 +35,7 @@ pub use credential::PgCredentialStore;
 pub use device::PgDeviceStore;
 pub use migrate::Migrated;
 pub use operator::PgOperators;
+pub use operator_totp::PgOperatorTotpStore;
 pub use revocation::{
     CHANNEL as REVOCATION_CHANNEL, LISTENER_NAME as REVOCATION_LISTENER, PgRevocations,
     PgRevokedTokens,
@@ -256,6 +258,11 @@ impl PgDatabase {
 
     pub fn totp_secrets(&self) -> PgTotpStore {
         PgTotpStore::new(self.clone())
+    }
+
+    /// Operators' TOTP enrollments (`public.operator_totp_secrets`).
+    pub fn operator_totp_secrets(&self) -> PgOperatorTotpStore {
+        PgOperatorTotpStore::new(self.clone())
     }
 
     /// Operators, their API keys and sessions: one value for the three ports.

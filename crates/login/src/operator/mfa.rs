@@ -1,12 +1,14 @@
 //! The second factor of an operator's sign-in: a challenge (`{uuid, created, question,
-//! method}`) whose 6-digit code went by e-mail or SMS, answered by `completeMFAChallenge` or
-//! sent again by `resendMFACode`.
+//! method}`) whose 6-digit code went by e-mail or SMS, or is the operator's authenticator app's
+//! (nothing is sent), answered by `completeMFAChallenge` or sent again by `resendMFACode`.
 //!
 //! The challenge lives in the `EphemeralStore` for the code's 300 s, shared by every instance,
 //! and is taken exactly once, by the right answer. Its code is the login server's kind
 //! (`latchkey_otp`: stored hashed, 5 tries then burnt, single use, not resent within 30 s).
-//! Answers are slowed guessing too, per operator and per address, so new challenges do not buy
-//! new tries.
+//! An authenticator's code is checked by `latchkey_otp::Authenticators` (the one TOTP
+//! implementation: ±1 step, each step accepted once), and its challenge is burnt at the fifth
+//! wrong answer as a sent code is. Answers are slowed guessing too, per operator and per
+//! address, so new challenges do not buy new tries.
 
 use super::password::{refused, second_factor_key, usable};
 use super::sessions::PASSWORD;
@@ -16,7 +18,8 @@ use latchkey_core::OrgId;
 use latchkey_notify::{Channel, Language, Message, TemplateId};
 use latchkey_operator::{MfaMethod, Operator};
 use latchkey_otp::{
-    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, RESEND_AFTER, Redeem, code_hash, generate_code,
+    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, RESEND_AFTER, Redeem, TotpError, TotpHolder, code_hash,
+    generate_code,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -37,6 +40,11 @@ fn challenge_key(uuid: Uuid) -> String {
 
 fn code_key(uuid: Uuid) -> String {
     format!("opmfa-code:{uuid}")
+}
+
+/// The wrong answers to an authenticator challenge (a sent code counts its own).
+fn tries_key(uuid: Uuid) -> String {
+    format!("opmfa-tries:{uuid}")
 }
 
 /// What a challenge's code is hashed with: the code is bound to its challenge.
@@ -102,6 +110,9 @@ impl OperatorSignIn {
             },
         ];
         let check = async {
+            if method == MfaMethod::Authenticator {
+                return self.authenticator_answer(&operator, uuid, &code).await;
+            }
             match self
                 .ports
                 .codes
@@ -142,9 +153,50 @@ impl OperatorSignIn {
             .await
     }
 
-    /// Sends a new code for the challenge `uuid` (the earlier one no longer works).
-    /// `Throttled` within 30 s of the last code; `BadMfaTransaction` for a challenge that is
-    /// not pending.
+    /// Checks `code` against the operator's authenticator app (its active secret; a step
+    /// accepted once). A wrong code is `MfaFailure`, and the fifth burns the challenge.
+    async fn authenticator_answer(
+        &self,
+        operator: &Operator,
+        uuid: Uuid,
+        code: &OtpCode,
+    ) -> Result<(), SignInError> {
+        let authenticators = self
+            .authenticators
+            .as_ref()
+            .ok_or(SignInError::MfaFailure)?;
+        match authenticators
+            .check_login(&TotpHolder::Operator(operator.id), code.expose())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(TotpError::Cipher(e)) => Err(SignInError::unavailable(e)),
+            Err(TotpError::Store(e) | TotpError::Steps(e)) => Err(SignInError::Unavailable(e)),
+            Err(
+                TotpError::Mismatch
+                | TotpError::Replayed
+                | TotpError::Malformed
+                | TotpError::NotEnrolled
+                | TotpError::NotPending
+                | TotpError::OutOfSequence
+                | TotpError::InvalidIndex,
+            ) => {
+                let tries = self
+                    .ports
+                    .ephemeral
+                    .increment(&tries_key(uuid), CODE_TTL)
+                    .await?;
+                if tries >= u64::from(MAX_ATTEMPTS) {
+                    self.ports.ephemeral.delete(&challenge_key(uuid)).await?;
+                }
+                Err(SignInError::MfaFailure)
+            }
+        }
+    }
+
+    /// Sends a new code for the challenge `uuid` (the earlier one no longer works); for an
+    /// authenticator nothing is sent (its app shows the code). `Throttled` within 30 s of the
+    /// last code; `BadMfaTransaction` for a challenge that is not pending.
     pub async fn resend_mfa(&self, uuid: &str) -> Result<MfaChallenge, SignInError> {
         let (uuid, record, operator, method) = self.open(uuid).await?;
         self.send_code(&operator, method, uuid).await?;
@@ -186,7 +238,8 @@ impl OperatorSignIn {
     }
 
     /// Issues a code for the challenge `uuid` and sends it to the operator's e-mail or mobile
-    /// (the primary one, else the first). A code whose message was not delivered is withdrawn.
+    /// (the primary one, else the first); nothing for the authenticator. A code whose message
+    /// was not delivered is withdrawn.
     async fn send_code(
         &self,
         operator: &Operator,
@@ -206,8 +259,8 @@ impl OperatorSignIn {
                     })?;
                 (Channel::Sms, mobile.number.as_str().to_owned())
             }
-            // Never challenged (see `sign_in`).
-            MfaMethod::Authenticator => return Err(SignInError::MfaFailure),
+            // The app shows the code: nothing to send.
+            MfaMethod::Authenticator => return Ok(()),
         };
         let code = generate_code(self.ports.directory.random.as_ref());
         let hash = hash_of(uuid, &code)?;

@@ -1,5 +1,6 @@
 //! The security service's sign-in of operators (`/api/v1/oauth2`): a password (with the login
-//! server's slowed guessing), a forced password change, a second factor by e-mail or SMS,
+//! server's slowed guessing), a forced password change, a second factor by e-mail, SMS or an
+//! authenticator app,
 //! sessions whose refresh tokens rotate, sign-out, the fast validation of access tokens that
 //! sibling services call on every request, and the one-use links (password reset, e-mail
 //! verification).
@@ -34,7 +35,7 @@ use latchkey_access::{AccessTokenCodec, KeyRefresh, KeyService, RevokedTokens, T
 use latchkey_notify::Notifier;
 use latchkey_oauth::EphemeralStore;
 use latchkey_operator::{OperatorPorts, OperatorService};
-use latchkey_otp::OtpStore;
+use latchkey_otp::{Authenticators, OtpStore};
 use std::sync::Arc;
 use time::Duration;
 use validate::OperatorCache;
@@ -109,6 +110,9 @@ pub struct OperatorSignIn {
     /// Reloads the key ring for a token signed with a key this instance has not loaded (at
     /// most once a second), or after a key was removed.
     keys: Option<(KeyService, Arc<KeyRefresh>)>,
+    /// Operators' authenticator apps (`/totp`): without them an operator set to the
+    /// authenticator is refused rather than let in on a password alone.
+    authenticators: Option<Authenticators>,
 }
 
 impl OperatorSignIn {
@@ -118,7 +122,16 @@ impl OperatorSignIn {
             settings,
             operators: Arc::default(),
             keys: None,
+            authenticators: None,
         }
+    }
+
+    /// Challenges operators whose second factor is the authenticator app with a code of it
+    /// (checked by `authenticators`, the one TOTP implementation: replay-proof).
+    #[must_use]
+    pub fn with_authenticators(mut self, authenticators: Authenticators) -> Self {
+        self.authenticators = Some(authenticators);
+        self
     }
 
     /// Reloads `keys` (the ring the codec of the ports verifies with) when a token names a key

@@ -26,7 +26,7 @@ impl OperatorSignIn {
     /// right, the operator's state: `Suspended`, `PendingVerification`. A `new_password` is set
     /// (`PasswordInvalid`, `PasswordAlreadyUsed`) and the sign-in goes on; without one, a forced
     /// change answers `PasswordChangeRequired`. An operator with a second factor gets a
-    /// [`super::MfaChallenge`] (a code sent by e-mail or SMS), any other the tokens of a new
+    /// [`super::MfaChallenge`] (a code sent by e-mail or SMS, or one of its authenticator app), any other the tokens of a new
     /// session. An unknown e-mail and a wrong password are one answer, `InvalidCredentials`,
     /// in the same time.
     pub async fn sign_in(
@@ -71,9 +71,14 @@ impl OperatorSignIn {
             Some(method @ (MfaMethod::Email | MfaMethod::Sms)) => Ok(SignedIn::Challenge(
                 self.challenge(&operator, method).await?,
             )),
-            // The authenticator app comes with `/totp` (the next issue): until then an operator
-            // set to it cannot answer, and is told so rather than let in on a password alone.
-            Some(MfaMethod::Authenticator) => Err(SignInError::MfaFailure),
+            // Without the authenticators wired, an operator set to the app cannot answer, and
+            // is told so rather than let in on a password alone.
+            Some(MfaMethod::Authenticator) if self.authenticators.is_none() => {
+                Err(SignInError::MfaFailure)
+            }
+            Some(MfaMethod::Authenticator) => Ok(SignedIn::Challenge(
+                self.challenge(&operator, MfaMethod::Authenticator).await?,
+            )),
         }
     }
 

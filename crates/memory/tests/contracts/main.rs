@@ -167,6 +167,17 @@ async fn mem_operators_honour_the_operator_store_contract() {
 }
 
 #[tokio::test]
+async fn mem_operator_totp_store_honours_its_contract() {
+    contracts::operator_totp_store::run(|| async {
+        contracts::operator_totp_store::OperatorTotpStores {
+            operators: mem_operators().operators,
+            totp: std::sync::Arc::new(latchkey_memory::MemOperatorTotpStore::default()),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn mem_operators_honour_the_api_key_store_contract() {
     contracts::api_key_store::run(|| async { mem_operators() }).await;
 }

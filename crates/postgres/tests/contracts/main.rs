@@ -317,6 +317,19 @@ async fn pg_operators_honour_the_operator_store_contract() {
     contracts::operator_store::run(|| pg_operators(&scratch)).await;
 }
 
+#[tokio::test]
+async fn pg_operator_totp_store_honours_its_contract() {
+    let scratch = Scratch::default();
+    contracts::operator_totp_store::run(|| async {
+        let db = scratch.database().await;
+        contracts::operator_totp_store::OperatorTotpStores {
+            operators: Arc::new(db.operators()),
+            totp: Arc::new(db.operator_totp_secrets()),
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_operators_honour_the_api_key_store_contract() {
     let scratch = Scratch::default();

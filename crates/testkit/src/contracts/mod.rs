@@ -40,6 +40,7 @@ pub mod ephemeral_store;
 pub mod id_token_signer;
 pub mod operator_session_store;
 pub mod operator_store;
+pub mod operator_totp_store;
 pub mod otp_store;
 pub mod password_hasher;
 pub mod rate_limiter;

@@ -8,6 +8,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod authenticator;
 mod delivery;
 mod fixture;
 mod links;

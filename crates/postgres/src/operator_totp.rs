@@ -1,0 +1,153 @@
+//! Operators' TOTP enrollments, in `public.operator_totp_secrets` (secrets sealed by the
+//! domain's cipher before they get here): an active and a pending secret per operator, as each
+//! tenant's `totp_secrets` keeps them per credential. The row dies with its operator.
+
+use crate::statement::{Piece, TenantSql};
+use crate::{PgDatabase, QueryResult, corrupt};
+use async_trait::async_trait;
+use diesel::OptionalExtension as _;
+use diesel::QueryableByName;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Bytea, Nullable, Timestamptz};
+use diesel_async::RunQueryDsl;
+use latchkey_core::{StoreError, Timestamp};
+use latchkey_otp::{OperatorTotpStore, SealedSecret, StoredSecret, TotpEnrollment};
+use scoped_futures::ScopedFutureExt;
+use uuid::Uuid;
+
+#[derive(QueryableByName)]
+struct TotpRow {
+    #[diesel(sql_type = Nullable<Bytea>)]
+    active_secret: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    activated_at: Option<Timestamp>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    pending_secret: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pending_at: Option<Timestamp>,
+}
+
+impl TotpRow {
+    fn into_domain(self) -> QueryResult<Option<TotpEnrollment>> {
+        let stored = |secret: Option<Vec<u8>>, at: Option<Timestamp>| match (secret, at) {
+            (Some(secret), Some(at)) => Ok(Some(StoredSecret {
+                sealed: SealedSecret(secret),
+                at,
+            })),
+            (None, None) => Ok(None),
+            _ => Err(corrupt("operator's TOTP secret without its time")),
+        };
+        let active = stored(self.active_secret, self.activated_at)?;
+        let pending = stored(self.pending_secret, self.pending_at)?;
+        Ok((active.is_some() || pending.is_some()).then_some(TotpEnrollment { active, pending }))
+    }
+}
+
+/// [`OperatorTotpStore`] on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgOperatorTotpStore {
+    db: PgDatabase,
+}
+
+impl PgOperatorTotpStore {
+    pub fn new(db: PgDatabase) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl OperatorTotpStore for PgOperatorTotpStore {
+    async fn get(&self, operator: Uuid) -> Result<Option<TotpEnrollment>, StoreError> {
+        let query = TenantSql::new()
+            .sql(
+                "SELECT active_secret, activated_at, pending_secret, pending_at \
+                 FROM operator_totp_secrets WHERE operator_id = ",
+            )
+            .bind(Piece::Uuid(operator));
+        self.db
+            .run(move |conn| {
+                async move {
+                    let row: Option<TotpRow> = query.get_result(conn).await.optional()?;
+                    Ok(row.map(TotpRow::into_domain).transpose()?.flatten())
+                }
+                .scope_boxed()
+            })
+            .await
+    }
+
+    /// An operator that is not there breaks the foreign key: `NotFound`.
+    async fn put_pending(
+        &self,
+        operator: Uuid,
+        secret: SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let query = TenantSql::new()
+            .sql(
+                "INSERT INTO operator_totp_secrets (operator_id, pending_secret, pending_at) \
+                 VALUES (",
+            )
+            .bind(Piece::Uuid(operator))
+            .sql(", ")
+            .bind(Piece::Bytes(secret.0))
+            .sql(", ")
+            .bind(Piece::Time(at))
+            .sql(
+                ") ON CONFLICT (operator_id) DO UPDATE SET \
+                 pending_secret = EXCLUDED.pending_secret, pending_at = EXCLUDED.pending_at",
+            );
+        let result = self
+            .db
+            .run(move |conn| async move { query.execute(conn).await.map(drop) }.scope_boxed())
+            .await;
+        match result {
+            Err(StoreError::Unavailable(e))
+                if matches!(
+                    e.downcast_ref::<DieselError>(),
+                    Some(DieselError::DatabaseError(
+                        DatabaseErrorKind::ForeignKeyViolation,
+                        _
+                    ))
+                ) =>
+            {
+                Err(StoreError::NotFound)
+            }
+            other => other,
+        }
+    }
+
+    /// One `UPDATE ... WHERE pending_secret = $2`: of two concurrent activations, or an
+    /// activation racing a new enrollment, the row lock lets one see the secret.
+    async fn activate(
+        &self,
+        operator: Uuid,
+        secret: &SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let query = TenantSql::new()
+            .sql("UPDATE operator_totp_secrets SET active_secret = pending_secret, activated_at = ")
+            .bind(Piece::Time(at))
+            .sql(", pending_secret = NULL, pending_at = NULL WHERE operator_id = ")
+            .bind(Piece::Uuid(operator))
+            .sql(" AND pending_secret = ")
+            .bind(Piece::Bytes(secret.0.clone()));
+        let touched = self
+            .db
+            .run(move |conn| async move { query.execute(conn).await }.scope_boxed())
+            .await?;
+        if touched == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn delete(&self, operator: Uuid) -> Result<(), StoreError> {
+        let query = TenantSql::new()
+            .sql("DELETE FROM operator_totp_secrets WHERE operator_id = ")
+            .bind(Piece::Uuid(operator));
+        self.db
+            .run(move |conn| async move { query.execute(conn).await.map(drop) }.scope_boxed())
+            .await
+    }
+}
