@@ -41,6 +41,8 @@ mod security_api_keys;
 mod security_avatar_browser;
 mod security_avatars;
 mod security_https;
+mod security_signup;
+mod security_signup_abuse;
 mod security_oauth2;
 mod security_oauth2_fleet;
 mod security_permissions;

@@ -426,3 +426,6 @@ mod passwords;
 
 #[path = "service_tokens.rs"]
 mod tokens;
+
+#[path = "service_signup.rs"]
+mod signup;

@@ -112,11 +112,17 @@ pub enum TemplateId {
     /// The security service: a link that proves a new operator's e-mail address.
     /// Parameters: `username`, `link`, `minutes`.
     OperatorEmailVerification,
+    /// The security service: a self-registration's link (`/signup`) that proves the address
+    /// and chooses the first password. Parameters: `username`, `link`, `minutes`.
+    SignupVerification,
+    /// The security service: someone asked to register an address that already has an
+    /// account; its owner is told, and nothing is registered. Parameters: `username`.
+    SignupExisting,
 }
 
 impl TemplateId {
     /// Every template.
-    pub const ALL: [TemplateId; 10] = [
+    pub const ALL: [TemplateId; 12] = [
         TemplateId::SetPassword,
         TemplateId::ResetPassword,
         TemplateId::PasswordChanged,
@@ -127,6 +133,8 @@ impl TemplateId {
         TemplateId::OperatorMfaCode,
         TemplateId::OperatorPasswordReset,
         TemplateId::OperatorEmailVerification,
+        TemplateId::SignupVerification,
+        TemplateId::SignupExisting,
     ];
 
     /// The template's file name stem under `templates/{language}/`.
@@ -142,6 +150,8 @@ impl TemplateId {
             TemplateId::OperatorMfaCode => "operator_mfa_code",
             TemplateId::OperatorPasswordReset => "operator_password_reset",
             TemplateId::OperatorEmailVerification => "operator_email_verification",
+            TemplateId::SignupVerification => "signup_verification",
+            TemplateId::SignupExisting => "signup_existing",
         }
     }
 
@@ -149,14 +159,14 @@ impl TemplateId {
     pub fn parameters(self) -> &'static [&'static str] {
         match self {
             TemplateId::SetPassword | TemplateId::ResetPassword => &["username", "link"],
-            TemplateId::PasswordChanged => &["username"],
+            TemplateId::PasswordChanged | TemplateId::SignupExisting => &["username"],
             TemplateId::OtpCode | TemplateId::OperatorMfaCode => &["code", "minutes"],
             TemplateId::MagicLink => &["link", "minutes"],
             TemplateId::NewDevice => &["username", "device"],
             TemplateId::CibaRequest => &["client", "binding_message", "link", "minutes"],
-            TemplateId::OperatorPasswordReset | TemplateId::OperatorEmailVerification => {
-                &["username", "link", "minutes"]
-            }
+            TemplateId::OperatorPasswordReset
+            | TemplateId::OperatorEmailVerification
+            | TemplateId::SignupVerification => &["username", "link", "minutes"],
         }
     }
 }

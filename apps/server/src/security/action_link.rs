@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
-    /// `email_verification` or `password_reset`.
+    /// `email_verification`, `password_reset` or `signup_verification` (`signup_page`).
     pub action: Option<String>,
     /// The link's secret.
     pub id: Option<String>,
@@ -169,7 +169,7 @@ fn refused(e: SignInError, lang: Language, id: &str) -> HttpResponse {
     tag = "Security service",
     params(ActionQuery),
     responses(
-        (status = 200, description = "`email_verification`: the address is proved (HTML); `password_reset`: a form to choose a new password (HTML)"),
+        (status = 200, description = "`email_verification`: the address is proved (HTML); `password_reset`: a form to choose a new password (HTML); `signup_verification`: a self-registration's form to choose the first password (HTML)"),
         (status = 400, description = "An unknown action, or a link not valid, expired or used (HTML)"),
         (status = 503, description = "A storage is down (HTML)")))]
 pub async fn follow(
@@ -189,6 +189,7 @@ pub async fn follow(
         },
         // Shown whatever the link: it is checked (and used up) when the form comes back.
         Some("password_reset") => form(StatusCode::OK, lang, id, None),
+        Some(super::signup_page::LINK_ACTION) => super::signup_page::show(&state, lang, id).await,
         _ => message(StatusCode::BAD_REQUEST, lang, Say::LinkInvalid),
     }
 }
@@ -197,7 +198,7 @@ pub async fn follow(
     tag = "Security service",
     request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "The password is set and every session of the operator ended (HTML)"),
+        (status = 200, description = "The password is set and every session of the operator ended; with `action=signup_completion`, a self-registration's first password is set, which proves its address (HTML)"),
         (status = 400, description = "The passwords differ, are against the policy or were used recently (the form again), or the link is not valid, expired or used (HTML)"),
         (status = 415, description = "The body is not a form (`application/x-www-form-urlencoded`): an error page"),
         (status = 429, description = "Too many attempts (HTML)"),
@@ -214,6 +215,9 @@ pub async fn reset(
         password,
         confirm,
     } = form_body.into_inner();
+    if action == super::signup_page::FORM_ACTION && !id.trim().is_empty() {
+        return super::signup_page::complete(&state, lang, id.trim(), &password, &confirm).await;
+    }
     if action != "password_reset" || id.trim().is_empty() {
         return message(StatusCode::BAD_REQUEST, lang, Say::LinkInvalid);
     }

@@ -234,6 +234,10 @@ fn environment() -> &'static Environment<'static> {
                 "action_link.html",
                 include_str!("../../templates/action_link.html"),
             ),
+            (
+                "signup_verification.html",
+                include_str!("../../templates/signup_verification.html"),
+            ),
         ] {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(error = %e, template = name, "a page template does not parse");
