@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Domain crates: pure logic, no I/O (see docs/architecture.md).
-domain := "latchkey-core latchkey-tenancy latchkey-access latchkey-credential latchkey-notify latchkey-otp latchkey-oauth latchkey-device latchkey-flows latchkey-login latchkey-operator"
+domain := "latchkey-core latchkey-tenancy latchkey-access latchkey-credential latchkey-notify latchkey-otp latchkey-oauth latchkey-device latchkey-flows latchkey-login latchkey-operator latchkey-messages"
 # Adapter crates: may do I/O, never name the web framework.
 adapters := "latchkey-crypto latchkey-memory latchkey-postgres latchkey-redis latchkey-smtp latchkey-sms"
 # What a domain crate must never depend on (directly or not).

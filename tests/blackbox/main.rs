@@ -41,6 +41,7 @@ mod security_api_keys;
 mod security_avatar_browser;
 mod security_avatars;
 mod security_https;
+mod security_messages;
 mod security_signup;
 mod security_signup_abuse;
 mod security_oauth2;

@@ -112,6 +112,15 @@ pub enum TemplateId {
     /// The security service: a link that proves a new operator's e-mail address.
     /// Parameters: `username`, `link`, `minutes`.
     OperatorEmailVerification,
+    /// The security service: a test e-mail an operator asked for (`POST /email`), its subject
+    /// and text the operator's. Parameters: `subject`, `text`, `sender` (who asked).
+    TestEmail,
+    /// The security service: a test SMS an operator asked for (`POST /sms`), its text the
+    /// operator's. Parameters: `text`.
+    TestSms,
+    /// The security service: the code that proves a mobile number before it is added to an
+    /// account (`POST /sms?validateNumber=true`). Parameters: `code`, `minutes`.
+    PhoneVerification,
     /// The security service: a self-registration's link (`/signup`) that proves the address
     /// and chooses the first password. Parameters: `username`, `link`, `minutes`.
     SignupVerification,
@@ -122,7 +131,7 @@ pub enum TemplateId {
 
 impl TemplateId {
     /// Every template.
-    pub const ALL: [TemplateId; 12] = [
+    pub const ALL: [TemplateId; 15] = [
         TemplateId::SetPassword,
         TemplateId::ResetPassword,
         TemplateId::PasswordChanged,
@@ -133,6 +142,9 @@ impl TemplateId {
         TemplateId::OperatorMfaCode,
         TemplateId::OperatorPasswordReset,
         TemplateId::OperatorEmailVerification,
+        TemplateId::TestEmail,
+        TemplateId::TestSms,
+        TemplateId::PhoneVerification,
         TemplateId::SignupVerification,
         TemplateId::SignupExisting,
     ];
@@ -150,6 +162,9 @@ impl TemplateId {
             TemplateId::OperatorMfaCode => "operator_mfa_code",
             TemplateId::OperatorPasswordReset => "operator_password_reset",
             TemplateId::OperatorEmailVerification => "operator_email_verification",
+            TemplateId::TestEmail => "test_email",
+            TemplateId::TestSms => "test_sms",
+            TemplateId::PhoneVerification => "phone_verification",
             TemplateId::SignupVerification => "signup_verification",
             TemplateId::SignupExisting => "signup_existing",
         }
@@ -160,13 +175,17 @@ impl TemplateId {
         match self {
             TemplateId::SetPassword | TemplateId::ResetPassword => &["username", "link"],
             TemplateId::PasswordChanged | TemplateId::SignupExisting => &["username"],
-            TemplateId::OtpCode | TemplateId::OperatorMfaCode => &["code", "minutes"],
+            TemplateId::OtpCode | TemplateId::OperatorMfaCode | TemplateId::PhoneVerification => {
+                &["code", "minutes"]
+            }
             TemplateId::MagicLink => &["link", "minutes"],
             TemplateId::NewDevice => &["username", "device"],
             TemplateId::CibaRequest => &["client", "binding_message", "link", "minutes"],
             TemplateId::OperatorPasswordReset
             | TemplateId::OperatorEmailVerification
             | TemplateId::SignupVerification => &["username", "link", "minutes"],
+            TemplateId::TestEmail => &["subject", "text", "sender"],
+            TemplateId::TestSms => &["text"],
         }
     }
 }
@@ -183,6 +202,10 @@ pub struct Message {
     /// The tenant's display name (the brand the customer knows).
     pub tenant: String,
     pub params: BTreeMap<&'static str, String>,
+    /// For e-mail: where replies go (`Reply-To`), when not to the sender. Never the sender
+    /// itself: a message always comes from the configured address, so nobody can make Latchkey
+    /// send mail that claims to be someone else's.
+    pub reply_to: Option<String>,
 }
 
 impl Message {
@@ -201,7 +224,15 @@ impl Message {
             recipient: recipient.into(),
             tenant: tenant.into(),
             params: BTreeMap::new(),
+            reply_to: None,
         }
+    }
+
+    /// Sets where replies to an e-mail go (`Reply-To`).
+    #[must_use]
+    pub fn reply_to(mut self, address: impl Into<String>) -> Self {
+        self.reply_to = Some(address.into());
+        self
     }
 
     /// Sets one parameter.
@@ -221,6 +252,7 @@ impl fmt::Debug for Message {
             .field("tenant", &self.tenant)
             .field("recipient", &"[REDACTED]")
             .field("params", &self.params.keys().collect::<Vec<_>>())
+            .field("reply_to", &self.reply_to.as_ref().map(|_| "[REDACTED]"))
             .finish()
     }
 }

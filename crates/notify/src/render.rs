@@ -60,8 +60,8 @@ macro_rules! embedded {
 }
 
 const TEMPLATES: &[(&str, &str)] = embedded!(
-    "es": ["set_password", "reset_password", "password_changed", "otp_code", "magic_link", "new_device", "ciba_request", "operator_mfa_code", "operator_password_reset", "operator_email_verification", "signup_verification", "signup_existing"],
-    "en": ["set_password", "reset_password", "password_changed", "otp_code", "magic_link", "new_device", "ciba_request", "operator_mfa_code", "operator_password_reset", "operator_email_verification", "signup_verification", "signup_existing"]
+    "es": ["set_password", "reset_password", "password_changed", "otp_code", "magic_link", "new_device", "ciba_request", "operator_mfa_code", "operator_password_reset", "operator_email_verification", "test_email", "test_sms", "phone_verification", "signup_verification", "signup_existing"],
+    "en": ["set_password", "reset_password", "password_changed", "otp_code", "magic_link", "new_device", "ciba_request", "operator_mfa_code", "operator_password_reset", "operator_email_verification", "test_email", "test_sms", "phone_verification", "signup_verification", "signup_existing"]
 );
 
 fn environment() -> &'static Result<Environment<'static>, minijinja::Error> {

@@ -140,9 +140,16 @@ impl SmtpNotifier {
             Some(html) => MultiPart::alternative_plain_html(rendered.text, html),
             None => MultiPart::alternative_plain_html(rendered.text.clone(), rendered.text),
         };
-        lettre::Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = lettre::Message::builder().from(self.from.clone()).to(to);
+        // A requested sender is only where replies go: the message still comes from the
+        // configured address (SPF, DKIM and DMARC align with it; nobody can spoof another).
+        if let Some(reply_to) = &message.reply_to {
+            let reply_to: Mailbox = reply_to
+                .parse()
+                .map_err(|e| NotifyError::Permanent(Box::new(e)))?;
+            builder = builder.reply_to(reply_to);
+        }
+        builder
             .subject(rendered.subject)
             .multipart(body)
             .map_err(|e| NotifyError::Permanent(Box::new(e)))

@@ -75,6 +75,31 @@ async fn delivers_a_multipart_message_with_subject_text_and_html() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_is_a_header_and_never_the_sender() {
+    let port = free_port();
+    let sink = SmtpSink::start_on(port);
+    let notifier = SmtpNotifier::new(&config(port, 1)).unwrap();
+    let message = otp(Language::En).reply_to("boss@elsewhere.example");
+    notifier.send(&message).await.unwrap();
+    let delivered = sink.delivered();
+    let email = MessageParser::default().parse(&delivered[0]).unwrap();
+    assert_eq!(
+        email.from().unwrap().first().unwrap().address(),
+        Some("no-reply@yoigo.example")
+    );
+    assert_eq!(
+        email.reply_to().unwrap().first().unwrap().address(),
+        Some("boss@elsewhere.example")
+    );
+    let refused = otp(Language::En).reply_to("not an address\r\nBcc: x@y.example");
+    match notifier.send(&refused).await {
+        Err(NotifyError::Permanent(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sink.delivered().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_is_down_is_retried_then_reported_as_transient() {
     let port = free_port();
     let notifier = SmtpNotifier::new(&config(port, 3)).unwrap();
