@@ -185,3 +185,66 @@ pub fn principal(
         sign_in: None,
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use latchkey_operator::Role;
+    use latchkey_tenancy::Scope;
+    use latchkey_testkit::fixtures;
+
+    fn operator(role: Role, owner: Option<&str>) -> Operator {
+        let mut op = fixtures::operator(Uuid::nil(), "op@example.com", role);
+        op.owner = owner.map(|o| OrgId::parse(o).unwrap());
+        op
+    }
+
+    fn acme() -> OrgId {
+        OrgId::parse("acme").unwrap()
+    }
+
+    #[test]
+    fn an_admin_acts_on_its_own_org_with_the_scopes_of_its_profile() {
+        let admin = operator(Role::Admin, Some("acme"));
+        let principal = principal(&admin, &acme(), ProfileAccess::Delete).unwrap();
+        assert!(principal.scopes.contains(Scope::CredentialsAdmin));
+        assert!(principal.scopes.contains(Scope::CredentialsWrite));
+        assert!(!principal.scopes.contains(Scope::TenantsAdmin));
+        assert_eq!(principal.orgs, OrgAccess::Only([acme()].into()));
+        assert!(principal.credential.is_none());
+        let elsewhere = principal_of(&admin, "other", ProfileAccess::Read);
+        assert!(matches!(elsewhere, Err(SubscriberError::AccessDenied)));
+    }
+
+    fn principal_of(
+        actor: &Operator,
+        org: &str,
+        access: ProfileAccess,
+    ) -> Result<Principal, SubscriberError> {
+        principal(actor, &OrgId::parse(org).unwrap(), access)
+    }
+
+    #[test]
+    fn each_role_gets_what_its_profile_grants_on_subscribers() {
+        let csr = operator(Role::Csr, Some("acme"));
+        assert!(principal_of(&csr, "acme", ProfileAccess::Modify).is_ok());
+        assert!(principal_of(&csr, "acme", ProfileAccess::Create).is_err());
+        assert!(principal_of(&csr, "acme", ProfileAccess::Delete).is_err());
+        let accounting = operator(Role::Accounting, Some("acme"));
+        let read = principal_of(&accounting, "acme", ProfileAccess::Read).unwrap();
+        assert!(read.scopes.contains(Scope::CredentialsRead));
+        assert!(!read.scopes.contains(Scope::CredentialsWrite));
+        assert!(principal_of(&accounting, "acme", ProfileAccess::Modify).is_err());
+        let plain = operator(Role::Subscriber, Some("acme"));
+        assert!(principal_of(&plain, "acme", ProfileAccess::Read).is_err());
+        let orphan = operator(Role::Admin, None);
+        assert!(principal_of(&orphan, "acme", ProfileAccess::Read).is_err());
+        let root = operator(Role::Root, None);
+        let any = principal_of(&root, "other", ProfileAccess::Delete).unwrap();
+        assert_eq!(
+            any.orgs,
+            OrgAccess::Only([OrgId::parse("other").unwrap()].into())
+        );
+    }
+}
