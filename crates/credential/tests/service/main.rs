@@ -15,3 +15,4 @@ mod fixture;
 mod recorders;
 mod security_token;
 mod service;
+mod signup;
