@@ -80,6 +80,19 @@ pub struct AvatarSaved {
     pub size: usize,
 }
 
+/// A multipart upload: the image in the part `file` (or `data`).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct AvatarForm {
+    /// The image (PNG, JPEG, GIF or SVG, at most 2 MiB).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// An image's bytes (PNG, JPEG, GIF or SVG).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct AvatarImage(pub Vec<u8>);
+
 /// The answer of a `GET`: the image, with its type and the headers that keep a browser from
 /// running what it holds.
 pub fn serve(avatar: &Avatar) -> HttpResponse {
@@ -142,7 +155,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     params(("id" = Uuid, Path, description = "The operator's id")),
     responses(
         (status = 200, description = "The image, with its sniffed type; an SVG with a sandboxing `Content-Security-Policy`", content(
-            ("image/png"), ("image/jpeg"), ("image/gif"), ("image/svg+xml"))),
+            (AvatarImage = "image/png"), (AvatarImage = "image/jpeg"), (AvatarImage = "image/gif"), (AvatarImage = "image/svg+xml"))),
         (status = 403, description = "Not signed in (8, 9), or may not read that operator (7)", body = SecurityErrorBody),
         (status = 404, description = "No such operator, or it has no avatar", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
@@ -159,7 +172,7 @@ pub async fn get_operator(
 #[utoipa::path(post, operation_id = "avatar_set", path = "/api/v1/avatar/{id}", tag = "Security service",
     params(("id" = Uuid, Path, description = "The operator's id")),
     request_body(description = "`multipart/form-data` with the image in the field `file` (or `data`), or the image itself as the body: PNG, JPEG, GIF or SVG, at most 2 MiB; its type is sniffed from its bytes", content(
-        ("multipart/form-data"), ("image/png"), ("image/jpeg"), ("image/gif"), ("image/svg+xml"))),
+        (AvatarForm = "multipart/form-data"), (AvatarImage = "image/png"), (AvatarImage = "image/jpeg"), (AvatarImage = "image/gif"), (AvatarImage = "image/svg+xml"))),
     responses(
         (status = 200, description = "Saved: `Command completed.` with `avatarId`, the sniffed `type` and `size`", body = AvatarSaved),
         (status = 400, description = "`1501`: not a PNG, JPEG, GIF or SVG image; `1018`: a multipart body without a `file` or `data` part", body = SecurityErrorBody),
@@ -287,7 +300,7 @@ async fn subscriber_holder(
     ),
     responses(
         (status = 200, description = "The image, with its sniffed type; an SVG with a sandboxing `Content-Security-Policy`", content(
-            ("image/png"), ("image/jpeg"), ("image/gif"), ("image/svg+xml"))),
+            (AvatarImage = "image/png"), (AvatarImage = "image/jpeg"), (AvatarImage = "image/gif"), (AvatarImage = "image/svg+xml"))),
         (status = 403, description = "Not signed in (8, 9), another subscriber, or an operator who may not read subscribers of that org (7)", body = SecurityErrorBody),
         (status = 404, description = "No such subscriber, or it has no avatar", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
@@ -308,7 +321,7 @@ pub async fn get_subscriber(
         ("X-Latchkey-Org" = Option<String>, Header, description = "For an operator without an org of its own: the subscriber's org"),
     ),
     request_body(description = "As `POST /avatar/{id}`", content(
-        ("multipart/form-data"), ("image/png"), ("image/jpeg"), ("image/gif"), ("image/svg+xml"))),
+        (AvatarForm = "multipart/form-data"), (AvatarImage = "image/png"), (AvatarImage = "image/jpeg"), (AvatarImage = "image/gif"), (AvatarImage = "image/svg+xml"))),
     responses(
         (status = 200, description = "Saved: `Command completed.` with `avatarId`, the sniffed `type` and `size`", body = AvatarSaved),
         (status = 400, description = "`1501`: not a PNG, JPEG, GIF or SVG image; `1018`: a multipart body without a `file` or `data` part", body = SecurityErrorBody),
