@@ -45,6 +45,23 @@ pub struct SignupNote {
     pub error_code: Option<i32>,
 }
 
+/// The `operation` of `PUT /signup`, as the definition lists them (for the document).
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+pub enum SignupOperation {
+    #[serde(rename = "cancel")]
+    Cancel,
+    #[serde(rename = "success")]
+    Success,
+    #[serde(rename = "inprogress")]
+    InProgress,
+    #[serde(rename = "failed")]
+    Failed,
+    #[serde(rename = "poll")]
+    Poll,
+    #[serde(rename = "emailVerified")]
+    EmailVerified,
+}
+
 /// What `PUT /signup` answers: `Command completed.` with the registration as it stands after
 /// the operation.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -158,7 +175,7 @@ pub async fn register(
     tag = "Security service",
     params(
         ("signupUUID" = String, Query, format = Uuid, description = "The registration"),
-        ("operation" = String, Query, description = "`poll` reads it; `success`, `failed`, `cancel` end it (`inprogress` and `emailVerified` only confirm the state it is in: the e-mailed link alone proves the address)"),
+        ("operation" = inline(SignupOperation), Query, description = "`poll` reads it; `success`, `failed`, `cancel` end it (`inprogress` and `emailVerified` only confirm the state it is in: the e-mailed link alone proves the address)"),
         ("X-Latchkey-Org" = Option<String>, Header, description = "The tenant (default: the server's subscriber org; an operator's own org)"),
     ),
     request_body(content = Option<SignupNote>, description = "Optional: why (`reason`, `errorCode`), kept as a note on the subscriber"),
