@@ -170,6 +170,20 @@ async fn each_image_type_round_trips_with_its_sniffed_type() {
         );
         expect_image(&fetch(&server, &path, &root).await, media_type, bytes);
     }
+    // The operator's UserInfo names where its avatar is served.
+    let avatar_of = |answer: latchkey_tests::Answer| answer.expect_json(200)["avatar"].clone();
+    let me = bearer(&server, "GET", "/api/v1/oauth2?me=true", &root, None).await;
+    let uri = format!("{}{path}", server.config.public_url().trim_end_matches('/'));
+    assert_eq!(avatar_of(me), uri.as_str());
+    let user = bearer(
+        &server,
+        "GET",
+        &path.replace("/avatar/", "/user/"),
+        &root,
+        None,
+    )
+    .await;
+    assert_eq!(avatar_of(user), uri.as_str());
 
     let removed = bearer(&server, "DELETE", &path, &root, None).await;
     assert_eq!(removed.code(), 200);
@@ -180,6 +194,8 @@ async fn each_image_type_round_trips_with_its_sniffed_type() {
         404,
         404,
     );
+    let me = bearer(&server, "GET", "/api/v1/oauth2?me=true", &root, None).await;
+    assert_eq!(avatar_of(me), "");
 }
 
 #[actix_rt::test]

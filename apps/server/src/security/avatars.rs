@@ -30,7 +30,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use latchkey_operator::ProfileAccess;
 use latchkey_operator::permissions::{self, Edit};
-use latchkey_subscriber::{Avatar, Holder, ImageType};
+use latchkey_subscriber::{Avatar, Holder, ImageType, MediaError};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -105,6 +105,24 @@ pub fn serve(avatar: &Avatar) -> HttpResponse {
         answer.insert_header((header::CONTENT_SECURITY_POLICY, SVG_CSP));
     }
     answer.body(avatar.bytes.clone())
+}
+
+/// The `avatar` of a `UserInfo`: the absolute URI its holder's avatar is served at when it has
+/// one, else empty. owsec marks the field non-empty when there is an avatar, and its consoles
+/// then fetch `/avatar/{id}`; the definition types it as a URI.
+pub async fn avatar_uri(state: &AppState, holder: &Holder) -> Result<String, SecurityError> {
+    let (path, id) = match holder {
+        Holder::Operator(id) => ("avatar", id),
+        Holder::Subscriber(_, id) => ("subavatar", id),
+    };
+    match state.operators.subscribers.avatar(holder).await {
+        Ok(_) => Ok(format!(
+            "{}/api/v1/{path}/{id}",
+            state.public_url.trim_end_matches('/')
+        )),
+        Err(MediaError::NoAvatar) => Ok(String::new()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn saved(id: Uuid, avatar: &Avatar) -> HttpResponse {

@@ -86,7 +86,8 @@ pub struct UserInfo {
     pub id: String,
     pub name: String,
     pub description: String,
-    /// Not kept: always empty.
+    /// The URI of the avatar, when there is one, in the answers about one user (`?me=true`,
+    /// `GET /user/{id}`); empty otherwise (lists do not look avatars up).
     pub avatar: String,
     pub email: String,
     /// The e-mail address was proved through a verification link.

@@ -227,13 +227,20 @@ pub async fn post(
         (status = 403, description = "8 invalid token, 9 expired token", body = SecurityErrorBody),
         (status = 503, description = "13: a storage is down", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
-pub async fn me(caller: OperatorCaller, params: Params) -> Result<HttpResponse, SecurityError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: OperatorCaller,
+    params: Params,
+) -> Result<HttpResponse, SecurityError> {
     if !params.flag("me")? {
         return Err(SecurityError::bad_request(
             Detail::MissingOrInvalidParameters,
         ));
     }
-    Ok(wire::ok(&UserInfo::from(caller.operator())))
+    let mut info = UserInfo::from(caller.operator());
+    let holder = latchkey_subscriber::Holder::Operator(caller.operator().id);
+    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    Ok(wire::ok(&info))
 }
 
 #[utoipa::path(delete, operation_id = "security_oauth2_sign_out", path = "/api/v1/oauth2/{token}",

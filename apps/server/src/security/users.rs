@@ -207,7 +207,10 @@ pub async fn get(
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
     let operator = target(&state, &caller, &path, params.flag("byEmail")?).await?;
-    Ok(wire::ok(&UserInfo::from(&operator)))
+    let mut info = UserInfo::from(&operator);
+    let holder = latchkey_subscriber::Holder::Operator(operator.id);
+    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    Ok(wire::ok(&info))
 }
 
 fn bad(detail: Detail) -> SecurityError {
