@@ -207,3 +207,38 @@ async fn an_unreachable_smtp_server_is_503_code_13() {
     let description = expect_code(&answer, 503, 13);
     assert!(!description.contains(&port.to_string()), "{description}");
 }
+
+#[actix_rt::test]
+async fn the_method_chosen_in_the_profile_sends_sms_to_its_primary_mobile() {
+    let gateway = HttpRecorder::start(&[]);
+    let url = gateway.url.clone();
+    let server = crate::security_users::start_with(move |c| {
+        c.security.subscriber_org = Some(latchkey_core::OrgId::parse(ORG).unwrap());
+        c.sms_url = Some(url);
+        c.sms_token = Some("gateway-token".into());
+    })
+    .await;
+    let root = crate::security_users::root_token(&server).await;
+    let eva = "eva@suboauth2.test";
+    let created = crate::security_subusers::subscriber(&server, &root, eva, "Eva").await;
+    let path = format!("/api/v1/subuser/{}", created["id"].as_str().unwrap());
+    let mobile = "+34600999888";
+    let body = json!({"userTypeProprietaryInfo": {
+        "mfa": {"enabled": true, "method": "sms"},
+        "mobiles": [{"number": "+34600111000", "primary": false}, {"number": mobile, "primary": true}],
+    }});
+    crate::security_subusers::on(&server, "PUT", &path, &root, ORG, Some(&body))
+        .await
+        .expect_json(200);
+
+    let password = crate::security_subusers::SUB_PASSWORD;
+    let challenge = sign_in(&server, eva, password).await;
+    assert_eq!(challenge["method"], "sms", "{challenge}");
+    let sent = gateway.recorded();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].json()["to"], mobile, "the primary mobile");
+    let code = code_in(sent[0].json()["text"].as_str().unwrap());
+    let answer = json!({"uuid": challenge["uuid"], "answer": code});
+    let tokens = suboauth2(&server, COMPLETE, &answer).await.expect_json(200);
+    assert_web_token(&tokens, eva);
+}

@@ -377,7 +377,7 @@ impl AppState {
             LoginPorts {
                 store: stores.ephemeral.clone(),
                 ciba,
-                notifier,
+                notifier: notifier.clone(),
                 clock: clock.clone(),
                 random: random.clone(),
                 landing_urls: config.landing_url_map()?,
@@ -389,6 +389,8 @@ impl AppState {
             flows: flows.clone(),
             clients: stores.clients.clone(),
             ephemeral: stores.ephemeral.clone(),
+            codes: stores.otp_codes.clone(),
+            notifier: notifier.clone(),
             revoked: stores.revoked_tokens.clone(),
             revocations: revocations.clone(),
             access: access.clone(),

@@ -1,30 +1,30 @@
 //! The second factor of a subscriber's sign-in: a challenge (`{uuid, created, question,
 //! method}`) answered by `completeMFAChallenge` (or its code sent again by `resendMFACode`).
 //!
-//! The method is the subscriber's choice (`/submfa`: `email`, `sms`, or `authenticator` once
-//! `/subtotp` set one up). A credential that requires a second factor without a chosen method
-//! (set through the Credentials API) answers with its active authenticator, else its first
-//! contact, as the login server offers them. The codes are the login server's second factor:
-//! one-time codes in the login's own slot of the credential (300 s, 5 tries, single use, not
-//! resent within 30 s) and the credential's TOTP authenticator (active secret only,
-//! replay-proof), checked under the login server's slowed guessing per credential.
+//! The method is the subscriber's choice (`/submfa`: `email` to its username, `sms` to its
+//! primary mobile, or `authenticator` once `/subtotp` set one up). A credential that requires a
+//! second factor without a chosen method (set through the Credentials API) answers with its
+//! active authenticator, else its first contact, as the login server offers them.
+//!
+//! A code sent by e-mail or SMS is bound to its challenge (`latchkey_otp`: stored hashed, 300 s,
+//! 5 tries then burnt, single use, not resent within 30 s). The authenticator is the
+//! credential's TOTP, checked as the login server checks it (active secret only, each step
+//! once). Every answer is slowed guessing on the credential's second-factor key (the login
+//! server's: a new challenge buys no new tries) and on the client's address.
 //!
 //! The challenge lives in the `EphemeralStore` as long as its code, shared by every instance,
 //! and is taken exactly once, by the right answer.
 
-use super::errors::{from_credential, from_flow, from_login, from_subscriber};
+use super::errors::{from_credential, from_login, from_subscriber};
 use super::password::{PASSWORD, usable};
 use super::{Caller, SubscriberSignIn};
 use crate::Factor;
 use crate::operator::{MfaChallenge, SignInError, WebToken};
 use latchkey_core::OrgId;
 use latchkey_credential::Credential;
-use latchkey_flows::contacts;
-use latchkey_notify::Channel;
 use latchkey_operator::MfaMethod;
 use latchkey_otp::CODE_TTL;
 use latchkey_subscriber::Subscriber;
-use latchkey_tenancy::{OrgAccess, Principal, Scope};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,17 +43,6 @@ struct ChallengeRecord {
 
 fn challenge_key(uuid: Uuid) -> String {
     format!("submfa:{uuid}")
-}
-
-/// The caller a sign-in is for its own second factor: the subscriber, on its own credential.
-fn own(org: &OrgId, credential: Uuid) -> Principal {
-    Principal {
-        subject: credential.to_string(),
-        scopes: [Scope::Otp, Scope::Totp].into_iter().collect(),
-        orgs: OrgAccess::Only([org.clone()].into()),
-        credential: Some(credential),
-        sign_in: None,
-    }
 }
 
 /// A pending challenge, read back.
@@ -84,7 +73,10 @@ impl SubscriberSignIn {
             auth_time,
         };
         self.save(uuid, &record).await?;
-        if let Err(e) = self.send_code(org, credential, subscriber, method).await {
+        if let Err(e) = self
+            .send_code(org, credential, subscriber, method, uuid)
+            .await
+        {
             let _ = self.ports.ephemeral.delete(&challenge_key(uuid)).await;
             return Err(e);
         }
@@ -107,22 +99,24 @@ impl SubscriberSignIn {
     ) -> Result<WebToken, SignInError> {
         let open = self.open(uuid).await?;
         let credential = self.credential(&open).await?;
-        let factor = match open.method {
-            MfaMethod::Authenticator => Factor::Totp,
-            MfaMethod::Email | MfaMethod::Sms => Factor::Otp,
+        let checked = match open.method {
+            MfaMethod::Authenticator => self
+                .ports
+                .login
+                .check_second_factor(
+                    &open.org,
+                    credential.id,
+                    credential.username.as_str(),
+                    Factor::Totp,
+                    answer.trim(),
+                )
+                .await
+                .map_err(from_login),
+            MfaMethod::Email | MfaMethod::Sms => {
+                self.check_code(&open.org, &credential, open.uuid, answer, caller.address)
+                    .await
+            }
         };
-        let checked = self
-            .ports
-            .login
-            .check_second_factor(
-                &open.org,
-                credential.id,
-                credential.username.as_str(),
-                factor,
-                answer.trim(),
-            )
-            .await
-            .map_err(from_login);
         if let Err(e) = checked {
             if matches!(e, SignInError::BadMfaTransaction) {
                 // Its code is burnt or gone: so is the challenge.
@@ -189,7 +183,7 @@ impl SubscriberSignIn {
                 .get(&open.org, credential.id)
                 .await
                 .map_err(from_subscriber)?;
-            self.send_code(&open.org, &credential, &subscriber, open.method)
+            self.send_code(&open.org, &credential, &subscriber, open.method, open.uuid)
                 .await?;
             // The challenge lives as long as its newest code.
             self.save(open.uuid, &open.record).await?;
@@ -199,73 +193,6 @@ impl SubscriberSignIn {
             created: open.record.created,
             method: open.method,
         })
-    }
-
-    /// The second factor `credential` answers with: the subscriber's choice, else its active
-    /// authenticator, else its first contact. `MfaFailure` when it has none.
-    async fn method_of(
-        &self,
-        org: &OrgId,
-        credential: &Credential,
-        subscriber: &Subscriber,
-    ) -> Result<MfaMethod, SignInError> {
-        if let Some(method) = subscriber.profile.mfa {
-            return Ok(method);
-        }
-        let enrolled = self
-            .ports
-            .login
-            .second_factors
-            .totp_enrolled(org, credential)
-            .await
-            .map_err(from_flow)?;
-        if enrolled {
-            return Ok(MfaMethod::Authenticator);
-        }
-        match contacts(credential).first().map(|c| c.channel) {
-            Some(Channel::Email) => Ok(MfaMethod::Email),
-            Some(Channel::Sms) => Ok(MfaMethod::Sms),
-            None => Err(SignInError::MfaFailure),
-        }
-    }
-
-    /// Sends a one-time code by `method` to the credential's contact of that kind (its e-mail
-    /// username, its MSISDN), in the subscriber's language. A code that was not delivered is
-    /// withdrawn (`Undeliverable`).
-    async fn send_code(
-        &self,
-        org: &OrgId,
-        credential: &Credential,
-        subscriber: &Subscriber,
-        method: MfaMethod,
-    ) -> Result<(), SignInError> {
-        let channel = match method {
-            MfaMethod::Email => Channel::Email,
-            MfaMethod::Sms => Channel::Sms,
-            MfaMethod::Authenticator => return Ok(()),
-        };
-        let contact = contacts(credential)
-            .into_iter()
-            .find(|c| c.channel == channel)
-            .ok_or_else(|| {
-                SignInError::Undeliverable(
-                    format!("the subscriber has no contact for {}", method.as_str()).into(),
-                )
-            })?;
-        let locale = Some(subscriber.profile.locale.as_str()).filter(|l| !l.is_empty());
-        self.ports
-            .login
-            .second_factors
-            .send_login_otp(
-                &own(org, credential.id),
-                org,
-                credential.username.as_str(),
-                locale,
-                Some(&contact.address),
-            )
-            .await
-            .map_err(from_flow)?;
-        Ok(())
     }
 
     async fn save(&self, uuid: Uuid, record: &ChallengeRecord) -> Result<(), SignInError> {

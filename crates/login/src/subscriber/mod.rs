@@ -1,11 +1,11 @@
 //! The security service's sign-in of subscribers (`/api/v1/suboauth2`). A subscriber is a
 //! credential of a tenant, so this is the login server's sign-in under another face: the same
 //! password step ([`LoginService::check_password`]: slowed guessing, dummy-hash timing), the same
-//! second-factor codes and authenticator ([`LoginService::check_second_factor`]), the same device
-//! sessions and the same tokens ([`crate::Grants`]). What it adds is the security service's
-//! answers: a challenge (`{uuid, created, question, method}`) shared by every instance, a
-//! `WebTokenResult`, and the subscriber's profile (its MFA method, `blackListed`,
-//! `waitingForEmailCheck`).
+//! authenticator check ([`LoginService::check_second_factor`]) and one-time codes of the same
+//! kind under the same slowed guessing, the same device sessions and the same tokens
+//! ([`crate::Grants`]). What it adds is the security service's answers: a challenge (`{uuid,
+//! created, question, method}`) shared by every instance, a `WebTokenResult`, and the
+//! subscriber's profile (its MFA method and mobiles, `blackListed`, `waitingForEmailCheck`).
 //!
 //! **The tokens.** The access token is a Latchkey customer access token, as the login server
 //! issues it: `sub` and `credential` the subscriber's credential, `orgs` its tenant, `sid` a new
@@ -20,10 +20,14 @@
 //! reused refresh token ends it, as for the login server's.
 
 mod client;
+mod codes;
 mod errors;
 mod mfa;
 mod password;
 mod sessions;
+
+#[cfg(test)]
+mod tests;
 
 pub use client::client_id;
 pub use sessions::{ValidSubscriber, token_org};
@@ -32,7 +36,9 @@ use crate::LoginService;
 use latchkey_access::{CachedVerifier, RevokedTokens};
 use latchkey_core::{Clock, Revocations, SecureRandom};
 use latchkey_flows::FlowService;
+use latchkey_notify::Notifier;
 use latchkey_oauth::EphemeralStore;
+use latchkey_otp::OtpStore;
 use latchkey_subscriber::SubscriberService;
 use latchkey_tenancy::{ClientRegistry, Scope, ScopeSet};
 use std::sync::Arc;
@@ -60,6 +66,10 @@ pub struct SubscriberSignInPorts {
     pub clients: Arc<dyn ClientRegistry>,
     /// MFA challenges, shared by every instance (Redis when configured).
     pub ephemeral: Arc<dyn EphemeralStore>,
+    /// The challenges' codes (the second-factor codes' store: Redis when configured).
+    pub codes: Arc<dyn OtpStore>,
+    /// Where the codes go (SMTP, the SMS gateway).
+    pub notifier: Arc<dyn Notifier>,
     /// Access tokens revoked before their expiry (a sign-out).
     pub revoked: Arc<dyn RevokedTokens>,
     /// Where a revocation is announced to every instance.
