@@ -53,6 +53,14 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::operator::OperatorAction,
     },
+    /// Works on the security service's subscribers through its API, as an operator (one of
+    /// its API keys): list, get, create, suspend, resume, reset-password, delete.
+    Subscriber {
+        #[command(flatten)]
+        access: crate::subscriber::OperatorAccess,
+        #[command(subcommand)]
+        action: crate::subscriber::SubscriberAction,
+    },
 }
 
 /// How an admin command reaches the server.
@@ -181,7 +189,10 @@ pub async fn migrate(server: &ServerConfig) -> anyhow::Result<()> {
 pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
     let (admin, scope, method, path, body): (Admin, String, &str, String, Option<Value>) =
         match command {
-            Command::Serve | Command::Migrate | Command::Operator { .. } => {
+            Command::Serve
+            | Command::Migrate
+            | Command::Operator { .. }
+            | Command::Subscriber { .. } => {
                 bail!("not an admin command")
             }
             Command::Tenant { admin, action } => {

@@ -16,6 +16,9 @@ fn main() -> std::process::ExitCode {
         Some(Command::Operator { action }) => {
             system.block_on(latchkey::operator::run(action, &cli.server))
         }
+        Some(Command::Subscriber { access, action }) => {
+            system.block_on(latchkey::subscriber::run(access, action))
+        }
         Some(command) => system.block_on(latchkey::cli::run_admin(command, &cli.server)),
     };
     match result {
