@@ -24,6 +24,7 @@ mod hardening_tokens;
 mod hardening_tokens_fleet;
 mod hardening_tokens_sessions;
 mod http2_bodies;
+mod http2_bodies;
 mod input;
 mod introspection;
 mod keys;

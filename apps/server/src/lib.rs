@@ -188,6 +188,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Started> {
             .app_data(app_state.clone())
             .app_data(system.clone())
             .app_data(timeout.clone())
+            .wrap(from_fn(crate::http::drain::middleware))
             .wrap(from_fn(crate::http::limits::middleware))
             .wrap(from_fn(crate::http::headers::middleware))
             .wrap(from_fn(request_id::middleware))
