@@ -231,6 +231,25 @@ async fn put_changes_the_profile_suspends_ending_sessions_and_turns_mfa_off() {
         )
         .await;
     assert!(changed.code() < 300, "{}", changed.text());
+    // Blacklisting disables the credential too; lifting it leaves the suspension to lift.
+    let listed = put("", Some(json!({"blackListed": true})))
+        .await
+        .expect_json(200);
+    assert_eq!(
+        (&listed["blackListed"], &listed["suspended"]),
+        (&json!(true), &json!(true))
+    );
+    let there = credential(&server, crate::hardening_tokens::ANA)
+        .await
+        .expect_json(200);
+    assert_eq!(there["enabled"], false);
+    let lifted = put("", Some(json!({"blackListed": false})))
+        .await
+        .expect_json(200);
+    assert_eq!(
+        (&lifted["blackListed"], &lifted["suspended"]),
+        (&json!(false), &json!(true))
+    );
 }
 
 #[actix_rt::test]
