@@ -258,3 +258,30 @@ async fn only_sibling_services_and_operators_of_the_tenant_read_or_move_a_regist
         "inprogress"
     );
 }
+
+#[actix_rt::test]
+async fn of_concurrent_registrations_with_one_signup_uuid_one_wins_and_the_others_leave_nothing() {
+    let sink = SmtpSink::start();
+    let server = start(&sink, |_| {}).await;
+    let signup = new_uuid();
+    let emails: Vec<String> = (0..6).map(|n| format!("race{n}@example.com")).collect();
+    let answers = futures_util::future::join_all(
+        emails
+            .iter()
+            .map(|email| register(&server, email, &signup, &[])),
+    )
+    .await;
+    let mut winners = Vec::new();
+    for (email, answer) in emails.iter().zip(&answers) {
+        if answer.code() == 200 {
+            winners.push(email.clone());
+        } else {
+            expect_detail(answer, 1018);
+            assert_eq!(credential(&server, email).await.code(), 404, "{email}");
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(credential(&server, &winners[0]).await.code(), 200);
+    let polled = status(&server, &signup, "poll").await;
+    assert_eq!(polled["status"], "inprogress");
+}

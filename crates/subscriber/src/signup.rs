@@ -196,7 +196,18 @@ impl Signups {
             Err(e) => return Err(e.into()),
         };
         let subscriber = self.registered(org, credential, request.signup, now);
-        self.profiles().put(org, subscriber.profile.clone()).await?;
+        if let Err(e) = self.profiles().put(org, subscriber.profile.clone()).await {
+            // The credential is not a registration without its profile: taken back.
+            let _ = self
+                .credentials()
+                .withdraw_registration(org, subscriber.id())
+                .await;
+            return Err(match e {
+                // A concurrent registration took the signupUUID (the store keeps it unique).
+                StoreError::Conflict => SignupError::SignupInUse,
+                e => e.into(),
+            });
+        }
         if let Err(e) = self.send_link(org, &subscriber, now, message).await {
             // Nobody can complete it without its link: it is taken back, best effort (the
             // delivery failure is what the caller must hear of).
