@@ -276,3 +276,33 @@ async fn a_subscriber_avatar_is_its_own_and_its_orgs_operators() {
     expect_code(&fetch(&server, &unknown, &admin).await, 404, 404);
     expect_code(&fetch(&server, &path, "not-a-token").await, 403, 8);
 }
+
+#[actix_rt::test]
+async fn a_suboauth2_token_is_a_subscriber_here_too() {
+    use crate::security_suboauth2::{PASSWORD as SUE_PASSWORD, SUE, access, sign_in};
+    let (server, admin) = crate::security_suboauth2::start(|_| {}).await;
+    let token = access(&sign_in(&server, SUE, SUE_PASSWORD).await);
+    let id = server
+        .get(&credential_path(ORG, SUE), &admin)
+        .await
+        .expect_json(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = "/api/v1/subpreferences";
+    let body = put(json!([["theme", "dark"]]));
+    let saved = bearer(&server, "PUT", path, &token, Some(&body)).await;
+    assert_eq!(saved.expect_json(200)["data"][0]["value"], "dark");
+    let avatar = format!("/api/v1/subavatar/{id}");
+    upload(&server, &avatar, &token, "file", "image/png", GIF)
+        .await
+        .expect_json(200);
+    expect_image(&fetch(&server, &avatar, &token).await, "image/gif", GIF);
+    // Deleted through the Credentials API: its token is dead here at once.
+    let deleted = server
+        .call("DELETE", &credential_path(ORG, SUE), Some(&admin), None)
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text());
+    expect_code(&bearer(&server, "GET", path, &token, None).await, 403, 8);
+    expect_code(&fetch(&server, &avatar, &token).await, 403, 8);
+}
