@@ -49,7 +49,7 @@ pub(crate) fn ids(answer: &Value) -> Vec<String> {
         .iter()
         .map(|u| {
             u.as_str()
-                .map_or_else(|| u["id"].as_str().unwrap(), |s| s)
+                .unwrap_or_else(|| u["id"].as_str().unwrap())
                 .to_owned()
         })
         .collect()
