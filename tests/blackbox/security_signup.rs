@@ -189,6 +189,11 @@ async fn a_registration_is_verified_by_its_link_then_ended_by_the_provisioning_s
         .expect_json(200);
     assert_eq!(before["enabled"], false, "{before}");
 
+    // No sign-in before the link: the credential has no password yet.
+    let early = json!({"userId": "ana.signup@example.com", "password": PASSWORD});
+    let refused = crate::security_suboauth2::suboauth2(&server, "", &early).await;
+    expect_code(&refused, 403, 2);
+
     let sent = mails(&sink, 1);
     assert_eq!(sent[0].0, "ana.signup@example.com");
     let (path, link_id) = link(&sent[0].1);
@@ -219,6 +224,9 @@ async fn a_registration_is_verified_by_its_link_then_ended_by_the_provisioning_s
         .await
         .expect_json(200);
     assert_eq!(after["enabled"], true, "{after}");
+    // The subscriber signs in with the password it chose.
+    let tokens = crate::security_suboauth2::sign_in(&server, "ana.signup@example.com", PASSWORD);
+    crate::security_suboauth2::assert_web_token(&tokens.await, "ana.signup@example.com");
     let root = root_token(&server).await;
     let auth = format!("Bearer {root}");
     let subuser = send(
