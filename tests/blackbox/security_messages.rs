@@ -321,3 +321,31 @@ async fn a_number_proved_by_its_code_joins_the_operators_mobiles() {
         "+34600111222"
     );
 }
+
+#[actix_rt::test]
+async fn a_subscriber_proves_a_number_for_its_own_mobiles_and_sends_no_test_message() {
+    use crate::security_suboauth2 as sub;
+    let gateway = HttpRecorder::start(&[]);
+    let sms = gateway.url.clone();
+    let (server, _) = sub::start(move |c| c.sms_url = Some(sms)).await;
+    let sue = sub::access(&sub::sign_in(&server, sub::SUE, sub::PASSWORD).await);
+    let test = json!({"to": "+34600123456", "text": "t"});
+    expect_code(&post(&server, "/api/v1/sms", &sue, &test).await, 403, 7);
+    let email = json!({"recipients": ["ana@example.com"], "subject": "s", "text": "t"});
+    expect_code(&post(&server, "/api/v1/email", &sue, &email).await, 403, 8);
+
+    let number = json!({"to": "+34600555666"});
+    expect_completed(&post(&server, "/api/v1/sms?validateNumber=true", &sue, &number).await);
+    let recorded = gateway.recorded();
+    assert_eq!(recorded.len(), 1, "the test SMS was refused, the code sent");
+    assert_eq!(recorded[0].json()["to"], "+34600555666");
+    let code = code_in(recorded[0].json()["text"].as_str().unwrap());
+    let path = format!("/api/v1/sms?completeValidation=true&validationCode={code}");
+    expect_completed(&post(&server, &path, &sue, &number).await);
+    let me = sub::bearer(&server, "GET", "/api/v1/suboauth2?me=true", &sue).await;
+    assert_eq!(
+        me.expect_json(200)["userTypeProprietaryInfo"]["mobiles"],
+        json!([{"number": "+34600555666", "verified": true, "primary": true}])
+    );
+    expect_detail(&post(&server, &path, &sue, &number).await, 1057);
+}
