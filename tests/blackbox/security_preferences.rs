@@ -249,6 +249,16 @@ async fn a_subscriber_avatar_is_its_own_and_its_orgs_operators() {
         .await
         .expect_json(200);
     expect_image(&fetch(&server, &path, &ana).await, "image/gif", GIF);
+    let user = bearer(
+        &server,
+        "GET",
+        &format!("/api/v1/subuser/{ana_id}"),
+        &admin,
+        None,
+    )
+    .await;
+    let uri = format!("{}{path}", server.config.public_url().trim_end_matches('/'));
+    assert_eq!(user.expect_json(200)["avatar"], uri.as_str());
     // Another org's operator addresses its own org, where ana is not.
     expect_code(&fetch(&server, &path, &other).await, 404, 404);
     // A root names the org with X-Latchkey-Org.
@@ -267,6 +277,15 @@ async fn a_subscriber_avatar_is_its_own_and_its_orgs_operators() {
     let removed = bearer(&server, "DELETE", &path, &ana, None).await;
     assert_eq!(removed.code(), 200, "{}", removed.text());
     expect_code(&fetch(&server, &path, &admin).await, 404, 404);
+    let user = bearer(
+        &server,
+        "GET",
+        &format!("/api/v1/subuser/{ana_id}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(user.expect_json(200)["avatar"], "");
     expect_code(
         &bearer(&server, "DELETE", &path, &ana, None).await,
         404,
@@ -298,6 +317,12 @@ async fn a_suboauth2_token_is_a_subscriber_here_too() {
         .await
         .expect_json(200);
     expect_image(&fetch(&server, &avatar, &token).await, "image/gif", GIF);
+    let me = bearer(&server, "GET", "/api/v1/suboauth2?me=true", &token, None).await;
+    let uri = format!(
+        "{}{avatar}",
+        server.config.public_url().trim_end_matches('/')
+    );
+    assert_eq!(me.expect_json(200)["avatar"], uri.as_str());
     // Deleted through the Credentials API: its token is dead here at once.
     let deleted = server
         .call("DELETE", &credential_path(ORG, SUE), Some(&admin), None)

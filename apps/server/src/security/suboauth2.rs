@@ -198,7 +198,11 @@ pub async fn me(
         .subscriber_sign_in
         .validate(caller.token.expose_secret())
         .await?;
-    Ok(wire::ok(&UserInfo::subscriber(&valid.subscriber)))
+    let mut info = UserInfo::subscriber(&valid.subscriber);
+    let subscriber = &valid.subscriber;
+    let holder = latchkey_subscriber::Holder::Subscriber(subscriber.org.clone(), subscriber.id());
+    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    Ok(wire::ok(&info))
 }
 
 #[utoipa::path(delete, operation_id = "security_suboauth2_sign_out", path = "/api/v1/suboauth2/{token}",

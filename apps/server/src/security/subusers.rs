@@ -170,7 +170,10 @@ pub async fn get(
             .find(caller.operator(), &org, id_path(&path)?)
             .await?
     };
-    Ok(wire::ok(&UserInfo::subscriber(&found)))
+    let mut info = UserInfo::subscriber(&found);
+    let holder = latchkey_subscriber::Holder::Subscriber(org, found.id());
+    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    Ok(wire::ok(&info))
 }
 
 /// E-mails the Credentials API's set-password link to the subscriber's address (endpoint 12's
