@@ -8,7 +8,7 @@ use crate::routes::{
 };
 use crate::security::{
     action_link, api_keys, avatars, dto, error as security, messages, oauth2, preferences, profiles, system as security_system,
-    signup, suboauth2, subusers, users, validate, validate_sub, wire,
+    signup, submfa, suboauth2, subusers, totp, users, validate, validate_sub, wire,
 };
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};
@@ -172,6 +172,7 @@ impl Modify for AbuseLimitAnswers {
         preferences::get_operator, preferences::set_operator,
         preferences::get_subscriber, preferences::set_subscriber,
         messages::email, messages::sms,
+        totp::qr_code, totp::check, totp::sub_qr_code, totp::sub_check, submfa::get, submfa::modify,
     ),
     components(schemas(error::ErrorBody, oauth::OAuthErrorBody, security::SecurityErrorBody,
         wire::Completed, dto::UserInfo, dto::WebTokenResult, dto::TokenValidationResult,

@@ -262,12 +262,15 @@ impl AppState {
             limits,
             public_url.clone(),
         );
+        // One cipher for every face: a dev-mode key is generated once, and what the
+        // Credentials API seals `/subtotp` opens.
+        let cipher = data_cipher(config, dev_mode, random.as_ref())?;
         let second_factors = SecondFactors::new(
             credentials.clone(),
             SecondFactorPorts {
                 codes: stores.otp_codes.clone(),
                 totp: stores.totp_secrets.clone(),
-                cipher: data_cipher(config, dev_mode, random.as_ref())?,
+                cipher: cipher.clone(),
                 notifier: notifier.clone(),
                 limiter: stores.rate_limits.clone(),
                 limits,
@@ -318,6 +321,8 @@ impl AppState {
                 devices: devices.clone(),
                 rate_limits: stores.rate_limits.clone(),
                 tenants: tenants.clone(),
+                totp_secrets: stores.totp_secrets.clone(),
+                cipher,
             },
         );
         let access = CachedVerifier::new(

@@ -323,6 +323,10 @@ fn refusal(e: TotpError) -> FlowError {
         }
         TotpError::Replayed => FlowError::Code(CodeRefusal::TotpReplayed),
         TotpError::Malformed => FlowError::MalformedCode,
+        TotpError::Throttled { retry_after } => FlowError::RateLimited {
+            scope: LimitScope::Credential,
+            retry_after,
+        },
         TotpError::Cipher(e) => FlowError::Cipher(e),
         TotpError::Store(e) => FlowError::Credential(CredentialError::Store(e)),
         TotpError::Steps(e) => FlowError::SecondFactorStore(e),

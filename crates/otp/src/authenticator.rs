@@ -18,7 +18,10 @@ use crate::{
     OtpCode, OtpStore, Redeem, SealedSecret, SecretCipher, TotpSecret, TotpStore, matching_step,
 };
 use async_trait::async_trait;
-use latchkey_core::{BoxError, Clock, OrgId, SecretHash, SecureRandom, StoreError, Timestamp};
+use latchkey_core::{
+    BoxError, Clock, OrgId, Rate, RateLimiter, SecretHash, SecureRandom, StoreError, Timestamp,
+    Verdict,
+};
 use std::fmt;
 use std::sync::Arc;
 use time::Duration;
@@ -32,6 +35,10 @@ pub const SETUP_TTL: Duration = Duration::minutes(15);
 
 /// The codes of the set-up check.
 pub const SETUP_CODES: u64 = 2;
+
+/// Set-up codes a holder may send per minute (with a limiter): two are needed, and a guesser of
+/// a 6-digit code gets no further than this.
+pub const SETUP_TRIES_PER_MINUTE: u32 = 10;
 
 /// Whose authenticator it is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -161,6 +168,9 @@ pub enum TotpError {
     InvalidIndex,
     #[error("the code must be 6 digits")]
     Malformed,
+    /// Too many set-up codes in a minute.
+    #[error("too many codes: wait before trying again")]
+    Throttled { retry_after: Duration },
     /// A sealed secret that does not open (another key, a changed row), or no key at all.
     #[error("the TOTP secret cannot be sealed or opened")]
     Cipher(#[source] BoxError),
@@ -190,6 +200,7 @@ pub struct AuthenticatorPorts {
 pub struct Authenticators {
     ports: Arc<AuthenticatorPorts>,
     operators: Option<Arc<dyn OperatorTotpStore>>,
+    limiter: Option<Arc<dyn RateLimiter>>,
 }
 
 impl Authenticators {
@@ -198,6 +209,7 @@ impl Authenticators {
         Self {
             ports: Arc::new(ports),
             operators: None,
+            limiter: None,
         }
     }
 
@@ -206,6 +218,14 @@ impl Authenticators {
     #[must_use]
     pub fn with_operators(mut self, store: Arc<dyn OperatorTotpStore>) -> Self {
         self.operators = Some(store);
+        self
+    }
+
+    /// Limits the set-up codes of each holder to [`SETUP_TRIES_PER_MINUTE`] (`Throttled`), on
+    /// `limiter` (shared by every instance where it is).
+    #[must_use]
+    pub fn with_setup_limit(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
         self
     }
 
@@ -387,6 +407,7 @@ impl Authenticators {
         if !(1..=SETUP_CODES).contains(&index) {
             return Err(TotpError::InvalidIndex);
         }
+        self.count_setup_try(holder).await?;
         let code = OtpCode::parse(code).map_err(|_| TotpError::Malformed)?;
         let pending: Vec<EnrolledSecret> = match self.secrets(holder, Secrets::Any).await {
             Ok(secrets) => secrets.into_iter().filter(|s| s.pending).collect(),
@@ -397,29 +418,22 @@ impl Authenticators {
             return Err(TotpError::NotPending);
         }
         let (secret, step) = self.matching(&pending, &code).ok_or(TotpError::Mismatch)?;
-        self.accept_step(holder, secret, step).await?;
         let ticket = setup_key(holder, &secret.sealed);
-        let proof = SecretHash::of(ticket.as_bytes());
         if index < SETUP_CODES {
+            self.accept_step(holder, secret, step).await?;
             // The first code proved: a one-use ticket that the second code redeems (the code
             // store makes it shared by every instance and taken exactly once).
-            let issued = self
-                .ports
-                .steps
-                .issue(&ticket, &proof, SETUP_TTL, Duration::seconds(1))
-                .await
-                .map_err(TotpError::Steps)?;
-            // `TooSoon`: a ticket issued within the last second stands.
-            let _ = issued;
+            self.issue_ticket(&ticket).await?;
             return Ok(SetupProgress {
                 next_index: index + 1,
                 more_codes: true,
             });
         }
+        // The ticket first, then the step: a second code sent too early uses up neither.
         match self
             .ports
             .steps
-            .redeem(&ticket, &proof, 1)
+            .redeem(&ticket, &ticket_proof(&ticket), 1)
             .await
             .map_err(TotpError::Steps)?
         {
@@ -428,11 +442,54 @@ impl Authenticators {
                 return Err(TotpError::OutOfSequence);
             }
         }
+        if let Err(e) = self.accept_step(holder, secret, step).await {
+            // The first code again (or an older one): the check stays where it was.
+            self.issue_ticket(&ticket).await?;
+            return Err(e);
+        }
         self.activate(holder, secret).await?;
         Ok(SetupProgress {
             next_index: index,
             more_codes: false,
         })
+    }
+
+    /// Issues (or renews) the set-up ticket `ticket`, alive for [`SETUP_TTL`]: any earlier one
+    /// and its resend interval are withdrawn first, so the new one always stands.
+    async fn issue_ticket(&self, ticket: &str) -> Result<(), TotpError> {
+        let steps = &self.ports.steps;
+        steps.withdraw(ticket).await.map_err(TotpError::Steps)?;
+        match steps
+            .issue(
+                ticket,
+                &ticket_proof(ticket),
+                SETUP_TTL,
+                Duration::milliseconds(1),
+            )
+            .await
+            .map_err(TotpError::Steps)?
+        {
+            crate::Issue::Issued => Ok(()),
+            // Only a concurrent request of the same holder issued one in between: it stands.
+            crate::Issue::TooSoon { .. } => Ok(()),
+        }
+    }
+
+    async fn count_setup_try(&self, holder: &TotpHolder) -> Result<(), TotpError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        let rate = Rate::new(SETUP_TRIES_PER_MINUTE, Duration::minutes(1))
+            .map_err(|e| TotpError::Steps(StoreError::Unavailable(Box::new(e))))?;
+        let key = format!("totp-setup:{}", holder.key());
+        match limiter
+            .hit(&key, rate, self.ports.clock.now())
+            .await
+            .map_err(TotpError::Steps)?
+        {
+            Verdict::Allowed => Ok(()),
+            Verdict::Limited { retry_after } => Err(TotpError::Throttled { retry_after }),
+        }
     }
 
     /// Removes the holder's enrollment (active and pending), if any.
@@ -472,6 +529,12 @@ fn step_key(holder: &TotpHolder, sealed: &SealedSecret) -> String {
 /// The set-up check's ticket of one pending secret.
 fn setup_key(holder: &TotpHolder, sealed: &SealedSecret) -> String {
     format!("totp-setup:{}:{}", holder.key(), fingerprint(sealed))
+}
+
+/// What the ticket's "code" is: the ticket names itself; only the code store's single use
+/// matters.
+fn ticket_proof(ticket: &str) -> SecretHash {
+    SecretHash::of(ticket.as_bytes())
 }
 
 fn fingerprint(sealed: &SealedSecret) -> String {

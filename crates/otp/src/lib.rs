@@ -14,8 +14,8 @@ mod ports;
 mod totp;
 
 pub use authenticator::{
-    AuthenticatorPorts, Authenticators, EnrolledSecret, OperatorTotpStore, SETUP_CODES, SETUP_TTL,
-    Secrets, SetupProgress, TotpError, TotpHolder,
+    AuthenticatorPorts, Authenticators, EnrolledSecret, OperatorTotpStore, SETUP_CODES,
+    SETUP_TRIES_PER_MINUTE, SETUP_TTL, Secrets, SetupProgress, TotpError, TotpHolder,
 };
 pub use code::{
     CODE_TTL, MAX_ATTEMPTS, OtpCode, OtpCodeError, RESEND_AFTER, code_hash, generate_code,

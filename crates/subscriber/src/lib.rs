@@ -9,6 +9,7 @@ mod error;
 mod fields;
 mod media;
 mod media_service;
+mod mfa;
 pub mod model;
 mod modify;
 pub mod ports;
@@ -23,6 +24,7 @@ pub use media::{MAX_NAME_CHARS, MediaError};
 pub use model::{
     Avatar, Holder, ImageType, Preference, Preferences, Signup, SignupStatus, SubscriberProfile,
 };
+pub use mfa::{MfaChannel, MfaCodes, MfaError};
 pub use modify::SubscriberChanges;
 pub use ports::{AvatarStore, PreferenceStore, SubscriberProfileStore, SubscriberQuery};
 pub use service::{Subscriber, SubscriberPorts, SubscriberService, principal};

@@ -27,9 +27,11 @@ pub mod signup_page;
 pub mod subuser_input;
 pub mod subusers;
 pub mod suboauth2;
+pub mod submfa;
 pub mod subscriber_auth;
 pub mod system;
 pub mod tenant;
+pub mod totp;
 pub mod upload;
 pub mod user_input;
 pub mod users;
@@ -60,6 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(system::configure)
             .configure(avatars::configure)
             .configure(preferences::configure)
+            .configure(totp::configure)
+            .configure(submfa::configure)
             .configure(messages::configure)
             .default_service(web::to(not_found)),
     );

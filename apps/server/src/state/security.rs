@@ -45,6 +45,11 @@ pub struct OperatorPlane {
     pub signups: latchkey_subscriber::Signups,
     /// Test messages, and the proof of mobile numbers (`/email`, `/sms`).
     pub messages: latchkey_messages::MessageService,
+    /// Authenticator apps of operators (`/totp`) and subscribers (`/subtotp`): the one TOTP
+    /// implementation, on the Credentials API's enrollments for subscribers.
+    pub authenticators: latchkey_otp::Authenticators,
+    /// The codes that prove a subscriber's second-factor channel (`/submfa`).
+    pub mfa_codes: latchkey_subscriber::MfaCodes,
 }
 
 /// The storage of the operator plane: one adapter per port.
@@ -56,6 +61,8 @@ pub struct OperatorStores {
     pub profiles: Arc<dyn SubscriberProfileStore>,
     pub avatars: Arc<dyn AvatarStore>,
     pub preferences: Arc<dyn PreferenceStore>,
+    /// Operators' authenticator enrollments.
+    pub totp: Arc<dyn latchkey_otp::OperatorTotpStore>,
 }
 
 /// What the plane is built from, besides its stores.
@@ -81,6 +88,10 @@ pub(super) struct Shared {
     pub rate_limits: Arc<dyn latchkey_core::RateLimiter>,
     /// The tenants (their display names in messages).
     pub tenants: latchkey_tenancy::TenantService,
+    /// The tenants' TOTP enrollments (subscribers' authenticators are their credentials').
+    pub totp_secrets: Arc<dyn latchkey_otp::TotpStore>,
+    /// Seals TOTP secrets at rest: the Credentials API's cipher.
+    pub cipher: Arc<dyn latchkey_otp::SecretCipher>,
 }
 
 fn seconds(n: u32) -> time::Duration {
@@ -126,13 +137,27 @@ impl OperatorPlane {
             latchkey_messages::MessagePorts {
                 notifier: shared.notifier.clone(),
                 codes: shared.codes.clone(),
-                limiter: shared.rate_limits,
+                limiter: shared.rate_limits.clone(),
                 operators: directory.clone(),
                 clock: ports.clock.clone(),
                 random: ports.random.clone(),
             },
             latchkey_login::operator::OPERATOR_BRAND,
         );
+        let authenticators = latchkey_otp::Authenticators::new(latchkey_otp::AuthenticatorPorts {
+            credentials: shared.totp_secrets,
+            cipher: shared.cipher,
+            steps: shared.codes.clone(),
+            clock: ports.clock.clone(),
+            random: ports.random.clone(),
+        })
+        .with_operators(stores.totp.clone())
+        .with_setup_limit(shared.rate_limits.clone());
+        let mfa_codes = latchkey_subscriber::MfaCodes {
+            codes: shared.codes.clone(),
+            notifier: shared.notifier.clone(),
+            random: ports.random.clone(),
+        };
         let mut settings = OperatorSignInSettings::new(
             shared.public_url.clone(),
             shared.public_url,
@@ -156,7 +181,8 @@ impl OperatorPlane {
             },
             settings,
         )
-        .with_key_reload(shared.keys);
+        .with_key_reload(shared.keys)
+        .with_authenticators(authenticators.clone());
         Self {
             directory,
             api_keys,
@@ -169,6 +195,8 @@ impl OperatorPlane {
             subscriber_org: config.security.subscriber_org.clone(),
             signups,
             messages,
+            authenticators,
+            mfa_codes,
         }
     }
 }
@@ -194,6 +222,7 @@ impl OperatorStores {
             operators: Arc::new(store.clone()),
             api_keys: Arc::new(store.clone()),
             sessions: Arc::new(store),
+            totp: Arc::new(latchkey_memory::MemOperatorTotpStore::default()),
         }
     }
 
@@ -208,6 +237,7 @@ impl OperatorStores {
             profiles: Arc::new(latchkey_postgres::PgSubscriberProfiles::new(db.clone())),
             avatars: Arc::new(latchkey_postgres::PgAvatars::new(db.clone())),
             preferences: Arc::new(latchkey_postgres::PgPreferences::new(db.clone())),
+            totp: Arc::new(db.operator_totp_secrets()),
         }
     }
 }

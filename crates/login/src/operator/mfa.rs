@@ -172,6 +172,10 @@ impl OperatorSignIn {
             Ok(()) => Ok(()),
             Err(TotpError::Cipher(e)) => Err(SignInError::unavailable(e)),
             Err(TotpError::Store(e) | TotpError::Steps(e)) => Err(SignInError::Unavailable(e)),
+            // Sign-in answers are slowed by the sign-in's own guessing rules.
+            Err(TotpError::Throttled { retry_after }) => {
+                Err(SignInError::Throttled { retry_after })
+            }
             Err(
                 TotpError::Mismatch
                 | TotpError::Replayed

@@ -121,6 +121,13 @@ pub enum Detail {
     TooManyPreferences,
     BadPreferenceTag,
     PreferenceValueTooLong,
+    TotpInvalidCode,
+    TotpInvalidIndex,
+    TotpCodeRepeated,
+    TotpNoSession,
+    TotpBadSequence,
+    MfaWrongCode,
+    MfaNoCode,
 }
 
 impl Detail {
@@ -159,6 +166,15 @@ impl Detail {
             Detail::TooManyPreferences => 1503,
             Detail::BadPreferenceTag => 1504,
             Detail::PreferenceValueTooLong => 1505,
+            // The authenticator's set-up check (`PUT /totp`): owsec's texts, in 152x.
+            Detail::TotpInvalidCode => 1520,
+            Detail::TotpInvalidIndex => 1521,
+            Detail::TotpCodeRepeated => 1522,
+            Detail::TotpNoSession => 1523,
+            Detail::TotpBadSequence => 1524,
+            // A subscriber's second-factor channel proof (`PUT /submfa`).
+            Detail::MfaWrongCode => 1525,
+            Detail::MfaNoCode => 1526,
         }
     }
 
@@ -200,6 +216,13 @@ impl Detail {
             Detail::TooManyPreferences => "At most 256 preferences.",
             Detail::BadPreferenceTag => "A preference needs a tag of 1 to 128 characters.",
             Detail::PreferenceValueTooLong => "A preference's value has at most 4096 characters.",
+            Detail::TotpInvalidCode => "Invalid code.",
+            Detail::TotpInvalidIndex => "Invalid Index",
+            Detail::TotpCodeRepeated => "Code is repeated. Must be new code.",
+            Detail::TotpNoSession => "No validation session present.",
+            Detail::TotpBadSequence => "Invalid protocol sequence.",
+            Detail::MfaWrongCode => "The challenge code is wrong.",
+            Detail::MfaNoCode => "No challenge code is pending for this channel: start again.",
         }
     }
 }

@@ -237,3 +237,42 @@ impl From<latchkey_messages::MessageError> for SecurityError {
         }
     }
 }
+
+/// The authenticator apps (`/totp`, `/subtotp`): the set-up check's refusals are owsec's.
+impl From<latchkey_otp::TotpError> for SecurityError {
+    fn from(e: latchkey_otp::TotpError) -> Self {
+        use latchkey_otp::TotpError as E;
+        match e {
+            E::Mismatch | E::Malformed => SecurityError::bad_request(Detail::TotpInvalidCode),
+            E::InvalidIndex => SecurityError::bad_request(Detail::TotpInvalidIndex),
+            E::Replayed => SecurityError::bad_request(Detail::TotpCodeRepeated),
+            E::NotPending | E::NotEnrolled => SecurityError::bad_request(Detail::TotpNoSession),
+            E::OutOfSequence => SecurityError::bad_request(Detail::TotpBadSequence),
+            E::Throttled { retry_after } => SecurityError::rate_limited(
+                std::time::Duration::try_from(retry_after).unwrap_or_default(),
+            ),
+            // No data key on a database, or a sealed secret that no longer opens: the service
+            // cannot do it now, whatever the client sends.
+            E::Cipher(source) => SecurityError::unavailable(source),
+            E::Store(source) | E::Steps(source) => SecurityError::from(source),
+        }
+    }
+}
+
+/// A subscriber's second factor (`/submfa`).
+impl From<latchkey_subscriber::MfaError> for SecurityError {
+    fn from(e: latchkey_subscriber::MfaError) -> Self {
+        use latchkey_subscriber::MfaError as E;
+        match e {
+            E::TooSoon { retry_after } => SecurityError::rate_limited(
+                std::time::Duration::try_from(retry_after).unwrap_or_default(),
+            ),
+            E::WrongCode => SecurityError::bad_request(Detail::MfaWrongCode),
+            E::NoCode => SecurityError::bad_request(Detail::MfaNoCode),
+            // The SMTP server or SMS gateway failed: a dependency down, whose cause is logged.
+            E::Undeliverable(source) => SecurityError::unavailable(source),
+            E::Codes(source) => SecurityError::from(source),
+            E::Subscriber(e) => SecurityError::from(e),
+        }
+    }
+}
