@@ -332,7 +332,7 @@ async fn a_subscriber_proves_a_number_for_its_own_mobiles_and_sends_no_test_mess
     let test = json!({"to": "+34600123456", "text": "t"});
     expect_code(&post(&server, "/api/v1/sms", &sue, &test).await, 403, 7);
     let email = json!({"recipients": ["ana@example.com"], "subject": "s", "text": "t"});
-    expect_code(&post(&server, "/api/v1/email", &sue, &email).await, 403, 8);
+    expect_code(&post(&server, "/api/v1/email", &sue, &email).await, 403, 7);
 
     let number = json!({"to": "+34600555666"});
     expect_completed(&post(&server, "/api/v1/sms?validateNumber=true", &sue, &number).await);

@@ -65,15 +65,16 @@ fn bad(detail: Detail) -> SecurityError {
     responses(
         (status = 200, description = "Each recipient's copy was taken by the SMTP server: `Command completed.`", body = wire::Completed),
         (status = 400, description = "`1018`: a field missing or unusable (blank, too long, a subject of several lines, more than 10 recipients); `1040`: a recipient or `from` is not an e-mail address; `1085`: no SMTP server is configured; `1003`: not JSON", body = SecurityErrorBody),
-        (status = 403, description = "Not signed in (8, 9), or not a root, admin or partner (7)", body = SecurityErrorBody),
+        (status = 403, description = "Not signed in (8, 9), or not a root, admin or partner (7; a subscriber too)", body = SecurityErrorBody),
         (status = 429, description = "`10`: more than 20 test messages in the hour", body = SecurityErrorBody),
         (status = 503, description = "`13`: the SMTP server did not take the message", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
 pub async fn email(
     state: web::Data<AppState>,
-    caller: OperatorCaller,
+    caller: MessageCaller,
     Json(input): Json<EmailInfo>,
 ) -> Result<HttpResponse, SecurityError> {
+    let caller = caller.operator()?;
     MessageService::may_send_tests(caller.operator())?;
     // No recipient is a missing parameter; an unusable one is `1040`.
     let (Some(recipients), Some(subject), Some(text)) = (
@@ -152,9 +153,7 @@ pub async fn sms(
         }
         return Ok(wire::completed());
     }
-    let MessageCaller::Operator(caller) = caller else {
-        return Err(SecurityError::denied(Denial::AccessDenied));
-    };
+    let caller = caller.operator()?;
     MessageService::may_send_tests(caller.operator())?;
     let (Some(to), Some(text)) = (input.to, input.text) else {
         return Err(bad(Detail::MissingOrInvalidParameters));
@@ -173,12 +172,23 @@ fn number(to: Option<&str>) -> Result<Msisdn, SecurityError> {
     Msisdn::parse(to).map_err(|_| bad(Detail::CannotValidatePhoneNumber))
 }
 
-/// Who calls `/sms`: an operator (bearer token or API key), else a subscriber (its bearer
-/// token). A token that is neither is code 8; an expired one 9.
+/// Who calls `/email` and `/sms`: an operator (bearer token or API key), else a subscriber (its
+/// bearer token; only number proofs are for it). A token that is neither is code 8; an expired
+/// one 9.
 #[derive(Debug)]
 pub enum MessageCaller {
     Operator(OperatorCaller),
     Subscriber(SubscriberCaller),
+}
+
+impl MessageCaller {
+    /// The operator calling; a subscriber is refused with 7 (a genuine token that may not).
+    fn operator(self) -> Result<OperatorCaller, SecurityError> {
+        match self {
+            MessageCaller::Operator(operator) => Ok(operator),
+            MessageCaller::Subscriber(_) => Err(SecurityError::denied(Denial::AccessDenied)),
+        }
+    }
 }
 
 impl FromRequest for MessageCaller {
