@@ -214,6 +214,40 @@ pub fn operator_session(id: Uuid, operator: Uuid) -> OperatorSession {
     }
 }
 
+/// The empty profile of the subscriber `credential` with a name, modified at [`T0`].
+pub fn subscriber_profile(credential: Uuid, name: &str) -> latchkey_subscriber::SubscriberProfile {
+    latchkey_subscriber::SubscriberProfile {
+        name: name.to_owned(),
+        ..latchkey_subscriber::SubscriberProfile::new(credential, T0)
+    }
+}
+
+/// A PNG avatar (the signature and `n` bytes after it), created at [`T0`].
+pub fn avatar(n: usize) -> latchkey_subscriber::Avatar {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..n).map(|i| (i % 251) as u8));
+    latchkey_subscriber::Avatar {
+        image_type: latchkey_subscriber::ImageType::Png,
+        name: "me.png".to_owned(),
+        bytes,
+        created: T0,
+    }
+}
+
+/// Preferences holding the given tags and values, modified at [`T0`].
+pub fn preferences(data: &[(&str, &str)]) -> latchkey_subscriber::Preferences {
+    latchkey_subscriber::Preferences {
+        data: data
+            .iter()
+            .map(|(tag, value)| latchkey_subscriber::Preference {
+                tag: (*tag).to_owned(),
+                value: (*value).to_owned(),
+            })
+            .collect(),
+        modified: T0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,39 +288,5 @@ mod tests {
                 .matches(operator_refresh_secret(session.id).as_bytes())
         );
         assert_ne!(session.access_jti, session.id);
-    }
-}
-
-/// The empty profile of the subscriber `credential` with a name, modified at [`T0`].
-pub fn subscriber_profile(credential: Uuid, name: &str) -> latchkey_subscriber::SubscriberProfile {
-    latchkey_subscriber::SubscriberProfile {
-        name: name.to_owned(),
-        ..latchkey_subscriber::SubscriberProfile::new(credential, T0)
-    }
-}
-
-/// A PNG avatar (the signature and `n` bytes after it), created at [`T0`].
-pub fn avatar(n: usize) -> latchkey_subscriber::Avatar {
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.extend((0..n).map(|i| (i % 251) as u8));
-    latchkey_subscriber::Avatar {
-        image_type: latchkey_subscriber::ImageType::Png,
-        name: "me.png".to_owned(),
-        bytes,
-        created: T0,
-    }
-}
-
-/// Preferences holding the given tags and values, modified at [`T0`].
-pub fn preferences(data: &[(&str, &str)]) -> latchkey_subscriber::Preferences {
-    latchkey_subscriber::Preferences {
-        data: data
-            .iter()
-            .map(|(tag, value)| latchkey_subscriber::Preference {
-                tag: (*tag).to_owned(),
-                value: (*value).to_owned(),
-            })
-            .collect(),
-        modified: T0,
     }
 }
