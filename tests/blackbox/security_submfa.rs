@@ -95,13 +95,25 @@ async fn e_mail_becomes_the_second_factor_only_with_the_code_sent_there() {
         require2fa(&server, &admin).await,
         "the same setting as require2fa"
     );
-    expect_detail(&put(&server, &sue, &right, &email).await, 1526);
+    // From now on a change needs a sign-in with the second factor: this token has none.
+    expect_code(&put(&server, &sue, &right, &email).await, 403, 7);
+    expect_code(
+        &put(&server, &sue, "", &json!({"type": "disabled"})).await,
+        403,
+        7,
+    );
 
     let challenge = security_suboauth2::sign_in(&server, SUE, PASSWORD).await;
     assert_eq!(
         challenge["method"], "email",
         "the sign-in honours it: {challenge}"
     );
+    let answer = json!({"uuid": challenge["uuid"], "answer": code_in(&mails(&sink, 2)[1])});
+    let tokens = security_suboauth2::suboauth2(&server, "?completeMFAChallenge=true", &answer)
+        .await
+        .expect_json(200);
+    let sue = tokens["access_token"].as_str().unwrap().to_owned();
+    expect_detail(&put(&server, &sue, &right, &email).await, 1526);
 
     let off = put(&server, &sue, "", &json!({"type": "disabled"}))
         .await

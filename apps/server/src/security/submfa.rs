@@ -11,6 +11,7 @@
 use crate::http::endpoint::Endpoint;
 use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
 use crate::security::subscriber_auth::SubscriberCaller;
+use crate::security::totp::require_recent_sign_in;
 use crate::security::wire::{self, Completed, Json, Params};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -137,7 +138,7 @@ pub async fn get(
     responses(
         (status = 200, description = "`startValidation`: `Completed` (the code is sent); `disabled` and `completeValidation`: the new setting", body = SubMfaConfig),
         (status = 400, description = "`1003` no JSON body; `1018` an unknown type, no flag, or no `challengeCode`; `1094` sms without a number; `1115` not an E.164 number; `1525` a wrong code (the fifth burns it); `1526` no code pending for that channel", body = SecurityErrorBody),
-        (status = 403, description = "Not a subscriber's live token (8, 9)", body = SecurityErrorBody),
+        (status = 403, description = "Not a subscriber's live token (8, 9); a token of a sign-in older than 5 minutes, or without the second factor the credential requires (7)", body = SecurityErrorBody),
         (status = 429, description = "A code went to that channel less than 30 s ago (10)", body = SecurityErrorBody),
         (status = 503, description = "The SMTP server or SMS gateway did not take the code (13)", body = SecurityErrorBody)),
     security(("bearerAuth" = [])))]
@@ -150,6 +151,8 @@ pub async fn modify(
     let start = params.flag("startValidation")?;
     let complete = params.flag("completeValidation")?;
     let subscribers = &state.operators.subscribers;
+    let current = subscribers.get(&caller.org, caller.credential).await?;
+    require_recent_sign_in(&caller, current.credential.require2fa)?;
     let disabled = input
         .kind
         .as_deref()

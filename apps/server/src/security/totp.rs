@@ -11,7 +11,7 @@
 use crate::http::endpoint::Endpoint;
 use crate::qr;
 use crate::security::auth::OperatorCaller;
-use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
+use crate::security::error::{Denial, Detail, SecurityError, SecurityErrorBody};
 use crate::security::subscriber_auth::SubscriberCaller;
 use crate::security::wire::{self, Params};
 use crate::state::AppState;
@@ -40,6 +40,28 @@ pub struct TotpSetupAnswer {
     pub next_index: u64,
     /// `false`: the authenticator is now the caller's second factor.
     pub more_codes: bool,
+}
+
+/// A subscriber's token changing its second factor must come from a recent full sign-in (the
+/// Credentials API's rule for a customer's token, ASVS 5.0 V6.3.4): at most 5 minutes old, and
+/// with a second factor when the credential requires one. A token that leaked later cannot
+/// replace or turn off the second factor. 403 code 7 otherwise: sign in again.
+pub(crate) fn require_recent_sign_in(
+    caller: &SubscriberCaller,
+    require2fa: bool,
+) -> Result<(), SecurityError> {
+    let claims = &caller.claims;
+    let principal = latchkey_tenancy::Principal {
+        subject: claims.subject.clone(),
+        scopes: claims.scopes,
+        orgs: claims.orgs.clone(),
+        credential: Some(caller.credential),
+        sign_in: claims.sign_in.clone(),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    principal
+        .require_recent_sign_in(now, require2fa)
+        .map_err(|_| SecurityError::denied(Denial::AccessDenied))
 }
 
 /// The SVG of `uri`, not to be cached, never sniffed as anything else.
@@ -140,7 +162,7 @@ pub async fn check(
     responses(
         (status = 200, description = "The QR code of the pending secret's otpauth URI (issuer the tenant's name, the subscriber's username), the credential's enrollment of the Credentials API", content_type = "image/svg+xml", body = String),
         (status = 400, description = "`1018`: an unreadable flag", body = SecurityErrorBody),
-        (status = 403, description = "Not a subscriber's live token (8, 9)", body = SecurityErrorBody),
+        (status = 403, description = "Not a subscriber's live token (8, 9); a token of a sign-in older than 5 minutes, or without the second factor the credential requires (7)", body = SecurityErrorBody),
         (status = 503, description = "No data key to seal secrets with (13)", body = SecurityErrorBody)),
     security(("bearerAuth" = [])))]
 pub async fn sub_qr_code(
@@ -151,6 +173,7 @@ pub async fn sub_qr_code(
     let reset = params.flag("reset")?;
     let subscribers = &state.operators.subscribers;
     let subscriber = subscribers.get(&caller.org, caller.credential).await?;
+    require_recent_sign_in(&caller, subscriber.credential.require2fa)?;
     let tenant = subscribers.tenant(&caller.org).await?;
     let secret = state
         .operators
@@ -175,7 +198,7 @@ pub async fn sub_qr_code(
     responses(
         (status = 200, description = "The code is right", body = TotpSetupAnswer),
         (status = 400, description = "`1018`: a missing parameter; `1520` wrong code, `1521` bad index, `1522` a code used already, `1523` no set-up in progress (GET the QR code first), `1524` code 2 before code 1", body = SecurityErrorBody),
-        (status = 403, description = "Not a subscriber's live token (8, 9)", body = SecurityErrorBody),
+        (status = 403, description = "Not a subscriber's live token (8, 9); a token of a sign-in older than 5 minutes, or without the second factor the credential requires (7)", body = SecurityErrorBody),
         (status = 429, description = "More than 10 codes in a minute (10)", body = SecurityErrorBody)),
     security(("bearerAuth" = [])))]
 pub async fn sub_check(
@@ -186,6 +209,7 @@ pub async fn sub_check(
     let (index, value) = setup_params(&params)?;
     let subscribers = &state.operators.subscribers;
     let subscriber = subscribers.get(&caller.org, caller.credential).await?;
+    require_recent_sign_in(&caller, subscriber.credential.require2fa)?;
     let progress = state
         .operators
         .authenticators
