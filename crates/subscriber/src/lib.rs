@@ -29,5 +29,5 @@ pub use modify::SubscriberChanges;
 pub use ports::{AvatarStore, PreferenceStore, SubscriberProfileStore, SubscriberQuery};
 pub use service::{Subscriber, SubscriberPorts, SubscriberService, principal};
 pub use signup::{
-    MAX_REASON_CHARS, Registration, SignupError, SignupPorts, SignupRates, Signups,
+    MAX_REASON_CHARS, Registration, SignupError, SignupListener, SignupPorts, SignupRates, Signups,
 };

@@ -40,6 +40,16 @@ pub struct SignupRates {
     pub per_client: Rate,
 }
 
+/// Told when a registration's address is proven (its link used): the registering party, which
+/// may also poll. owsec tells its provisioning service so; Latchkey's adapter does the same.
+#[async_trait::async_trait]
+pub trait SignupListener: Send + Sync + std::fmt::Debug {
+    /// The registration `signup` of `org` is now `emailVerified`. MUST return without waiting
+    /// for the party to answer, and MUST NOT fail the registration: a party that cannot be told
+    /// polls instead (the adapter reports its failures itself).
+    async fn email_verified(&self, org: &OrgId, signup: Uuid);
+}
+
 /// What registrations are built on, besides the subscriber use cases.
 #[derive(Debug)]
 pub struct SignupPorts {
@@ -51,6 +61,8 @@ pub struct SignupPorts {
     pub rates: SignupRates,
     /// The verification link without its token: the token, percent-encoded, is appended.
     pub link_base: String,
+    /// Told of each verified address, when a registering party listens.
+    pub listener: Option<Arc<dyn SignupListener>>,
 }
 
 /// A registration asked for.

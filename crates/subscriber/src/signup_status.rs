@@ -100,6 +100,9 @@ impl Signups {
         profile.waiting_for_email_check = false;
         profile.modified = now;
         self.profiles().put(&org, profile.clone()).await?;
+        if let (Some(listener), Some(state)) = (&self.ports.listener, &profile.signup) {
+            listener.email_verified(&org, state.uuid).await;
+        }
         Ok(Subscriber {
             org,
             credential,

@@ -23,6 +23,7 @@ pub mod preferences;
 pub mod profiles;
 pub mod services;
 pub mod signup;
+pub mod signup_listener;
 pub mod signup_page;
 pub mod subuser_input;
 pub mod subusers;

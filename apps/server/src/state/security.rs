@@ -130,6 +130,12 @@ impl OperatorPlane {
                     per_client: config.security.signup_rate_per_client,
                 },
                 link_base: crate::security::signup_page::link_base(&shared.public_url),
+                // A malformed list stops the start (`crate::start`) before any request.
+                listener: crate::security::signup_listener::ProvisioningListener::from_services(
+                    &crate::security::services::SystemServices::from_config(config)
+                        .unwrap_or_default(),
+                    &shared.public_url,
+                ),
             },
         );
         let api_keys = ApiKeyService::new(ports.clone());
