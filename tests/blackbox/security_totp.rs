@@ -169,6 +169,14 @@ async fn an_operator_sets_an_app_up_with_two_codes_and_signs_in_with_it_once() {
     assert_eq!(challenge["method"], "authenticator", "{challenge}");
     assert_eq!(challenge["question"], "mfa challenge");
     let uuid = challenge["uuid"].as_str().unwrap();
+    let resent = oauth2(&server, "?resendMFACode=true", &json!({"uuid": uuid}))
+        .await
+        .expect_json(200);
+    assert_eq!(
+        resent["method"], "authenticator",
+        "nothing to send: {resent}"
+    );
+    assert_eq!(resent["uuid"], uuid);
     let replayed = json!({"uuid": uuid, "answer": code(&secret, 0)});
     expect_code(
         &oauth2(&server, "?completeMFAChallenge=true", &replayed).await,
