@@ -6,9 +6,10 @@
 //!   marker, GIF's `GIF87a`/`GIF89a` header).
 //! - SVG by its shape: UTF-8 text that is an XML document (an optional BOM, XML declaration,
 //!   comments and processing instructions before it) whose root element is `<svg` and which
-//!   ends by closing it. A document type declaration is refused: its internal subset can
-//!   declare entities (expansion bombs in the browser that renders it, external entities) and
-//!   no avatar needs one.
+//!   ends by closing it. A document type declaration is accepted only without an internal
+//!   subset (`<!DOCTYPE svg PUBLIC "..." "...">`, as drawing tools still write): an internal
+//!   subset can declare entities (expansion bombs in the browser that renders it, external
+//!   entities), and no avatar needs one.
 //!
 //! Whatever an SVG contains (a `<script>`, event handlers) is not this module's concern: it is
 //! served so that no browser runs it (the security service's `Content-Security-Policy` with
@@ -60,7 +61,8 @@ fn is_svg(bytes: &[u8]) -> bool {
 }
 
 /// The document after its prolog (white space, the XML declaration, comments, processing
-/// instructions); `None` when the prolog is unterminated or holds a document type declaration.
+/// instructions, a document type declaration without an internal subset); `None` when the
+/// prolog is unterminated or holds anything else.
 fn skip_prolog(mut text: &str) -> Option<&str> {
     loop {
         text = text.trim_start();
@@ -68,8 +70,14 @@ fn skip_prolog(mut text: &str) -> Option<&str> {
             text = &rest[rest.find("?>")? + 2..];
         } else if let Some(rest) = text.strip_prefix("<!--") {
             text = &rest[rest.find("-->")? + 3..];
+        } else if let Some(rest) = text.strip_prefix("<!DOCTYPE") {
+            let end = rest.find('>')?;
+            // An internal subset (`[...]`) could declare entities.
+            if rest[..end].contains('[') {
+                return None;
+            }
+            text = &rest[end + 1..];
         } else if text.starts_with("<!") {
-            // <!DOCTYPE ...> (or anything else a prolog may not hold).
             return None;
         } else {
             return Some(text);
@@ -139,6 +147,10 @@ mod tests {
             ImageType::sniff(with_prolog.as_bytes()),
             Some(ImageType::Svg)
         );
+        let doctype = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n{SVG}"
+        );
+        assert_eq!(ImageType::sniff(doctype.as_bytes()), Some(ImageType::Svg));
         assert_eq!(
             ImageType::sniff(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
             Some(ImageType::Svg)
@@ -161,6 +173,9 @@ mod tests {
             "<svg><rect/></svg> trailing text",
             "<svg/><script>alert(1)</script>",
             "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg>&a;</svg>",
+            "<!DOCTYPE svg SYSTEM \"x.dtd\" [<!ENTITY a \"a\">]><svg>&a;</svg>",
+            "<!DOCTYPE svg unterminated <svg></svg",
+            "<!ELEMENT svg ANY><svg></svg>",
             "<!-- unterminated <svg></svg>",
             "<?xml unterminated <svg></svg>",
             "<svg>\0</svg>",

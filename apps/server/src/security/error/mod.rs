@@ -210,7 +210,7 @@ impl Detail {
             Detail::TooManyApiKeys => "Too many API Keys have already been created.",
             Detail::ApiKeyDoesNotExist => "API Key does not exist.",
             Detail::NotAnImage => {
-                "The avatar must be a PNG, JPEG, GIF or SVG image (an SVG without a DOCTYPE)."
+                "The avatar must be a PNG, JPEG, GIF or SVG image (an SVG declaring no entities)."
             }
             Detail::AvatarTooLarge => "The avatar is larger than 2 MiB (2097152 bytes).",
             Detail::TooManyPreferences => "At most 256 preferences.",
