@@ -162,6 +162,14 @@ pub fn free_text(max: usize) -> ObjectBuilder {
 /// Text without control characters.
 pub const FREE_TEXT_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 
+/// A test message's text ([`latchkey_messages::TestEmail::parse`]): something besides white
+/// space, no control characters but line breaks and tabs, at most `max` characters.
+pub fn message_text(max: usize) -> ObjectBuilder {
+    const PATTERN: &str = "^[\\t\\n\\r ]*[^\\s\\u0000-\\u001F\\u007F-\\u009F]\
+                           [^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+    string(Some(PATTERN.to_owned()), Some(1), Some(max))
+}
+
 pub fn code() -> ObjectBuilder {
     string(
         Some(code_pattern()),
@@ -263,6 +271,11 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ("ApiKeyInput", "name"),
     ("UserInfoInput", "userRole"),
     ("UserInfoInput", "owner"),
+    ("EmailInfo", "recipients"),
+    ("EmailInfo", "subject"),
+    ("EmailInfo", "text"),
+    ("SmsInfo", "to"),
+    ("SmsInfo", "text"),
 ];
 
 fn property_schema(component: &str, property: &str) -> Option<Schema> {
@@ -277,6 +290,24 @@ fn property_schema(component: &str, property: &str) -> Option<Schema> {
         ("UserInfoInput", "owner") => {
             string(Some(owner_pattern()), None, Some(OrgId::MAX_LEN)).into()
         }
+        ("EmailInfo", "recipients") => ArrayBuilder::new()
+            .items(
+                string(Some(format!("^{}$", email())), None, Some(254)).format(Some(
+                    utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Email),
+                )),
+            )
+            .min_items(Some(1))
+            .max_items(Some(latchkey_messages::MAX_RECIPIENTS))
+            .into(),
+        ("EmailInfo", "subject") => string(
+            Some(NAME_PATTERN.to_owned()),
+            Some(1),
+            Some(latchkey_messages::MAX_SUBJECT_CHARS),
+        )
+        .into(),
+        ("EmailInfo", "text") => message_text(latchkey_messages::MAX_EMAIL_TEXT_CHARS).into(),
+        ("SmsInfo", "to") => msisdn_schema().into(),
+        ("SmsInfo", "text") => message_text(latchkey_messages::MAX_SMS_TEXT_CHARS).into(),
         (_, "name") => name().into(),
         (_, "scopes") => array_of(scope(), "The scopes the client may ask for"),
         (_, "orgs") => client_orgs(),

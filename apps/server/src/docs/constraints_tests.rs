@@ -390,3 +390,29 @@ fn the_operator_plane_inputs_are_the_parsers() {
         strings(latchkey_operator::Role::ALL.map(|r| r.as_str()))
     );
 }
+
+#[test]
+fn test_messages_are_documented_with_the_messages_crate_limits() {
+    use latchkey_messages::{
+        MAX_EMAIL_TEXT_CHARS, MAX_RECIPIENTS, MAX_SMS_TEXT_CHARS, MAX_SUBJECT_CHARS, TestEmail,
+        TestSms,
+    };
+    let doc = doc();
+    let email = &doc["components"]["schemas"]["EmailInfo"]["properties"];
+    assert_eq!(own(&email["recipients"])["maxItems"], MAX_RECIPIENTS);
+    assert_eq!(own(&email["subject"])["maxLength"], MAX_SUBJECT_CHARS);
+    assert_eq!(own(&email["text"])["maxLength"], MAX_EMAIL_TEXT_CHARS);
+    let sms = &doc["components"]["schemas"]["SmsInfo"]["properties"];
+    assert_eq!(own(&sms["text"])["maxLength"], MAX_SMS_TEXT_CHARS);
+    assert_eq!(own(&sms["to"])["pattern"], constraints::msisdn_pattern());
+    let text = own(&email["text"])["pattern"].as_str().unwrap().to_owned();
+    let to = ["ana@example.com".to_owned()];
+    agree(
+        &text,
+        &["hello", " two\nlines\r\n\tand a tab ", "¡olé!"],
+        &["", " \n ", "a\u{0}b", "bell\u{7}", "esc\u{1b}[0m"],
+        |t| {
+            TestEmail::parse(&to, "s", t, None).is_ok() && TestSms::parse("+34600111222", t).is_ok()
+        },
+    );
+}

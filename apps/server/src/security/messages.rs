@@ -40,6 +40,7 @@ pub struct EmailInfo {
     pub text: Option<String>,
     /// An address replies go to (`Reply-To`). The message itself always comes from the
     /// service's configured sender.
+    #[schema(format = Email)]
     pub from: Option<String>,
 }
 
