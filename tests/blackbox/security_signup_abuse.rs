@@ -122,10 +122,26 @@ async fn registrations_are_limited_per_address_and_per_client() {
         .expect_json(200);
     let client = register(&server, "jo@example.com", &new_uuid(), &[]).await;
     expect_code(&client, 429, 10);
-    // Refused requests send nothing.
+    // A sibling service that names itself registers for many people from one address: only
+    // the per-address limit holds for it. A key that is no service's is refused.
+    let wrong = [
+        ("x-internal-name", "owprov"),
+        ("x-api-key", "not-the-key-0123456"),
+    ];
+    expect_code(
+        &register(&server, "jo@example.com", &new_uuid(), &wrong).await,
+        403,
+        8,
+    );
+    register(&server, "jo@example.com", &new_uuid(), &OWPROV)
+        .await
+        .expect_json(200);
+    let address = register(&server, "gus@example.com", &new_uuid(), &OWPROV).await;
+    expect_code(&address, 429, 10);
+    // Refused requests send nothing: five registrations, five messages.
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(sink.delivered().len(), 4);
-    assert_eq!(credential(&server, "jo@example.com").await.code(), 404);
+    assert_eq!(sink.delivered().len(), 5);
+    assert_eq!(credential(&server, "jo@example.com").await.code(), 200);
 }
 
 #[actix_rt::test]

@@ -71,8 +71,9 @@ pub struct Registration<'a> {
     pub email: &'a str,
     /// The registering party's id for it (`signupUUID`).
     pub signup: Uuid,
-    /// The client's network address (the per-client limit).
-    pub client: &'a str,
+    /// The client's network address (the per-client limit); `None` for a sibling service that
+    /// proved who it is, which registers on behalf of many people from one address.
+    pub client: Option<&'a str>,
     /// The language of the message.
     pub language: Language,
 }
@@ -341,18 +342,18 @@ impl Signups {
             .map_err(SignupError::Undeliverable)
     }
 
-    /// Counts one registration of the client's address and of the e-mail address, when
-    /// neither is spent: a request one limit refuses costs the other nothing.
-    async fn throttle(&self, username: &Username, client: &str) -> Result<(), SignupError> {
+    /// Counts one registration of the e-mail address and of the client's address (if any),
+    /// when neither is spent: a request one limit refuses costs the other nothing.
+    async fn throttle(&self, username: &Username, client: Option<&str>) -> Result<(), SignupError> {
         let now = self.now();
         let rates = self.ports.rates;
-        let keys = [
-            (format!("signup-client:{client}"), rates.per_client),
-            (
-                format!("signup-address:{}", username.as_str()),
-                rates.per_address,
-            ),
-        ];
+        let mut keys = vec![(
+            format!("signup-address:{}", username.as_str()),
+            rates.per_address,
+        )];
+        if let Some(client) = client {
+            keys.push((format!("signup-client:{client}"), rates.per_client));
+        }
         let limiter = &self.ports.limiter;
         let mut verdicts = Vec::with_capacity(keys.len());
         for (key, rate) in &keys {

@@ -3,7 +3,9 @@
 //! - `POST ?email=&signupUUID=` needs no credential: the registering party (a portal, a
 //!   provisioning service such as owprov) calls it for a person who has no account yet. The
 //!   tenant is `X-Latchkey-Org`, else the default org (`security::tenant`). The answer is the
-//!   registered subscriber's `UserInfo` whether or not the address already had an account.
+//!   registered subscriber's `UserInfo` whether or not the address already had an account. A
+//!   sibling service that names itself (`X-INTERNAL-NAME` + `X-API-KEY`, as owprov calls)
+//!   registers for many people from one address: the per-client limit does not hold for it.
 //! - `PUT ?signupUUID=&operation=` reads (`poll`) or moves the registration. Only a sibling
 //!   service may: `X-INTERNAL-NAME` + `X-API-KEY` of a configured service, or a Latchkey
 //!   service token with `credentials:write` on the tenant; or an operator whose profile may
@@ -135,8 +137,9 @@ fn client(req: &HttpRequest) -> String {
     responses(
         (status = 200, description = "The subscriber as registered (`waitingForEmailCheck`, `signupUUID`); the same answer when the address already has an account (its owner is told by e-mail, nothing is registered, and the `id` names nothing)", body = UserInfo),
         (status = 400, description = "`1018`: `email` or `signupUUID` missing, a `signupUUID` that is no UUID or names another registration, or no tenant named; `1040`: not an e-mail address", body = SecurityErrorBody),
+        (status = 403, description = "`X-INTERNAL-NAME` and `X-API-KEY` that are no configured service's (8)", body = SecurityErrorBody),
         (status = 404, description = "The tenant does not exist or is disabled", body = SecurityErrorBody),
-        (status = 429, description = "Too many registrations for that address or from that client (`Retry-After`)", body = SecurityErrorBody),
+        (status = 429, description = "Too many registrations for that address, or from that client (a sibling service that names itself with `X-INTERNAL-NAME` and `X-API-KEY` is not limited per client) (`Retry-After`)", body = SecurityErrorBody),
         (status = 503, description = "The e-mail could not be sent (nothing is registered), or a storage is down", body = SecurityErrorBody)))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -154,7 +157,12 @@ pub async fn register(
         .headers()
         .get("accept-language")
         .and_then(|v| v.to_str().ok());
-    let client = client(&req);
+    // A sibling service registers for many people from one address: only the per-address
+    // limit holds for it.
+    let client = match sibling(&req)? {
+        true => None,
+        false => Some(client(&req)),
+    };
     let subscriber = state
         .operators
         .signups
@@ -163,7 +171,7 @@ pub async fn register(
             Registration {
                 email,
                 signup,
-                client: &client,
+                client: client.as_deref(),
                 language: Language::negotiate(None, accept),
             },
         )
@@ -249,6 +257,21 @@ async fn authorize(
     }
 }
 
+/// Whether a configured sibling service calls, by `X-INTERNAL-NAME` and `X-API-KEY` (both
+/// absent: `false`; a pair that is no service's: 403 code 8).
+fn sibling(req: &HttpRequest) -> Result<bool, SecurityError> {
+    let (Some(name), Some(key)) = (header(req, &X_INTERNAL_NAME)?, header(req, &X_API_KEY)?) else {
+        return Ok(false);
+    };
+    let context = req
+        .app_data::<web::Data<SystemContext>>()
+        .ok_or_else(|| SecurityError::internal("system context missing"))?;
+    match context.services.authenticate(&name, &key) {
+        Some(_) => Ok(true),
+        None => Err(SecurityError::denied(Denial::InvalidToken)),
+    }
+}
+
 /// Requires a sibling service: a configured one by `X-INTERNAL-NAME` and `X-API-KEY`, or a
 /// service token with `credentials:write` on `org` (tenant-wide: never a customer's token).
 async fn require_service(
@@ -257,14 +280,8 @@ async fn require_service(
     org: &OrgId,
 ) -> Result<(), SecurityError> {
     let invalid = || SecurityError::denied(Denial::InvalidToken);
-    if let (Some(name), Some(key)) = (header(req, &X_INTERNAL_NAME)?, header(req, &X_API_KEY)?) {
-        let context = req
-            .app_data::<web::Data<SystemContext>>()
-            .ok_or_else(|| SecurityError::internal("system context missing"))?;
-        return match context.services.authenticate(&name, &key) {
-            Some(_) => Ok(()),
-            None => Err(invalid()),
-        };
+    if sibling(req)? {
+        return Ok(());
     }
     let token = auth::bearer(req)?.ok_or_else(invalid)?;
     let verified = state.access.verify(token).await.map_err(|e| match e {
