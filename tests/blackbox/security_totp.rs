@@ -198,6 +198,25 @@ async fn an_operator_sets_an_app_up_with_two_codes_and_signs_in_with_it_once() {
         403,
         12,
     );
+
+    // resetMFA turns it off and forgets the app: the next QR is a new secret.
+    let reset = send(
+        &server,
+        "PUT",
+        &format!("/api/v1/user/{id}?resetMFA=true"),
+        &[("authorization", &format!("Bearer {signed_in}"))],
+        Some(&json!({})),
+    )
+    .await
+    .expect_json(200);
+    assert_eq!(
+        reset["userTypeProprietaryInfo"]["mfa"]["enabled"], false,
+        "{reset}"
+    );
+    let tokens = oauth2(&server, "", &body).await.expect_json(200);
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    let fresh = qr(&server, "/api/v1/totp", &access(&tokens)).await;
+    assert_ne!(secret_of(&fresh), secret, "the old app is forgotten");
 }
 
 #[actix_rt::test]

@@ -262,7 +262,7 @@ pub async fn create(
 #[utoipa::path(put, operation_id = "users_modify", path = "/api/v1/user/{id}", tag = "Security service",
     params(
         ("id" = Uuid, Path, description = "The operator's id"),
-        ("resetMFA" = Option<bool>, Query, description = "Turn its second factor off"),
+        ("resetMFA" = Option<bool>, Query, description = "Turn its second factor off (and forget its authenticator app)"),
         ("forgotPassword" = Option<bool>, Query, description = "E-mail it a password-reset link (the body is not read); answers `Command completed.`"),
         ("email_verification" = Option<bool>, Query, description = "E-mail it a verification link (following it proves the address)"),
     ),
@@ -312,6 +312,14 @@ pub async fn modify(
         .directory
         .modify(caller.operator(), id, changes)
         .await?;
+    if reset_mfa {
+        // The authenticator app goes with the setting: a new one starts from a new secret.
+        state
+            .operators
+            .authenticators
+            .remove(&latchkey_otp::TotpHolder::Operator(id))
+            .await?;
+    }
     if verify {
         state
             .operators
