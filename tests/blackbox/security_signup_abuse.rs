@@ -301,3 +301,29 @@ async fn of_concurrent_registrations_with_one_signup_uuid_one_wins_and_the_other
     let polled = status(&server, &signup, "poll").await;
     assert_eq!(polled["status"], "inprogress");
 }
+
+#[actix_rt::test]
+async fn a_link_that_cannot_be_sent_registers_nothing_and_an_account_is_answered_alike() {
+    let port = latchkey_testkit::smtp_sink::free_port();
+    let sink = SmtpSink::start();
+    let server = start(&sink, move |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+        c.notify_attempts = 1;
+        c.notify_timeout_ms = 500;
+    })
+    .await;
+    let signup = new_uuid();
+    let answer = register(&server, "quin@example.com", &signup, &[]).await;
+    expect_code(&answer, 503, 13);
+    assert!(!answer.text().contains("127.0.0.1"), "{}", answer.text());
+    assert_eq!(credential(&server, "quin@example.com").await.code(), 404);
+    let unknown = operation(&server, &signup, "poll", &OWPROV, None).await;
+    expect_code(&unknown, 404, 404);
+    // The owner of an account cannot be told either: answered as a new address is.
+    let admin = server.admin_token(None).await;
+    let path = latchkey_tests::credential_path("masmovil", "rae@example.com");
+    let created = server.call("POST", &path, Some(&admin), None).await;
+    assert_eq!(created.code(), 201, "{}", created.text());
+    let taken = register(&server, "rae@example.com", &new_uuid(), &[]).await;
+    expect_code(&taken, 503, 13);
+}
