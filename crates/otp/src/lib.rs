@@ -14,14 +14,15 @@ mod ports;
 mod totp;
 
 pub use authenticator::{
-    AuthenticatorPorts, Authenticators, EnrolledSecret, OperatorTotpStore, SETUP_CODES,
-    SETUP_TRIES_PER_MINUTE, SETUP_TTL, Secrets, SetupProgress, TotpError, TotpHolder,
+    AuthenticatorPorts, Authenticators, EnrolledSecret, SETUP_CODES, SETUP_TRIES_PER_MINUTE,
+    SETUP_TTL, Secrets, SetupProgress, TotpError, TotpHolder,
 };
 pub use code::{
     CODE_TTL, MAX_ATTEMPTS, OtpCode, OtpCodeError, RESEND_AFTER, code_hash, generate_code,
 };
 pub use ports::{
-    Issue, OtpStore, Redeem, SealedSecret, SecretCipher, StoredSecret, TotpEnrollment, TotpStore,
+    Issue, OperatorTotpStore, OtpStore, Redeem, SealedSecret, SecretCipher, StoredSecret,
+    TotpEnrollment, TotpStore,
 };
 pub use totp::{
     DIGITS, SECRET_BYTES, STEP_SECONDS, TotpSecret, TotpSecretError, code_at, matching_step,

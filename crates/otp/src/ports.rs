@@ -146,3 +146,34 @@ pub trait SecretCipher: Send + Sync + std::fmt::Debug {
     /// in any byte or cut short.
     fn open(&self, sealed: &SealedSecret, context: &[u8]) -> Result<Vec<u8>, BoxError>;
 }
+
+/// Where operators' TOTP enrollments live (the `public` schema): the sibling of [`TotpStore`]
+/// for holders outside any tenant, with the same contract per operator.
+#[async_trait]
+pub trait OperatorTotpStore: Send + Sync + fmt::Debug {
+    /// The enrollment of `operator`; `Ok(None)` when it has neither an active nor a pending
+    /// secret.
+    async fn get(&self, operator: Uuid) -> Result<Option<crate::TotpEnrollment>, StoreError>;
+
+    /// Makes `secret` the pending secret of `operator` (created at `at`), replacing any
+    /// earlier pending one and leaving the active one as it is.
+    async fn put_pending(
+        &self,
+        operator: Uuid,
+        secret: SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Makes the pending secret the active one (activated at `at`; the old active one is gone),
+    /// if the pending secret is still `secret`. MUST fail with `StoreError::NotFound` when
+    /// `operator` has no pending secret equal to `secret`.
+    async fn activate(
+        &self,
+        operator: Uuid,
+        secret: &SealedSecret,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Removes the enrollment of `operator`, if any.
+    async fn delete(&self, operator: Uuid) -> Result<(), StoreError>;
+}
