@@ -349,3 +349,31 @@ async fn a_subscriber_proves_a_number_for_its_own_mobiles_and_sends_no_test_mess
     );
     expect_detail(&post(&server, &path, &sue, &number).await, 1057);
 }
+
+#[actix_rt::test]
+async fn without_gateways_a_database_server_answers_1085_and_1084_and_dev_mode_prints() {
+    let server = start(|c| {
+        c.smtp_url = None;
+        c.sms_url = None;
+    })
+    .await;
+    let root = access(&root_tokens(&server).await);
+    let email = json!({"recipients": ["ana@example.com"], "subject": "s", "text": "t"});
+    let sms = json!({"to": "+34600123456", "text": "t"});
+    let proof = json!({"to": "+34600123456"});
+    let answers = [
+        post(&server, "/api/v1/email", &root, &email).await,
+        post(&server, "/api/v1/sms", &root, &sms).await,
+        post(&server, "/api/v1/sms?validateNumber=true", &root, &proof).await,
+    ];
+    match latchkey_tests::Backend::from_env() {
+        // Dev mode: a channel without a gateway prints its messages.
+        latchkey_tests::Backend::Memory => answers.iter().for_each(expect_completed),
+        // On a database printing would put messages in a log: the channel is not enabled.
+        latchkey_tests::Backend::Postgres => {
+            expect_detail(&answers[0], 1085);
+            expect_detail(&answers[1], 1084);
+            expect_detail(&answers[2], 1084);
+        }
+    }
+}

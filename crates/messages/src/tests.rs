@@ -261,3 +261,27 @@ async fn an_operator_holds_at_most_five_mobiles() {
     let stored = f.store.get(ana.id).await.unwrap().unwrap();
     assert_eq!(stored.mobiles.iter().filter(|m| m.primary).count(), 1);
 }
+
+#[tokio::test]
+async fn a_channel_without_a_gateway_is_unconfigured_and_its_code_withdrawn() {
+    let mut f = Fixture::new();
+    f.service.ports.notifier = Arc::new(latchkey_notify::Unconfigured("LATCHKEY_SMS_URL"));
+    let root = f.operator(1, Role::Root).await;
+    match f.service.send_test_email(&root, &email()).await {
+        Err(MessageError::Unconfigured(Channel::Email)) => {}
+        other => panic!("{other:?}"),
+    }
+    let sms = TestSms::parse("+34600000001", "ping").unwrap();
+    match f.service.send_test_sms(&root, &sms).await {
+        Err(MessageError::Unconfigured(Channel::Sms)) => {}
+        other => panic!("{other:?}"),
+    }
+    let mobile = number("+34600111222");
+    for _ in 0..2 {
+        // Withdrawn each time: the second is not "too soon".
+        match f.service.start_operator_proof(&root, &mobile).await {
+            Err(MessageError::Unconfigured(Channel::Sms)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
