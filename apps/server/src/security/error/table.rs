@@ -225,9 +225,7 @@ impl From<latchkey_messages::MessageError> for SecurityError {
             E::CodeRejected => SecurityError::bad_request(Detail::SmsCouldNotValidate),
             // What owsec answers when a channel is off: the caller learns it is not enabled.
             E::Unconfigured(Channel::Sms) => SecurityError::bad_request(Detail::SmsNotEnabled),
-            E::Unconfigured(Channel::Email) => {
-                SecurityError::bad_request(Detail::EmailNotEnabled)
-            }
+            E::Unconfigured(Channel::Email) => SecurityError::bad_request(Detail::EmailNotEnabled),
             // The SMTP server or SMS gateway failed or refused: a dependency, cause logged.
             E::Undeliverable(source) => SecurityError::unavailable(source),
             E::Render(source) => SecurityError::internal(source),
