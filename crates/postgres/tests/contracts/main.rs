@@ -330,6 +330,35 @@ async fn pg_operator_totp_store_honours_its_contract() {
     .await;
 }
 
+/// The enrollment dies with its operator (`ON DELETE CASCADE`), and none can be made for an
+/// operator that is not there (`NotFound`).
+#[tokio::test]
+async fn an_operators_enrollment_dies_with_it() {
+    use latchkey_operator::{OperatorStore, Role};
+    use latchkey_otp::{OperatorTotpStore, SealedSecret};
+    let scratch = Scratch::default();
+    let db = scratch.database().await;
+    let (operators, totp) = (db.operators(), db.operator_totp_secrets());
+    let ana = latchkey_testkit::fixtures::operator(
+        latchkey_testkit::fixtures::uuid(1),
+        "ana@example.com",
+        Role::Admin,
+    );
+    operators.insert(&ana).await.unwrap();
+    let at = latchkey_testkit::fixtures::T0;
+    totp.put_pending(ana.id, SealedSecret(vec![1; 48]), at)
+        .await
+        .unwrap();
+    assert!(totp.get(ana.id).await.unwrap().is_some());
+    OperatorStore::delete(&operators, ana.id).await.unwrap();
+    assert_eq!(totp.get(ana.id).await.unwrap(), None);
+    assert!(matches!(
+        totp.put_pending(ana.id, SealedSecret(vec![2; 48]), at)
+            .await,
+        Err(latchkey_core::StoreError::NotFound)
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_operators_honour_the_api_key_store_contract() {
     let scratch = Scratch::default();
