@@ -400,3 +400,38 @@ async fn sign_in_ignores_any_authorization_and_slows_guessing_with_10() {
     let after: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&after), "{after}");
 }
+
+#[actix_rt::test]
+async fn an_expired_token_is_code_9_everywhere_and_its_refresh_token_still_works() {
+    let key = "owgw-service-key-0123456789abcdef";
+    let services =
+        json!([{"type": "owgw", "id": 1, "uri": "https://gw.example.com:16002", "key": key}]);
+    let (server, _) = start(|c| {
+        c.access_token_ttl = 1;
+        c.security.system_services = Some(services.to_string().into());
+    })
+    .await;
+    let tokens = sign_in(&server, SUE, PASSWORD).await;
+    assert_eq!(tokens["expires_in"], 1);
+    let token = access(&tokens);
+    actix_rt::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    expect_code(
+        &bearer(&server, "GET", "/api/v1/suboauth2?me=true", &token).await,
+        403,
+        9,
+    );
+    // A sibling service (its configured key: no token of its own to expire) is told 9 too.
+    let path = format!("/api/v1/validateSubToken?token={token}");
+    let service = [("x-api-key", key), ("x-internal-name", "owgw")];
+    expect_code(&send(&server, "GET", &path, &service, None).await, 403, 9);
+    let out = format!("/api/v1/suboauth2/{token}");
+    expect_code(&bearer(&server, "DELETE", &out, &token).await, 403, 9);
+    let refresh = json!({"refreshToken": tokens["refresh_token"]});
+    let renewed = suboauth2(&server, "?grant_type=refresh_token", &refresh).await;
+    let renewed = renewed.expect_json(200);
+    assert_eq!(
+        devices(&server, &access(&renewed), SUE).await.code(),
+        200,
+        "a fresh access token"
+    );
+}
