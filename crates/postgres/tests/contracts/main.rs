@@ -344,14 +344,20 @@ async fn an_operators_enrollment_dies_with_it() {
         "ana@example.com",
         Role::Admin,
     );
-    operators.insert(&ana).await.unwrap();
+    operators
+        .insert(&ana)
+        .await
+        .unwrap_or_else(|e| panic!("insert: {e:?}"));
     let at = latchkey_testkit::fixtures::T0;
     totp.put_pending(ana.id, SealedSecret(vec![1; 48]), at)
         .await
-        .unwrap();
-    assert!(totp.get(ana.id).await.unwrap().is_some());
-    OperatorStore::delete(&operators, ana.id).await.unwrap();
-    assert_eq!(totp.get(ana.id).await.unwrap(), None);
+        .unwrap_or_else(|e| panic!("put_pending: {e:?}"));
+    let got = |r: Result<_, latchkey_core::StoreError>| r.unwrap_or_else(|e| panic!("get: {e:?}"));
+    assert!(got(totp.get(ana.id).await).is_some());
+    OperatorStore::delete(&operators, ana.id)
+        .await
+        .unwrap_or_else(|e| panic!("delete: {e:?}"));
+    assert_eq!(got(totp.get(ana.id).await), None);
     assert!(matches!(
         totp.put_pending(ana.id, SealedSecret(vec![2; 48]), at)
             .await,
