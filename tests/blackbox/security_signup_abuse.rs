@@ -33,7 +33,8 @@ async fn an_address_with_an_account_is_answered_as_a_new_one_and_its_owner_told(
         .await
         .expect_json(200);
 
-    let fresh = register(&server, "new@example.com", &new_uuid(), &[]).await;
+    let fresh_uuid = new_uuid();
+    let fresh = register(&server, "new@example.com", &fresh_uuid, &[]).await;
     let taken_uuid = new_uuid();
     let english = [("accept-language", "en-GB, es;q=0.5")];
     let taken = register(&server, "owner@example.com", &taken_uuid, &english).await;
@@ -46,6 +47,13 @@ async fn an_address_with_an_account_is_answered_as_a_new_one_and_its_owner_told(
     uuid::Uuid::parse_str(taken["id"].as_str().unwrap()).unwrap();
     assert_ne!(taken["id"], existing["id"]);
 
+    // A signupUUID is used up alike: reusing it says nothing about the address.
+    for used in [fresh_uuid.as_str(), taken_uuid.as_str()] {
+        expect_detail(
+            &register(&server, "other@example.com", used, &[]).await,
+            1018,
+        );
+    }
     let sent = mails(&sink, 2);
     let owner = sent
         .iter()

@@ -176,14 +176,7 @@ impl Signups {
             .await
             .map_err(SignupError::Tenant)?;
         self.throttle(&username, request.client).await?;
-        if self
-            .profiles()
-            .find_by_signup(org, request.signup)
-            .await?
-            .is_some()
-        {
-            return Err(SignupError::SignupInUse);
-        }
+        self.reserve(org, request.signup).await?;
         let now = self.now();
         let message = |template| {
             Message::new(
@@ -342,6 +335,25 @@ impl Signups {
             .map_err(SignupError::Undeliverable)
     }
 
+    /// Uses up `signup` in `org`: a `signupUUID` registers once, whatever became of it. Taken
+    /// alike by a registration and by a request for an address with an account, so that
+    /// reusing it tells nothing about that address (`SignupInUse` would otherwise say that a
+    /// registration was made with it). Held a year; the profiles' unique sign-up stays behind
+    /// it.
+    async fn reserve(&self, org: &OrgId, signup: Uuid) -> Result<(), SignupError> {
+        let key = format!("signup-uuid:{org}:{signup}");
+        let verdict = self
+            .ports
+            .limiter
+            .hit(&key, signup_uuid_rate(), self.now())
+            .await
+            .map_err(SignupError::Limiter)?;
+        match verdict {
+            Verdict::Allowed => Ok(()),
+            Verdict::Limited { .. } => Err(SignupError::SignupInUse),
+        }
+    }
+
     /// Counts one registration of the e-mail address and of the client's address (if any),
     /// when neither is spent: a request one limit refuses costs the other nothing.
     async fn throttle(&self, username: &Username, client: Option<&str>) -> Result<(), SignupError> {
@@ -366,6 +378,15 @@ impl Signups {
         }
         refused(verdicts)
     }
+}
+
+/// One registration per `signupUUID` in a year.
+fn signup_uuid_rate() -> Rate {
+    #[expect(
+        clippy::expect_used,
+        reason = "one per 365 days is a valid rate: both are positive"
+    )]
+    Rate::new(1, time::Duration::days(365)).expect("a valid rate")
 }
 
 /// `Throttled` with the longest wait when a verdict refuses.
