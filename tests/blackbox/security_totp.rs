@@ -266,26 +266,37 @@ async fn a_subscriber_sets_an_app_up_and_its_credential_then_requires_it() {
         .expect_json(200);
     assert_eq!(config["type"], "authenticator", "{config}");
 
-    // The Credentials API checks a code of the same app: one implementation, one enrollment.
+    // The sign-in asks for a code of the app, and takes it once.
+    let challenge = security_suboauth2::sign_in(&server, SUE, PASSWORD).await;
+    assert!(challenge.get("access_token").is_none(), "{challenge}");
+    assert_eq!(challenge["method"], "authenticator", "{challenge}");
+    let answer = json!({"uuid": challenge["uuid"], "answer": code(&secret, 1)});
+    let tokens = security_suboauth2::suboauth2(&server, "?completeMFAChallenge=true", &answer)
+        .await
+        .expect_json(200);
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+
+    // The Credentials API checks the same enrollment with the same replay markers: one
+    // implementation. The code the sign-in took is spent there too.
     let totp_path = format!("{}/totp", credential_path(ORG, SUE));
-    let put = |value: String| {
-        let server = &server;
-        let admin = &admin;
-        let totp_path = &totp_path;
+    let check = |value: String| {
+        let (server, admin, totp_path) = (&server, &admin, &totp_path);
         async move {
             server
                 .call("PUT", totp_path, Some(admin), Some(&json!({"code": value})))
                 .await
         }
     };
-    let checked = put(code(&secret, 1)).await;
-    assert_eq!(checked.code(), 204, "{}", checked.text());
     assert_eq!(
-        put(code(&secret, 1)).await.expect_error(403),
+        check(code(&secret, 1)).await.expect_error(403),
         "totp.replayed"
     );
-
-    let challenge = security_suboauth2::sign_in(&server, SUE, PASSWORD).await;
-    assert!(challenge.get("access_token").is_none(), "{challenge}");
-    assert_eq!(challenge["method"], "authenticator", "{challenge}");
+    let fresh = access_of(&tokens);
+    let other = secret_of(&qr(&server, "/api/v1/subtotp?reset=true", &fresh).await);
+    assert_ne!(other, secret, "a new pending secret");
+    assert_eq!(
+        check(code(&secret, 1)).await.expect_error(403),
+        "totp.replayed",
+        "the active app still counts until the new one is set up"
+    );
 }
