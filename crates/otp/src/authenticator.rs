@@ -406,3 +406,33 @@ fn unix_seconds(t: Timestamp) -> u64 {
 
 #[path = "authenticator_setup.rs"]
 mod setup;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    /// Secrets sealed before `Authenticators` existed are bound to exactly this context: a
+    /// change would leave every enrolled app unreadable.
+    #[test]
+    fn a_credentials_secret_keeps_its_context_and_an_operators_cannot_collide() {
+        let id = Uuid::from_u128(0xa11a);
+        let org = OrgId::parse("yoigo").unwrap();
+        assert_eq!(
+            TotpHolder::credential(&org, id).context(),
+            format!("totp\u{0}yoigo\u{0}{id}").into_bytes()
+        );
+        assert_ne!(
+            TotpHolder::Operator(id).context(),
+            TotpHolder::credential(&org, id).context()
+        );
+        assert!(
+            OrgId::parse("@operator").is_err(),
+            "no org can pass for an operator"
+        );
+        assert_ne!(
+            TotpHolder::Operator(id).key(),
+            TotpHolder::credential(&org, id).key()
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! Owns the rules: a code is 6 digits, lives 300 s, is stored hashed, is used at most once, is
 //! burnt after 5 wrong tries, and cannot be re-sent within 30 s; a TOTP is SHA-1, 6 digits, a
-//! 30 s step, ±1 step of tolerance, and a step is accepted at most once per credential. Time comes
+//! 30 s step, ±1 step of tolerance, and a step is accepted at most once per secret. Time comes
 //! from the caller (`now`); storage through the `OtpStore` and `TotpStore` ports; encryption of
 //! TOTP secrets through the `SecretCipher` port. [`Authenticators`] is the one TOTP use case of
 //! every holder (credentials and operators). Pure domain: no I/O.
