@@ -122,8 +122,8 @@ pub async fn qr_code(
 /// The operator's set-up check; done, the authenticator is its second factor.
 #[utoipa::path(put, operation_id = "totp_check", path = "/api/v1/totp", tag = "Security service",
     params(
-        ("index" = u64, Query, description = "1 for the first code, 2 for the second"),
-        ("value" = String, Query, description = "The code the app shows (6 digits; leading zeros may be left out)"),
+        ("index" = i64, Query, description = "1 for the first code, 2 for the second"),
+        ("value" = i64, Query, description = "The code the app shows, as the definition types it: an integer (leading zeros may be left out; \"012345\" is read too)"),
     ),
     responses(
         (status = 200, description = "The code is right", body = TotpSetupAnswer),
@@ -192,8 +192,8 @@ pub async fn sub_qr_code(
 /// credential requires one (`require2fa`).
 #[utoipa::path(put, operation_id = "subtotp_check", path = "/api/v1/subtotp", tag = "Security service",
     params(
-        ("index" = u64, Query, description = "1 for the first code, 2 for the second"),
-        ("value" = String, Query, description = "The code the app shows (6 digits; leading zeros may be left out)"),
+        ("index" = i64, Query, description = "1 for the first code, 2 for the second"),
+        ("value" = i64, Query, description = "The code the app shows, as the definition types it: an integer (leading zeros may be left out; \"012345\" is read too)"),
     ),
     responses(
         (status = 200, description = "The code is right", body = TotpSetupAnswer),
