@@ -121,3 +121,42 @@ impl SignupListener for ProvisioningListener {
         ));
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn listener(json: &str) -> Option<Arc<dyn SignupListener>> {
+        let services = SystemServices::parse(json).unwrap();
+        ProvisioningListener::from_services(&services, "https://sec.example.com/")
+    }
+
+    #[test]
+    fn the_provisioning_sibling_is_reached_at_its_private_uri_else_its_uri() {
+        let private = listener(
+            r#"[{"type": "owgw", "uri": "https://gw.example.com", "key": "gateway-key-0123456789"},
+                {"type": "OWPROV", "uri": "https://prov.example.com",
+                 "privateUri": "https://owprov.internal:17004/", "key": "prov-key-0123456789"}]"#,
+        )
+        .unwrap();
+        let shown = format!("{private:?}");
+        assert!(
+            shown.contains("https://owprov.internal:17004/api/v1/signup"),
+            "{shown}"
+        );
+        assert!(!shown.contains("prov-key"), "{shown}");
+        let public = listener(
+            r#"[{"type": "owprov", "uri": "https://prov.example.com", "key": "prov-key-0123456789"}]"#,
+        )
+        .unwrap();
+        assert!(format!("{public:?}").contains("https://prov.example.com/api/v1/signup"));
+    }
+
+    #[test]
+    fn without_a_provisioning_sibling_nobody_is_told() {
+        let none = r#"[{"type": "owgw", "uri": "https://gw.example.com", "key": "gateway-key-0123456789"}]"#;
+        assert!(listener(none).is_none());
+        assert!(listener("[]").is_none());
+    }
+}
