@@ -233,6 +233,31 @@ async fn operators_secrets_are_their_own_and_need_a_token() {
     assert_ne!(secret_of(&root_uri), secret_of(&ana_uri));
     let anonymous = send(&server, "GET", "/api/v1/totp", &[], None).await;
     expect_code(&anonymous, 403, 8);
+
+    // An API key acts as Ana, but cannot make an app her second factor.
+    let ana_id = with_token(&server, "GET", "/api/v1/oauth2?me=true", &ana)
+        .await
+        .expect_json(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"name": "ci", "expiresOn": now() + 3600});
+    let created = send(
+        &server,
+        "POST",
+        &format!("/api/v1/apiKey/{ana_id}"),
+        &[("authorization", &format!("Bearer {ana}"))],
+        Some(&body),
+    )
+    .await
+    .expect_json(200);
+    let key = created["apiKey"].as_str().unwrap();
+    let secret = secret_of(&ana_uri);
+    let query = format!("/api/v1/totp?index=1&value={}", code(&secret, 0));
+    let shown = send(&server, "GET", "/api/v1/totp", &[("x-api-key", key)], None).await;
+    assert_eq!(shown.code(), 200, "the key is Ana: {}", shown.text());
+    let by_key = send(&server, "PUT", &query, &[("x-api-key", key)], None).await;
+    expect_code(&by_key, 403, 7);
 }
 
 /// A subscriber signed in through `/suboauth2`: its access token.

@@ -128,7 +128,7 @@ pub async fn qr_code(
     responses(
         (status = 200, description = "The code is right", body = TotpSetupAnswer),
         (status = 400, description = "`1018`: a missing parameter; `1520` wrong code, `1521` bad index, `1522` a code used already, `1523` no set-up in progress (GET the QR code first), `1524` code 2 before code 1", body = SecurityErrorBody),
-        (status = 403, description = "Not signed in (8, 9)", body = SecurityErrorBody),
+        (status = 403, description = "Not signed in (8, 9); an API key, which may not set its operator's second factor (7)", body = SecurityErrorBody),
         (status = 429, description = "More than 10 codes in a minute (10)", body = SecurityErrorBody)),
     security(("bearerAuth" = []), ("apiKeyAuth" = [])))]
 pub async fn check(
@@ -136,6 +136,11 @@ pub async fn check(
     caller: OperatorCaller,
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
+    // An API key acts as its operator, but never becomes its second factor: a key that leaked
+    // must not lock the operator out behind an app the key's holder set up.
+    if caller.token().is_none() {
+        return Err(SecurityError::denied(Denial::AccessDenied));
+    }
     let (index, value) = setup_params(&params)?;
     let operator = caller.operator();
     let progress = state
