@@ -435,3 +435,19 @@ async fn an_expired_token_is_code_9_everywhere_and_its_refresh_token_still_works
         "a fresh access token"
     );
 }
+
+#[actix_rt::test]
+async fn sign_ins_from_one_address_are_limited_with_the_login_servers() {
+    let (server, _) = start(|c| c.login_rate_per_address = "2/1m".parse().unwrap()).await;
+    let body = json!({"userId": SUE, "password": PASSWORD});
+    // /authorize and /suboauth2 start logins from one budget per address.
+    let authorize = server.call("GET", "/authorize", None, None).await;
+    assert_ne!(authorize.code(), 429, "{}", authorize.text());
+    assert_web_token(&suboauth2(&server, "", &body).await.expect_json(200), SUE);
+    let limited = suboauth2(&server, "", &body).await;
+    expect_code(&limited, 429, 10);
+    assert!(limited.header("retry-after").is_some());
+    // What is no password sign-in is not counted.
+    let requirements = suboauth2(&server, "?requirements=true", &json!({})).await;
+    requirements.expect_json(200);
+}

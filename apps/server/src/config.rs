@@ -263,8 +263,9 @@ pub struct ServerConfig {
     #[arg(long, env = "LATCHKEY_CIBA_RATE_PER_CUSTOMER", default_value = "3/10m")]
     pub ciba_rate_per_customer: Rate,
 
-    /// Most `/authorize` requests (each may store a login for 15 minutes) from one address, as
-    /// `N/PERIOD`. Over it: a 429 page. Behind a proxy every customer shares its address.
+    /// Most `/authorize` requests (each may store a login for 15 minutes) and password sign-ins
+    /// at `/api/v1/suboauth2`, together, from one address, as `N/PERIOD`. Over it: a 429 page
+    /// (`/suboauth2`: 429 code 10). Behind a proxy every customer shares its address.
     #[arg(long, env = "LATCHKEY_LOGIN_RATE_PER_ADDRESS", default_value = "60/1m")]
     pub login_rate_per_address: Rate,
 

@@ -9,7 +9,8 @@
 //! A subscriber is a credential: the use cases are the login server's
 //! (`latchkey_login::subscriber`), and the tokens are Latchkey customer tokens that the
 //! Credentials API accepts for the subscriber's own credential. As for `/oauth2`, the password
-//! grant exists for first-party apps only (RFC 9700 §2.4 forbids it to third parties).
+//! grant exists for first-party apps only (RFC 9700 §2.4 forbids it to third parties); a
+//! password sign-in counts against the login server's limit of logins started per address.
 
 use crate::http::endpoint::Endpoint;
 use crate::security::dto::{UserInfo, WebTokenResult};
@@ -23,6 +24,7 @@ use actix_web::http::header::USER_AGENT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::{ExposeSecret as _, OrgId, ct_eq};
 use latchkey_credential::{CredentialError, Password};
+use latchkey_login::AbuseError;
 use latchkey_login::operator::{MfaChallenge, SignedIn, WebToken};
 use latchkey_login::subscriber::Caller;
 use latchkey_tenancy::TenantError;
@@ -93,7 +95,7 @@ async fn tenant(req: &HttpRequest, state: &AppState) -> Result<OrgId, SecurityEr
         (status = 400, description = "`1003`: not JSON; `1018`: a field missing, a flag not a boolean, or no tenant named (no `X-Latchkey-Org` and no default org)", body = SecurityErrorBody),
         (status = 403, description = "2 invalid credentials, 3 the new password is the current one, 4 pending verification, 5 password invalid, 11 unknown or expired challenge, 12 wrong answer, 14 cannot refresh, 15 suspended or blacklisted", body = SecurityErrorBody),
         (status = 404, description = "The tenant does not exist or is disabled", body = SecurityErrorBody),
-        (status = 429, description = "10: too many failures, or a code asked again within 30 s; `Retry-After`", body = SecurityErrorBody),
+        (status = 429, description = "10: too many failures, too many sign-ins from the address (`LATCHKEY_LOGIN_RATE_PER_ADDRESS`, with the login server's), or a code asked again within 30 s; `Retry-After`", body = SecurityErrorBody),
         (status = 503, description = "13: a storage, the SMTP server or the SMS gateway is down", body = SecurityErrorBody)),
     security(()))]
 pub async fn post(
@@ -165,6 +167,17 @@ pub async fn post(
         .or(params.text("newPassword"))
         .filter(|p| !p.is_empty())
         .map(Password::new);
+    // A password sign-in is a login started: counted per address with the login server's.
+    state
+        .abuse
+        .login_start(&address)
+        .await
+        .map_err(|e| match e {
+            AbuseError::Limited { retry_after } => SecurityError::rate_limited(
+                std::time::Duration::try_from(retry_after).unwrap_or_default(),
+            ),
+            AbuseError::Unavailable(source) => SecurityError::from(source),
+        })?;
     let org = tenant(&req, &state).await?;
     match sign_in
         .sign_in(&org, user_id, &password, new_password.as_ref(), caller)
