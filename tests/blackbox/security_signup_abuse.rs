@@ -254,9 +254,39 @@ async fn only_sibling_services_and_operators_of_the_tenant_read_or_move_a_regist
     let polled = operation(&server, &signup, "poll", &[("authorization", &auth)], None).await;
     assert_eq!(polled.expect_json(200)["status"], "inprogress");
     // An operator who may modify the tenant's subscribers (the root).
-    let root = format!("Bearer {}", root_token(&server).await);
+    let root_token = root_token(&server).await;
+    let root = format!("Bearer {root_token}");
     let polled = operation(&server, &signup, "poll", &[("authorization", &root)], None).await;
     assert_eq!(polled.expect_json(200)["status"], "inprogress");
+    // An admin of the tenant, by one of its API keys; an admin of another tenant reaches its
+    // own org only, where no such registration is.
+    use crate::security_users::{PASSWORD as OPERATOR_PASSWORD, operator, sign_in};
+    let admin = operator(&server, &root_token, "adm@example.com", "admin", "masmovil").await;
+    let admin_token = sign_in(&server, "adm@example.com", OPERATOR_PASSWORD).await;
+    let keys = format!("/api/v1/apiKey/{}", admin["id"].as_str().unwrap());
+    let body = serde_json::json!({"name": "provisioning", "expiresOn": 4_102_444_800_i64});
+    let auth = format!("Bearer {admin_token}");
+    let created = send(
+        &server,
+        "POST",
+        &keys,
+        &[("authorization", &auth)],
+        Some(&body),
+    )
+    .await;
+    let key = created.expect_json(200)["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_key = operation(&server, &signup, "poll", &[("x-api-key", &key)], None).await;
+    assert_eq!(by_key.expect_json(200)["status"], "inprogress");
+    operator(&server, &root_token, "yo@example.com", "admin", "yoigo").await;
+    let other = format!(
+        "Bearer {}",
+        sign_in(&server, "yo@example.com", OPERATOR_PASSWORD).await
+    );
+    let elsewhere = operation(&server, &signup, "poll", &[("authorization", &other)], None).await;
+    expect_code(&elsewhere, 404, 404);
 
     expect_detail(
         &operation(&server, &signup, "resume", &OWPROV, None).await,
