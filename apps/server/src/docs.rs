@@ -7,8 +7,9 @@ use crate::routes::{
     clients, credentials, devices, flows, keys, magiclinks, orgs, second_factor, system, tokens,
 };
 use crate::security::{
-    action_link, api_keys, avatars, dto, error as security, messages, oauth2, preferences, profiles, system as security_system,
-    signup, submfa, suboauth2, subusers, totp, users, validate, validate_sub, wire,
+    action_link, api_keys, avatars, dto, error as security, messages, oauth2, preferences,
+    profiles, signup, submfa, suboauth2, subusers, system as security_system, totp, users,
+    validate, validate_sub, wire,
 };
 use crate::web::{authorize, logout, magic};
 use minijinja::{Environment, context};

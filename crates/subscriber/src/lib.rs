@@ -21,10 +21,10 @@ mod sniff;
 pub use directory::NewSubscriber;
 pub use error::SubscriberError;
 pub use media::{MAX_NAME_CHARS, MediaError};
+pub use mfa::{MfaChannel, MfaCodes, MfaError};
 pub use model::{
     Avatar, Holder, ImageType, Preference, Preferences, Signup, SignupStatus, SubscriberProfile,
 };
-pub use mfa::{MfaChannel, MfaCodes, MfaError};
 pub use modify::SubscriberChanges;
 pub use ports::{AvatarStore, PreferenceStore, SubscriberProfileStore, SubscriberQuery};
 pub use service::{Subscriber, SubscriberPorts, SubscriberService, principal};
