@@ -325,3 +325,53 @@ async fn a_subscriber_sets_an_app_up_and_its_credential_then_requires_it() {
         "the active app still counts until the new one is set up"
     );
 }
+
+#[actix_rt::test]
+async fn resetting_a_subscribers_mfa_forgets_its_app_on_both_apis() {
+    let (server, admin) = security_suboauth2::start(security_oauth2::with_root).await;
+    let sue = subscriber(&server).await;
+    clear_of_a_step_boundary().await;
+    let secret = secret_of(&qr(&server, "/api/v1/subtotp", &sue).await);
+    set_up(&server, "/api/v1/subtotp", &sue, &secret).await;
+    let credential = server
+        .get(&credential_path(ORG, SUE), &admin)
+        .await
+        .expect_json(200);
+    assert_eq!(credential["require2fa"], true, "{credential}");
+    let id = credential["id"].as_str().expect("the credential's id");
+
+    let root = access(&root_tokens(&server).await);
+    let reset = send(
+        &server,
+        "PUT",
+        &format!("/api/v1/subuser/{id}?resetMFA=true"),
+        &[
+            ("authorization", &format!("Bearer {root}")),
+            ("x-latchkey-org", ORG),
+        ],
+        Some(&json!({})),
+    )
+    .await
+    .expect_json(200);
+    assert_eq!(reset["id"], id, "{reset}");
+
+    // The setting and the app are gone on the Credentials API too: no enrollment to check a
+    // code against, and the sign-in asks for no second factor.
+    let credential = server
+        .get(&credential_path(ORG, SUE), &admin)
+        .await
+        .expect_json(200);
+    assert_eq!(credential["require2fa"], false, "{credential}");
+    let totp_path = format!("{}/totp", credential_path(ORG, SUE));
+    let check = server
+        .call(
+            "PUT",
+            &totp_path,
+            Some(&admin),
+            Some(&json!({"code": code(&secret, 1)})),
+        )
+        .await;
+    assert_eq!(check.expect_error(409), "totp.not_enrolled");
+    let tokens = security_suboauth2::sign_in(&server, SUE, PASSWORD).await;
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+}

@@ -291,6 +291,15 @@ pub async fn modify(
     let updated = subscribers
         .modify(caller.operator(), &org, id, changes)
         .await?;
+    if reset_mfa {
+        // The authenticator app goes with the setting, as an operator's does: a new one starts
+        // from a new secret (this is the credential's enrollment, the Credentials API's too).
+        state
+            .operators
+            .authenticators
+            .remove(&latchkey_otp::TotpHolder::credential(&org, id))
+            .await?;
+    }
     if verify {
         send_link(&state, &caller, &updated).await?;
     }
