@@ -20,6 +20,7 @@ mod operator_row;
 mod operator_sessions;
 mod operator_totp;
 mod revocation;
+mod row_columns;
 mod schema;
 mod sql;
 mod statement;

@@ -3,7 +3,7 @@
 //! is not there (or being deleted) breaks it, and deleting the operator deletes its keys.
 
 use crate::operator::PgOperators;
-use crate::operator_row::{from_json, to_json};
+use crate::row_columns::{from_json, to_json};
 use crate::statement::{Piece, TenantSql};
 use crate::{QueryResult, corrupt, store_error};
 use async_trait::async_trait;

@@ -1,15 +1,17 @@
 //! The row of `public.operators` and its `jsonb` lists (notes, mobiles, password history):
-//! written as JSON text cast to `jsonb`, read back cast to text.
+//! written as JSON text cast to `jsonb`, read back cast to text ([`crate::row_columns`]).
 
+use crate::row_columns::{
+    ColumnValue, from_json, insert_values, mobiles_from_json, mobiles_json, notes_from_json,
+    notes_json, to_json,
+};
 use crate::statement::{Piece, TenantSql};
 use crate::{QueryResult, corrupt};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use latchkey_core::{OrgId, Timestamp};
-use latchkey_credential::{Msisdn, PasswordHash};
-use latchkey_operator::{MfaMethod, Mobile, Note, Operator, OperatorEmail, Role};
-use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
+use latchkey_credential::PasswordHash;
+use latchkey_operator::{MfaMethod, Operator, OperatorEmail, Role};
 use uuid::Uuid;
 
 /// The columns of `operators` as [`OperatorRow`] reads them (the `jsonb` ones as text).
@@ -73,40 +75,8 @@ pub(crate) struct OperatorRow {
     modified_by: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct NoteJson {
-    created: String,
-    created_by: String,
-    note: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct MobileJson {
-    number: String,
-    verified: bool,
-    primary: bool,
-}
-
-pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
-    // Serializing plain structs of strings and booleans cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
-}
-
-pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(
-    raw: &str,
-    what: &'static str,
-) -> QueryResult<T> {
-    serde_json::from_str(raw).map_err(|_| corrupt(what))
-}
-
-fn rfc3339(at: Timestamp) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
 impl OperatorRow {
     pub(crate) fn into_domain(self) -> QueryResult<Operator> {
-        let notes: Vec<NoteJson> = from_json(&self.notes, "operator's notes")?;
-        let mobiles: Vec<MobileJson> = from_json(&self.mobiles, "operator's mobiles")?;
         let history: Vec<String> = from_json(&self.password_history, "password history")?;
         Ok(Operator {
             id: self.id,
@@ -120,17 +90,7 @@ impl OperatorRow {
                 .transpose()?,
             locale: self.locale,
             location: self.location,
-            notes: notes
-                .into_iter()
-                .map(|n| {
-                    Ok(Note {
-                        created: Timestamp::parse(&n.created, &Rfc3339)
-                            .map_err(|_| corrupt("note's time"))?,
-                        created_by: n.created_by,
-                        note: n.note,
-                    })
-                })
-                .collect::<QueryResult<_>>()?,
+            notes: notes_from_json(&self.notes, "operator's notes")?,
             suspended: self.suspended,
             blacklisted: self.blacklisted,
             validated: self.validated,
@@ -141,16 +101,7 @@ impl OperatorRow {
                 .mfa
                 .map(|m| MfaMethod::parse(&m).ok_or_else(|| corrupt("operator's MFA method")))
                 .transpose()?,
-            mobiles: mobiles
-                .into_iter()
-                .map(|m| {
-                    Ok(Mobile {
-                        number: Msisdn::parse(&m.number).map_err(|_| corrupt("mobile number"))?,
-                        verified: m.verified,
-                        primary: m.primary,
-                    })
-                })
-                .collect::<QueryResult<_>>()?,
+            mobiles: mobiles_from_json(&self.mobiles, "operator's mobiles")?,
             last_login: self.last_login,
             password: PasswordHash::from_phc(self.password_hash),
             password_history: history.into_iter().map(PasswordHash::from_phc).collect(),
@@ -164,25 +115,7 @@ impl OperatorRow {
 }
 
 /// Every column but `id` with its value, and the cast its parameter needs.
-fn values(o: &Operator) -> Vec<(&'static str, Piece, &'static str)> {
-    let notes: Vec<NoteJson> = o
-        .notes
-        .iter()
-        .map(|n| NoteJson {
-            created: rfc3339(n.created),
-            created_by: n.created_by.clone(),
-            note: n.note.clone(),
-        })
-        .collect();
-    let mobiles: Vec<MobileJson> = o
-        .mobiles
-        .iter()
-        .map(|m| MobileJson {
-            number: m.number.as_str().to_owned(),
-            verified: m.verified,
-            primary: m.primary,
-        })
-        .collect();
+fn values(o: &Operator) -> Vec<ColumnValue> {
     let history: Vec<&str> = o
         .password_history
         .iter()
@@ -201,7 +134,7 @@ fn values(o: &Operator) -> Vec<(&'static str, Piece, &'static str)> {
         ),
         ("locale", text(&o.locale), ""),
         ("location", text(&o.location), ""),
-        ("notes", Piece::Text(to_json(&notes)), "::jsonb"),
+        ("notes", Piece::Text(notes_json(&o.notes)), "::jsonb"),
         ("suspended", Piece::Bool(o.suspended), ""),
         ("blacklisted", Piece::Bool(o.blacklisted), ""),
         ("validated", Piece::Bool(o.validated), ""),
@@ -217,7 +150,7 @@ fn values(o: &Operator) -> Vec<(&'static str, Piece, &'static str)> {
             Piece::MaybeText(o.mfa.map(|m| m.as_str().to_owned())),
             "",
         ),
-        ("mobiles", Piece::Text(to_json(&mobiles)), "::jsonb"),
+        ("mobiles", Piece::Text(mobiles_json(&o.mobiles)), "::jsonb"),
         ("last_login", Piece::MaybeTime(o.last_login), ""),
         ("password_hash", text(o.password.as_phc()), ""),
         (
@@ -238,17 +171,7 @@ fn values(o: &Operator) -> Vec<(&'static str, Piece, &'static str)> {
 }
 
 pub(crate) fn insert_statement(o: &Operator) -> TenantSql {
-    let values = values(o);
-    let columns: Vec<&str> = values.iter().map(|(c, _, _)| *c).collect();
-    let mut sql = TenantSql::new()
-        .sql(format!(
-            "INSERT INTO operators (id, {}) VALUES (",
-            columns.join(", ")
-        ))
-        .bind(Piece::Uuid(o.id));
-    for (_, value, cast) in values {
-        sql = sql.sql(", ").bind(value).sql(cast);
-    }
+    let (sql, _) = insert_values("operators", "id", Piece::Uuid(o.id), values(o));
     sql.sql(")")
 }
 

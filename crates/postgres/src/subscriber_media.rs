@@ -3,7 +3,7 @@
 //! the same columns, keyed by the operator's or the credential's id.
 
 use crate::operator_keys::missing_operator;
-use crate::operator_row::{from_json, to_json};
+use crate::row_columns::{from_json, to_json};
 use crate::statement::{Piece, TenantSql};
 use crate::subscriber::run_statement;
 use crate::{PgDatabase, QueryResult, corrupt};

@@ -1,17 +1,16 @@
 //! The row of a tenant's `subscriber_profiles` and its `jsonb` lists (notes, mobiles): written
 //! as JSON text cast to `jsonb`, read back cast to text, in the shape `operators` uses.
 
-use crate::operator_row::{from_json, to_json};
+use crate::row_columns::{
+    ColumnValue, insert_values, mobiles_from_json, mobiles_json, notes_from_json, notes_json,
+};
 use crate::statement::{Piece, TenantSql};
 use crate::{QueryResult, corrupt};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use latchkey_core::Timestamp;
-use latchkey_credential::Msisdn;
-use latchkey_operator::{MfaMethod, Mobile, Note};
+use latchkey_operator::MfaMethod;
 use latchkey_subscriber::{Signup, SignupStatus, SubscriberProfile};
-use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 /// The columns of `subscriber_profiles` as [`ProfileRow`] reads them (the `jsonb` ones as text).
@@ -57,24 +56,8 @@ pub(crate) struct ProfileRow {
     modified: Timestamp,
 }
 
-#[derive(Serialize, Deserialize)]
-struct NoteJson {
-    created: String,
-    created_by: String,
-    note: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct MobileJson {
-    number: String,
-    verified: bool,
-    primary: bool,
-}
-
 impl ProfileRow {
     pub(crate) fn into_domain(self) -> QueryResult<SubscriberProfile> {
-        let notes: Vec<NoteJson> = from_json(&self.notes, "subscriber's notes")?;
-        let mobiles: Vec<MobileJson> = from_json(&self.mobiles, "subscriber's mobiles")?;
         let signup = match (
             self.signup_uuid,
             self.signup_status,
@@ -96,31 +79,12 @@ impl ProfileRow {
             description: self.description,
             locale: self.locale,
             location: self.location,
-            notes: notes
-                .into_iter()
-                .map(|n| {
-                    Ok(Note {
-                        created: Timestamp::parse(&n.created, &Rfc3339)
-                            .map_err(|_| corrupt("note's time"))?,
-                        created_by: n.created_by,
-                        note: n.note,
-                    })
-                })
-                .collect::<QueryResult<_>>()?,
+            notes: notes_from_json(&self.notes, "subscriber's notes")?,
             mfa: self
                 .mfa
                 .map(|m| MfaMethod::parse(&m).ok_or_else(|| corrupt("subscriber's MFA method")))
                 .transpose()?,
-            mobiles: mobiles
-                .into_iter()
-                .map(|m| {
-                    Ok(Mobile {
-                        number: Msisdn::parse(&m.number).map_err(|_| corrupt("mobile number"))?,
-                        verified: m.verified,
-                        primary: m.primary,
-                    })
-                })
-                .collect::<QueryResult<_>>()?,
+            mobiles: mobiles_from_json(&self.mobiles, "subscriber's mobiles")?,
             blacklisted: self.blacklisted,
             waiting_for_email_check: self.waiting_for_email_check,
             signup,
@@ -136,25 +100,7 @@ fn maybe_uuid(id: Option<Uuid>) -> Piece {
 }
 
 /// Every column but the key with its value, and the cast its parameter needs.
-fn values(p: &SubscriberProfile) -> Vec<(&'static str, Piece, &'static str)> {
-    let notes: Vec<NoteJson> = p
-        .notes
-        .iter()
-        .map(|n| NoteJson {
-            created: n.created.format(&Rfc3339).unwrap_or_default(),
-            created_by: n.created_by.clone(),
-            note: n.note.clone(),
-        })
-        .collect();
-    let mobiles: Vec<MobileJson> = p
-        .mobiles
-        .iter()
-        .map(|m| MobileJson {
-            number: m.number.as_str().to_owned(),
-            verified: m.verified,
-            primary: m.primary,
-        })
-        .collect();
+fn values(p: &SubscriberProfile) -> Vec<ColumnValue> {
     let signup = p.signup.as_ref();
     let text = |s: &str| Piece::Text(s.to_owned());
     vec![
@@ -162,13 +108,13 @@ fn values(p: &SubscriberProfile) -> Vec<(&'static str, Piece, &'static str)> {
         ("description", text(&p.description), ""),
         ("locale", text(&p.locale), ""),
         ("location", text(&p.location), ""),
-        ("notes", Piece::Text(to_json(&notes)), "::jsonb"),
+        ("notes", Piece::Text(notes_json(&p.notes)), "::jsonb"),
         (
             "mfa",
             Piece::MaybeText(p.mfa.map(|m| m.as_str().to_owned())),
             "",
         ),
-        ("mobiles", Piece::Text(to_json(&mobiles)), "::jsonb"),
+        ("mobiles", Piece::Text(mobiles_json(&p.mobiles)), "::jsonb"),
         ("blacklisted", Piece::Bool(p.blacklisted), ""),
         (
             "waiting_for_email_check",
@@ -199,17 +145,12 @@ fn values(p: &SubscriberProfile) -> Vec<(&'static str, Piece, &'static str)> {
 
 /// `INSERT ... ON CONFLICT (credential_id) DO UPDATE`: creates or replaces the profile.
 pub(crate) fn upsert_statement(p: &SubscriberProfile) -> TenantSql {
-    let values = values(p);
-    let columns: Vec<&str> = values.iter().map(|(c, _, _)| *c).collect();
-    let mut sql = TenantSql::new()
-        .sql(format!(
-            "INSERT INTO subscriber_profiles (credential_id, {}) VALUES (",
-            columns.join(", ")
-        ))
-        .bind(Piece::Uuid(p.credential));
-    for (_, value, cast) in values {
-        sql = sql.sql(", ").bind(value).sql(cast);
-    }
+    let (sql, columns) = insert_values(
+        "subscriber_profiles",
+        "credential_id",
+        Piece::Uuid(p.credential),
+        values(p),
+    );
     let updates: Vec<String> = columns
         .iter()
         .map(|c| format!("{c} = EXCLUDED.{c}"))
