@@ -22,6 +22,7 @@
 mod abuse;
 mod agent;
 mod authorize;
+mod challenge_store;
 mod ciba;
 mod clients;
 mod complete;

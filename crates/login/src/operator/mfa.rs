@@ -13,6 +13,7 @@
 use super::password::{refused, second_factor_key, usable};
 use super::sessions::PASSWORD;
 use super::{MfaChallenge, OPERATOR_BRAND, OperatorSignIn, SignInError, WebToken};
+use crate::challenge_store::{open_challenge, save_challenge};
 use crate::guessing::{self, PER_ADDRESS, PER_SECOND_FACTOR, Watched};
 use latchkey_core::OrgId;
 use latchkey_notify::{Channel, Language, Message, TemplateId};
@@ -68,11 +69,7 @@ impl OperatorSignIn {
             method: method.as_str().to_owned(),
             created,
         };
-        let bytes = serde_json::to_vec(&record).map_err(SignInError::unavailable)?;
-        self.ports
-            .ephemeral
-            .put(&challenge_key(uuid), &bytes, CODE_TTL)
-            .await?;
+        save_challenge(self.ports.ephemeral.as_ref(), &challenge_key(uuid), &record).await?;
         if let Err(e) = self.send_code(operator, method, uuid).await {
             let _ = self.ports.ephemeral.delete(&challenge_key(uuid)).await;
             return Err(e);
@@ -205,11 +202,7 @@ impl OperatorSignIn {
         let (uuid, record, operator, method) = self.open(uuid).await?;
         self.send_code(&operator, method, uuid).await?;
         // The challenge lives as long as its newest code.
-        let bytes = serde_json::to_vec(&record).map_err(SignInError::unavailable)?;
-        self.ports
-            .ephemeral
-            .put(&challenge_key(uuid), &bytes, CODE_TTL)
-            .await?;
+        save_challenge(self.ports.ephemeral.as_ref(), &challenge_key(uuid), &record).await?;
         Ok(MfaChallenge {
             uuid,
             created: record.created,
@@ -222,15 +215,8 @@ impl OperatorSignIn {
         &self,
         uuid: &str,
     ) -> Result<(Uuid, ChallengeRecord, Operator, MfaMethod), SignInError> {
-        let uuid = Uuid::try_parse(uuid.trim()).map_err(|_| SignInError::BadMfaTransaction)?;
-        let bytes = self
-            .ports
-            .ephemeral
-            .get(&challenge_key(uuid))
-            .await?
-            .ok_or(SignInError::BadMfaTransaction)?;
-        let record: ChallengeRecord =
-            serde_json::from_slice(&bytes).map_err(SignInError::unavailable)?;
+        let (uuid, record): (Uuid, ChallengeRecord) =
+            open_challenge(self.ports.ephemeral.as_ref(), uuid, challenge_key).await?;
         let method = MfaMethod::parse(&record.method).ok_or(SignInError::BadMfaTransaction)?;
         let operator = self
             .ports

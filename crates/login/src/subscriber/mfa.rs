@@ -19,11 +19,11 @@ use super::errors::{from_credential, from_login, from_subscriber};
 use super::password::{PASSWORD, usable};
 use super::{Caller, SubscriberSignIn};
 use crate::Factor;
+use crate::challenge_store::{open_challenge, save_challenge};
 use crate::operator::{MfaChallenge, SignInError, WebToken};
 use latchkey_core::OrgId;
 use latchkey_credential::Credential;
 use latchkey_operator::MfaMethod;
-use latchkey_otp::CODE_TTL;
 use latchkey_subscriber::Subscriber;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -196,25 +196,13 @@ impl SubscriberSignIn {
     }
 
     async fn save(&self, uuid: Uuid, record: &ChallengeRecord) -> Result<(), SignInError> {
-        let bytes = serde_json::to_vec(record).map_err(SignInError::unavailable)?;
-        self.ports
-            .ephemeral
-            .put(&challenge_key(uuid), &bytes, CODE_TTL)
-            .await?;
-        Ok(())
+        save_challenge(self.ports.ephemeral.as_ref(), &challenge_key(uuid), record).await
     }
 
     /// The pending challenge `uuid`; `BadMfaTransaction` otherwise.
     async fn open(&self, uuid: &str) -> Result<Open, SignInError> {
-        let uuid = Uuid::try_parse(uuid.trim()).map_err(|_| SignInError::BadMfaTransaction)?;
-        let bytes = self
-            .ports
-            .ephemeral
-            .get(&challenge_key(uuid))
-            .await?
-            .ok_or(SignInError::BadMfaTransaction)?;
-        let record: ChallengeRecord =
-            serde_json::from_slice(&bytes).map_err(SignInError::unavailable)?;
+        let (uuid, record): (Uuid, ChallengeRecord) =
+            open_challenge(self.ports.ephemeral.as_ref(), uuid, challenge_key).await?;
         let method = MfaMethod::parse(&record.method).ok_or(SignInError::BadMfaTransaction)?;
         let org = OrgId::parse(&record.org).map_err(|_| SignInError::BadMfaTransaction)?;
         Ok(Open {

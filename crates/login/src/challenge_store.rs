@@ -1,0 +1,37 @@
+//! A pending MFA challenge as operators' and subscribers' sign-ins keep it: its record as JSON
+//! in the ephemeral store, under a key its UUID names, for as long as its newest code lives
+//! ([`CODE_TTL`]).
+
+use crate::operator::SignInError;
+use latchkey_oauth::EphemeralStore;
+use latchkey_otp::CODE_TTL;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// Keeps `record` under `key` for [`CODE_TTL`] (a later call starts the time again).
+pub(crate) async fn save_challenge<R: Serialize>(
+    ephemeral: &dyn EphemeralStore,
+    key: &str,
+    record: &R,
+) -> Result<(), SignInError> {
+    let bytes = serde_json::to_vec(record).map_err(SignInError::unavailable)?;
+    ephemeral.put(key, &bytes, CODE_TTL).await?;
+    Ok(())
+}
+
+/// The pending challenge a client names by `uuid` (its text) and its record, kept under
+/// `key(uuid)`: `BadMfaTransaction` when the text is no UUID or no such challenge is pending.
+pub(crate) async fn open_challenge<R: DeserializeOwned>(
+    ephemeral: &dyn EphemeralStore,
+    uuid: &str,
+    key: fn(Uuid) -> String,
+) -> Result<(Uuid, R), SignInError> {
+    let uuid = Uuid::try_parse(uuid.trim()).map_err(|_| SignInError::BadMfaTransaction)?;
+    let bytes = ephemeral
+        .get(&key(uuid))
+        .await?
+        .ok_or(SignInError::BadMfaTransaction)?;
+    let record = serde_json::from_slice(&bytes).map_err(SignInError::unavailable)?;
+    Ok((uuid, record))
+}
