@@ -11,10 +11,10 @@ use diesel::OptionalExtension as _;
 use diesel::QueryableByName;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use latchkey_core::{SecretHash, StoreError, Timestamp};
 use latchkey_operator::{AccessRight, ApiKey, ApiKeyAccess, ApiKeyStore};
-use scoped_futures::ScopedFutureExt;
+use scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -91,6 +91,22 @@ pub(crate) fn missing_operator(error: DieselError) -> DieselError {
     }
 }
 
+/// Executes a write of a row whose operator (or subscriber's credential) is its foreign key:
+/// `NotFound` when that holder is not there ([`missing_operator`]).
+pub(crate) fn execute_for_holder(
+    query: TenantSql,
+    conn: &mut AsyncPgConnection,
+) -> ScopedBoxFuture<'static, '_, QueryResult<()>> {
+    async move {
+        query
+            .execute(conn)
+            .await
+            .map(drop)
+            .map_err(missing_operator)
+    }
+    .scope_boxed()
+}
+
 impl PgOperators {
     async fn load_keys(&self, query: TenantSql) -> Result<Vec<ApiKey>, StoreError> {
         let rows: Vec<KeyRow> = self
@@ -139,16 +155,7 @@ impl ApiKeyStore for PgOperators {
             .bind(Piece::Text(to_json(&rights)))
             .sql("::jsonb)");
         self.db
-            .run(move |conn| {
-                async move {
-                    query
-                        .execute(conn)
-                        .await
-                        .map(drop)
-                        .map_err(missing_operator)
-                }
-                .scope_boxed()
-            })
+            .run(move |conn| execute_for_holder(query, conn))
             .await
     }
 

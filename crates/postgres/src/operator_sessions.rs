@@ -4,7 +4,7 @@
 //! commits, find the row no longer matching.
 
 use crate::operator::PgOperators;
-use crate::operator_keys::{hash, missing_operator};
+use crate::operator_keys::{execute_for_holder, hash};
 use crate::statement::{Piece, TenantSql};
 use crate::{QueryResult, store_error};
 use async_trait::async_trait;
@@ -113,16 +113,7 @@ impl OperatorSessionStore for PgOperators {
             .bind(Piece::Time(session.expires))
             .sql(")");
         self.db
-            .run(move |conn| {
-                async move {
-                    query
-                        .execute(conn)
-                        .await
-                        .map(drop)
-                        .map_err(missing_operator)
-                }
-                .scope_boxed()
-            })
+            .run(move |conn| execute_for_holder(query, conn))
             .await
     }
 

@@ -2,12 +2,13 @@
 //! domain's cipher before they get here): an active and a pending secret per operator, as each
 //! tenant's `totp_secrets` keeps them per credential. The row dies with its operator.
 
+use crate::operator_keys::execute_for_holder;
+use crate::row_columns::upsert_values;
 use crate::statement::{Piece, TenantSql};
 use crate::{PgDatabase, QueryResult, corrupt};
 use async_trait::async_trait;
 use diesel::OptionalExtension as _;
 use diesel::QueryableByName;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Bytea, Nullable, Timestamptz};
 use diesel_async::RunQueryDsl;
 use latchkey_core::{StoreError, Timestamp};
@@ -82,38 +83,18 @@ impl OperatorTotpStore for PgOperatorTotpStore {
         secret: SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let query = TenantSql::new()
-            .sql(
-                "INSERT INTO operator_totp_secrets (operator_id, pending_secret, pending_at) \
-                 VALUES (",
-            )
-            .bind(Piece::Uuid(operator))
-            .sql(", ")
-            .bind(Piece::Bytes(secret.0))
-            .sql(", ")
-            .bind(Piece::Time(at))
-            .sql(
-                ") ON CONFLICT (operator_id) DO UPDATE SET \
-                 pending_secret = EXCLUDED.pending_secret, pending_at = EXCLUDED.pending_at",
-            );
-        let result = self
-            .db
-            .run(move |conn| async move { query.execute(conn).await.map(drop) }.scope_boxed())
-            .await;
-        match result {
-            Err(StoreError::Unavailable(e))
-                if matches!(
-                    e.downcast_ref::<DieselError>(),
-                    Some(DieselError::DatabaseError(
-                        DatabaseErrorKind::ForeignKeyViolation,
-                        _
-                    ))
-                ) =>
-            {
-                Err(StoreError::NotFound)
-            }
-            other => other,
-        }
+        let query = upsert_values(
+            "operator_totp_secrets",
+            "operator_id",
+            Piece::Uuid(operator),
+            vec![
+                ("pending_secret", Piece::Bytes(secret.0), ""),
+                ("pending_at", Piece::Time(at), ""),
+            ],
+        );
+        self.db
+            .run(move |conn| execute_for_holder(query, conn))
+            .await
     }
 
     /// One `UPDATE ... WHERE pending_secret = $2`: of two concurrent activations, or an

@@ -116,3 +116,22 @@ pub(crate) fn insert_values(
     }
     (sql, columns)
 }
+
+/// `INSERT ... ON CONFLICT (<key column>) DO UPDATE SET` every column: creates or replaces the
+/// row of `key`.
+pub(crate) fn upsert_values(
+    table: &str,
+    key_column: &str,
+    key: Piece,
+    values: Vec<ColumnValue>,
+) -> TenantSql {
+    let (sql, columns) = insert_values(table, key_column, key, values);
+    let updates: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    sql.sql(format!(
+        ") ON CONFLICT ({key_column}) DO UPDATE SET {}",
+        updates.join(", ")
+    ))
+}

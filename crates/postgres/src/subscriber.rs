@@ -2,7 +2,7 @@
 //! the credentials they describe (the row is in [`crate::subscriber_row`]). Listings read the
 //! live credentials joined with their profiles.
 
-use crate::operator_keys::missing_operator;
+use crate::operator_keys::execute_for_holder;
 use crate::statement::{Piece, TenantSql};
 use crate::subscriber_row::{COLUMNS, ProfileRow, upsert_statement};
 use crate::{PgDatabase, QueryResult};
@@ -165,21 +165,8 @@ impl SubscriberProfileStore for PgSubscriberProfiles {
     /// One upsert. A credential without a row breaks the foreign key (`NotFound`); a sign-up
     /// another profile holds breaks `subscriber_profiles_signup_unique` (`Conflict`).
     async fn put(&self, org: &OrgId, profile: SubscriberProfile) -> Result<(), StoreError> {
-        self.in_tenant(
-            org,
-            move || upsert_statement(&profile),
-            |query, conn| {
-                async move {
-                    query
-                        .execute(conn)
-                        .await
-                        .map(drop)
-                        .map_err(missing_operator)
-                }
-                .scope_boxed()
-            },
-        )
-        .await
+        self.in_tenant(org, move || upsert_statement(&profile), execute_for_holder)
+            .await
     }
 
     async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError> {

@@ -2,8 +2,8 @@
 //! of subscribers (`subscriber_avatars`, `subscriber_preferences` of their tenant's schema):
 //! the same columns, keyed by the operator's or the credential's id.
 
-use crate::operator_keys::missing_operator;
-use crate::row_columns::{from_json, to_json};
+use crate::operator_keys::execute_for_holder;
+use crate::row_columns::{ColumnValue, from_json, to_json, upsert_values};
 use crate::statement::{Piece, TenantSql};
 use crate::subscriber::run_statement;
 use crate::{PgDatabase, QueryResult, corrupt};
@@ -55,6 +55,16 @@ impl Place {
                 self.prefix, self.key
             ))
             .bind(Piece::Uuid(self.id))
+    }
+
+    /// Creates or replaces the holder's row of `<prefix>_<what>` with these columns.
+    fn upsert(&self, what: &str, values: Vec<ColumnValue>) -> TenantSql {
+        upsert_values(
+            &format!("{}_{what}", self.prefix),
+            self.key,
+            Piece::Uuid(self.id),
+            values,
+        )
     }
 }
 
@@ -145,37 +155,21 @@ impl AvatarStore for PgAvatars {
         let place = Place::of(holder);
         let org = place.org.clone();
         let build = move || {
-            TenantSql::new()
-                .sql(format!(
-                    "INSERT INTO {}_avatars ({}, image_type, name, bytes, created) VALUES (",
-                    place.prefix, place.key
-                ))
-                .bind(Piece::Uuid(place.id))
-                .sql(", ")
-                .bind(Piece::Text(avatar.image_type.media_type().to_owned()))
-                .sql(", ")
-                .bind(Piece::Text(avatar.name.clone()))
-                .sql(", ")
-                .bind(Piece::Bytes(avatar.bytes.clone()))
-                .sql(", ")
-                .bind(Piece::Time(avatar.created))
-                .sql(format!(
-                    ") ON CONFLICT ({}) DO UPDATE SET image_type = EXCLUDED.image_type, \
-                     name = EXCLUDED.name, bytes = EXCLUDED.bytes, created = EXCLUDED.created",
-                    place.key
-                ))
+            place.upsert(
+                "avatars",
+                vec![
+                    (
+                        "image_type",
+                        Piece::Text(avatar.image_type.media_type().to_owned()),
+                        "",
+                    ),
+                    ("name", Piece::Text(avatar.name.clone()), ""),
+                    ("bytes", Piece::Bytes(avatar.bytes.clone()), ""),
+                    ("created", Piece::Time(avatar.created), ""),
+                ],
+            )
         };
-        run_statement(&self.db, org.as_ref(), build, |query, conn| {
-            async move {
-                query
-                    .execute(conn)
-                    .await
-                    .map(drop)
-                    .map_err(missing_operator)
-            }
-            .scope_boxed()
-        })
-        .await
+        run_statement(&self.db, org.as_ref(), build, execute_for_holder).await
     }
 
     async fn delete(&self, holder: &Holder) -> Result<bool, StoreError> {
@@ -231,33 +225,15 @@ impl PreferenceStore for PgPreferences {
             .collect();
         let (data, modified) = (to_json(&data), preferences.modified);
         let build = move || {
-            TenantSql::new()
-                .sql(format!(
-                    "INSERT INTO {}_preferences ({}, data, modified) VALUES (",
-                    place.prefix, place.key
-                ))
-                .bind(Piece::Uuid(place.id))
-                .sql(", ")
-                .bind(Piece::Text(data.clone()))
-                .sql("::jsonb, ")
-                .bind(Piece::Time(modified))
-                .sql(format!(
-                    ") ON CONFLICT ({}) DO UPDATE SET data = EXCLUDED.data, \
-                     modified = EXCLUDED.modified",
-                    place.key
-                ))
+            place.upsert(
+                "preferences",
+                vec![
+                    ("data", Piece::Text(data.clone()), "::jsonb"),
+                    ("modified", Piece::Time(modified), ""),
+                ],
+            )
         };
-        run_statement(&self.db, org.as_ref(), build, |query, conn| {
-            async move {
-                query
-                    .execute(conn)
-                    .await
-                    .map(drop)
-                    .map_err(missing_operator)
-            }
-            .scope_boxed()
-        })
-        .await
+        run_statement(&self.db, org.as_ref(), build, execute_for_holder).await
     }
 
     async fn delete(&self, holder: &Holder) -> Result<(), StoreError> {

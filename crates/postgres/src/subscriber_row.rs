@@ -2,7 +2,7 @@
 //! as JSON text cast to `jsonb`, read back cast to text, in the shape `operators` uses.
 
 use crate::row_columns::{
-    ColumnValue, insert_values, mobiles_from_json, mobiles_json, notes_from_json, notes_json,
+    ColumnValue, mobiles_from_json, mobiles_json, notes_from_json, notes_json, upsert_values,
 };
 use crate::statement::{Piece, TenantSql};
 use crate::{QueryResult, corrupt};
@@ -145,18 +145,10 @@ fn values(p: &SubscriberProfile) -> Vec<ColumnValue> {
 
 /// `INSERT ... ON CONFLICT (credential_id) DO UPDATE`: creates or replaces the profile.
 pub(crate) fn upsert_statement(p: &SubscriberProfile) -> TenantSql {
-    let (sql, columns) = insert_values(
+    upsert_values(
         "subscriber_profiles",
         "credential_id",
         Piece::Uuid(p.credential),
         values(p),
-    );
-    let updates: Vec<String> = columns
-        .iter()
-        .map(|c| format!("{c} = EXCLUDED.{c}"))
-        .collect();
-    sql.sql(format!(
-        ") ON CONFLICT (credential_id) DO UPDATE SET {}",
-        updates.join(", ")
-    ))
+    )
 }
