@@ -5,14 +5,15 @@
 use crate::operator_keys::execute_for_holder;
 use crate::row_columns::upsert_values;
 use crate::statement::{Piece, TenantSql};
-use crate::{PgDatabase, QueryResult, corrupt};
+use crate::totp::enrollment;
+use crate::{PgDatabase, QueryResult};
 use async_trait::async_trait;
 use diesel::OptionalExtension as _;
 use diesel::QueryableByName;
 use diesel::sql_types::{Bytea, Nullable, Timestamptz};
 use diesel_async::RunQueryDsl;
 use latchkey_core::{StoreError, Timestamp};
-use latchkey_otp::{OperatorTotpStore, SealedSecret, StoredSecret, TotpEnrollment};
+use latchkey_otp::{OperatorTotpStore, SealedSecret, TotpEnrollment};
 use scoped_futures::ScopedFutureExt;
 use uuid::Uuid;
 
@@ -30,17 +31,11 @@ struct TotpRow {
 
 impl TotpRow {
     fn into_domain(self) -> QueryResult<Option<TotpEnrollment>> {
-        let stored = |secret: Option<Vec<u8>>, at: Option<Timestamp>| match (secret, at) {
-            (Some(secret), Some(at)) => Ok(Some(StoredSecret {
-                sealed: SealedSecret(secret),
-                at,
-            })),
-            (None, None) => Ok(None),
-            _ => Err(corrupt("operator's TOTP secret without its time")),
-        };
-        let active = stored(self.active_secret, self.activated_at)?;
-        let pending = stored(self.pending_secret, self.pending_at)?;
-        Ok((active.is_some() || pending.is_some()).then_some(TotpEnrollment { active, pending }))
+        enrollment(
+            (self.active_secret, self.activated_at),
+            (self.pending_secret, self.pending_at),
+            "operator's TOTP secret without its time",
+        )
     }
 }
 

@@ -24,18 +24,33 @@ struct TotpRow {
 
 impl TotpRow {
     fn into_domain(self) -> QueryResult<Option<TotpEnrollment>> {
-        let stored = |secret: Option<Vec<u8>>, at: Option<Timestamp>| match (secret, at) {
-            (Some(secret), Some(at)) => Ok(Some(StoredSecret {
-                sealed: SealedSecret(secret),
-                at,
-            })),
-            (None, None) => Ok(None),
-            _ => Err(corrupt("TOTP secret without its time")),
-        };
-        let active = stored(self.active_secret, self.activated_at)?;
-        let pending = stored(self.pending_secret, self.pending_at)?;
-        Ok((active.is_some() || pending.is_some()).then_some(TotpEnrollment { active, pending }))
+        enrollment(
+            (self.active_secret, self.activated_at),
+            (self.pending_secret, self.pending_at),
+            "TOTP secret without its time",
+        )
     }
+}
+
+/// The enrollment of an active and a pending secret, each a sealed secret and its time (both
+/// or neither; `corrupt(what)` otherwise), as the credentials' and the operators' tables keep
+/// them: `None` when neither is there.
+pub(crate) fn enrollment(
+    active: (Option<Vec<u8>>, Option<Timestamp>),
+    pending: (Option<Vec<u8>>, Option<Timestamp>),
+    what: &'static str,
+) -> QueryResult<Option<TotpEnrollment>> {
+    let stored = |(secret, at)| match (secret, at) {
+        (Some(secret), Some(at)) => Ok(Some(StoredSecret {
+            sealed: SealedSecret(secret),
+            at,
+        })),
+        (None, None) => Ok(None),
+        _ => Err(corrupt(what)),
+    };
+    let active = stored(active)?;
+    let pending = stored(pending)?;
+    Ok((active.is_some() || pending.is_some()).then_some(TotpEnrollment { active, pending }))
 }
 
 /// [`TotpStore`] on PostgreSQL.
