@@ -111,23 +111,62 @@ impl From<&WebToken> for WebTokenResult {
     }
 }
 
-fn tokens(token: &WebToken) -> HttpResponse {
+/// The answer of a sign-in, an answered challenge or a refresh (`/oauth2` and `/suboauth2`).
+pub(crate) fn tokens(token: &WebToken) -> HttpResponse {
     wire::ok(&SignInAnswer::Tokens(Box::new(WebTokenResult::from(token))))
 }
 
-fn challenge(challenge: &MfaChallenge) -> HttpResponse {
+/// The answer of a sign-in that needs a second factor (`/oauth2` and `/suboauth2`).
+pub(crate) fn challenge(challenge: &MfaChallenge) -> HttpResponse {
     wire::ok(&SignInAnswer::Challenge(MfaChallengeBody::from(challenge)))
 }
 
-fn required(value: Option<&String>) -> Result<&str, SecurityError> {
+/// `?requirements=true` on `/oauth2` and `/suboauth2`: the operators' password policy, which
+/// the Credentials API's (the subscribers') shares.
+pub(crate) fn requirements() -> HttpResponse {
+    wire::ok(&SignInAnswer::Requirements(Requirements {
+        password_pattern: latchkey_operator::PASSWORD_PATTERN,
+        access_policy: "",
+        password_policy: "",
+    }))
+}
+
+/// A field of [`SignInBody`] the flags call for: missing or blank is 400 `1018`.
+pub(crate) fn required(value: Option<&String>) -> Result<&str, SecurityError> {
     value
         .map(String::as_str)
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))
 }
 
-/// The address guesses are counted against.
-fn address(req: &HttpRequest) -> String {
+/// `grant_type`: `None` without one, `Some(refresh token)` for `refresh_token` (its token
+/// required), 400 `1018` for any other grant.
+pub(crate) fn refresh_grant<'a>(
+    params: &Params,
+    body: &'a SignInBody,
+) -> Result<Option<&'a str>, SecurityError> {
+    match params.text("grant_type") {
+        None => Ok(None),
+        Some("refresh_token") => required(body.refresh_token.as_ref()).map(Some),
+        Some(_) => Err(SecurityError::bad_request(
+            Detail::MissingOrInvalidParameters,
+        )),
+    }
+}
+
+/// The new password of a password sign-in: the body's `newPassword`, else the query's; an
+/// empty one is none.
+pub(crate) fn new_password(body: &SignInBody, params: &Params) -> Option<Password> {
+    body.new_password
+        .as_deref()
+        .or(params.text("newPassword"))
+        .filter(|p| !p.is_empty())
+        .map(Password::new)
+}
+
+/// The client's address, which guesses (and, on `/suboauth2`, logins started) are counted
+/// against.
+pub(crate) fn address(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default()
@@ -164,11 +203,7 @@ pub async fn post(
     let resend = params.flag("resendMFACode")?;
     let complete = params.flag("completeMFAChallenge")?;
     if requirements {
-        return Ok(wire::ok(&SignInAnswer::Requirements(Requirements {
-            password_pattern: latchkey_operator::PASSWORD_PATTERN,
-            access_policy: "",
-            password_policy: "",
-        })));
+        return Ok(self::requirements());
     }
     // Every other request says something in its body.
     let body = body
@@ -190,25 +225,12 @@ pub async fn post(
         let token = sign_in.complete_mfa(uuid, answer, &address(&req)).await?;
         return Ok(tokens(&token));
     }
-    if let Some(grant) = params.text("grant_type") {
-        if grant != "refresh_token" {
-            return Err(SecurityError::bad_request(
-                Detail::MissingOrInvalidParameters,
-            ));
-        }
-        let token = sign_in
-            .refresh(required(body.refresh_token.as_ref())?)
-            .await?;
-        return Ok(tokens(&token));
+    if let Some(refresh_token) = refresh_grant(&params, &body)? {
+        return Ok(tokens(&sign_in.refresh(refresh_token).await?));
     }
     let user_id = required(body.user_id.as_ref())?;
     let password = Password::new(required(body.password.as_ref())?);
-    let new_password = body
-        .new_password
-        .as_deref()
-        .or(params.text("newPassword"))
-        .filter(|p| !p.is_empty())
-        .map(Password::new);
+    let new_password = new_password(&body, &params);
     match sign_in
         .sign_in(user_id, &password, new_password.as_ref(), &address(&req))
         .await?

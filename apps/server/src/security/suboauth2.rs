@@ -13,9 +13,12 @@
 //! password sign-in counts against the login server's limit of logins started per address.
 
 use crate::http::endpoint::Endpoint;
-use crate::security::dto::{UserInfo, WebTokenResult};
+use crate::security::dto::UserInfo;
 use crate::security::error::{Denial, Detail, SecurityError, SecurityErrorBody};
-use crate::security::oauth2::{MfaChallengeBody, Requirements, SignInAnswer, SignInBody};
+use crate::security::oauth2::{
+    self, SignInAnswer, SignInBody, address, challenge, new_password, refresh_grant, required,
+    tokens,
+};
 use crate::security::subscriber_auth::SubscriberCaller;
 use crate::security::tenant::subscriber_org;
 use crate::security::wire::{self, Completed, OptionalJson, Params};
@@ -25,7 +28,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::{ExposeSecret as _, OrgId, ct_eq};
 use latchkey_credential::{CredentialError, Password};
 use latchkey_login::AbuseError;
-use latchkey_login::operator::{MfaChallenge, SignedIn, WebToken};
+use latchkey_login::operator::SignedIn;
 use latchkey_login::subscriber::Caller;
 use latchkey_tenancy::TenantError;
 
@@ -34,28 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::security("/suboauth2/{token}").delete(sign_out));
 }
 
-fn tokens(token: &WebToken) -> HttpResponse {
-    wire::ok(&SignInAnswer::Tokens(Box::new(WebTokenResult::from(token))))
-}
-
-fn challenge(challenge: &MfaChallenge) -> HttpResponse {
-    wire::ok(&SignInAnswer::Challenge(MfaChallengeBody::from(challenge)))
-}
-
-fn required(value: Option<&String>) -> Result<&str, SecurityError> {
-    value
-        .map(String::as_str)
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))
-}
-
 /// The client's address (guesses are counted against it) and user agent (the device session
 /// is named after it).
 fn caller(req: &HttpRequest) -> (String, String) {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = address(req);
     let agent = req
         .headers()
         .get(USER_AGENT)
@@ -111,12 +96,7 @@ pub async fn post(
     let resend = params.flag("resendMFACode")?;
     let complete = params.flag("completeMFAChallenge")?;
     if requirements {
-        return Ok(wire::ok(&SignInAnswer::Requirements(Requirements {
-            // The Credentials API's policy, which the operators' shares.
-            password_pattern: latchkey_operator::PASSWORD_PATTERN,
-            access_policy: "",
-            password_policy: "",
-        })));
+        return Ok(oauth2::requirements());
     }
     let body = body
         .0
@@ -148,25 +128,12 @@ pub async fn post(
         let token = sign_in.complete_mfa(uuid, answer, caller).await?;
         return Ok(tokens(&token));
     }
-    if let Some(grant) = params.text("grant_type") {
-        if grant != "refresh_token" {
-            return Err(SecurityError::bad_request(
-                Detail::MissingOrInvalidParameters,
-            ));
-        }
-        let token = sign_in
-            .refresh(required(body.refresh_token.as_ref())?)
-            .await?;
-        return Ok(tokens(&token));
+    if let Some(refresh_token) = refresh_grant(&params, &body)? {
+        return Ok(tokens(&sign_in.refresh(refresh_token).await?));
     }
     let user_id = required(body.user_id.as_ref())?;
     let password = Password::new(required(body.password.as_ref())?);
-    let new_password = body
-        .new_password
-        .as_deref()
-        .or(params.text("newPassword"))
-        .filter(|p| !p.is_empty())
-        .map(Password::new);
+    let new_password = new_password(&body, &params);
     // A password sign-in is a login started: counted per address with the login server's.
     state
         .abuse
