@@ -30,28 +30,57 @@ pub async fn validate_token(
     state: web::Data<AppState>,
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
-    // Only a missing parameter is a bad request: any value, empty included, is a token that
-    // is live or not (8).
-    let token = params
-        .text("token")
-        .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))?;
+    let token = token_param(&params)?;
     let valid = state.operators.sign_in.validate(token).await?;
     let operator = &*valid.operator;
     Ok(wire::ok(&TokenValidationResult {
         user_info: UserInfo::from(operator),
-        token_info: WebTokenResult {
-            access_token: token.to_owned(),
-            // The session's refresh token is its operator's alone.
-            refresh_token: String::new(),
-            token_type: "Bearer",
+        token_info: LiveToken {
+            token,
+            issued_at: valid.claims.issued_at,
             expires_in: valid.expires_in,
             idle_timeout: state.operators.idle_timeout,
             username: operator.email.to_string(),
-            created: valid.claims.issued_at,
             user_must_change_password: operator.change_password,
+        }
+        .into(),
+    }))
+}
+
+/// The `token` parameter of `/validateToken` and `/validateSubToken`. Only a missing one is a
+/// bad request (400 `1018`): any value, empty included, is a token that is live or not (8).
+pub(crate) fn token_param(params: &Params) -> Result<&str, SecurityError> {
+    params
+        .text("token")
+        .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))
+}
+
+/// A token a sibling service validated (an operator's or a subscriber's), as the
+/// `tokenInfo` of its `TokenValidationResult` shows it.
+pub(crate) struct LiveToken<'a> {
+    pub token: &'a str,
+    pub issued_at: i64,
+    pub expires_in: i64,
+    pub idle_timeout: i64,
+    pub username: String,
+    pub user_must_change_password: bool,
+}
+
+impl From<LiveToken<'_>> for WebTokenResult {
+    fn from(live: LiveToken<'_>) -> Self {
+        Self {
+            access_token: live.token.to_owned(),
+            // The session's refresh token is its holder's alone.
+            refresh_token: String::new(),
+            token_type: "Bearer",
+            expires_in: live.expires_in,
+            idle_timeout: live.idle_timeout,
+            username: live.username,
+            created: live.issued_at,
+            user_must_change_password: live.user_must_change_password,
             error_code: 0,
             acl_template: AclTemplate::all(),
-            last_refresh: valid.claims.issued_at,
-        },
-    }))
+            last_refresh: live.issued_at,
+        }
+    }
 }

@@ -7,8 +7,9 @@
 
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::ServiceCaller;
-use crate::security::dto::{AclTemplate, TokenValidationResult, UserInfo, WebTokenResult};
-use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
+use crate::security::dto::{TokenValidationResult, UserInfo};
+use crate::security::error::{SecurityError, SecurityErrorBody};
+use crate::security::validate::{LiveToken, token_param};
 use crate::security::wire::{self, Params};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -31,28 +32,19 @@ pub async fn validate_sub_token(
     state: web::Data<AppState>,
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
-    // Only a missing parameter is a bad request: any value, empty included, is a token that
-    // is live or not (8).
-    let token = params
-        .text("token")
-        .ok_or_else(|| SecurityError::bad_request(Detail::MissingOrInvalidParameters))?;
+    let token = token_param(&params)?;
     let valid = state.subscriber_sign_in.validate(token).await?;
     let subscriber = &valid.subscriber;
     Ok(wire::ok(&TokenValidationResult {
         user_info: UserInfo::subscriber(subscriber),
-        token_info: WebTokenResult {
-            access_token: token.to_owned(),
-            // The session's refresh token is its subscriber's alone.
-            refresh_token: String::new(),
-            token_type: "Bearer",
+        token_info: LiveToken {
+            token,
+            issued_at: valid.claims.issued_at,
             expires_in: valid.expires_in,
             idle_timeout: valid.expires_in,
             username: subscriber.credential.username.as_str().to_owned(),
-            created: valid.claims.issued_at,
             user_must_change_password: false,
-            error_code: 0,
-            acl_template: AclTemplate::all(),
-            last_refresh: valid.claims.issued_at,
-        },
+        }
+        .into(),
     }))
 }
