@@ -11,9 +11,7 @@ use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
 use crate::security::subuser_input;
 use crate::security::tenant::subscriber_org;
 use crate::security::user_input::UserInfoInput;
-use crate::security::users::{
-    DEFAULT_LIMIT, MAX_LIMIT, ModifyAnswer, UserOrId, UsersAnswer, count_param,
-};
+use crate::security::users::{DirectoryParams, ModifyAnswer, UsersAnswer, id_path};
 use crate::security::wire::{self, Completed, Json, OptionalJson, Params};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -21,7 +19,6 @@ use latchkey_core::OrgId;
 use latchkey_flows::ResetPassword;
 use latchkey_operator::ProfileAccess;
 use latchkey_subscriber::{Subscriber, SubscriberQuery};
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::security("/subusers").get(list))
@@ -37,33 +34,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The query of `GET /subusers`: as `/users`' (`offset`, `limit`, `select`, `nameSearch`,
 /// `emailSearch`, `newest`).
 fn query(params: &Params) -> Result<SubscriberQuery, SecurityError> {
-    let text = |name| {
-        params
-            .text(name)
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    // An id that is not a UUID names no subscriber: it selects nothing.
-    let select = params
-        .text("select")
-        .filter(|raw| !raw.trim().is_empty())
-        .map(|raw| {
-            raw.split(',')
-                .filter_map(|id| Uuid::parse_str(id.trim()).ok())
-                .collect()
-        });
+    let read = DirectoryParams::read(params)?;
     Ok(SubscriberQuery {
-        offset: count_param(params, "offset")?.unwrap_or(0),
-        limit: Some(
-            count_param(params, "limit")?
-                .unwrap_or(DEFAULT_LIMIT)
-                .min(MAX_LIMIT),
-        ),
-        select,
-        name_search: text("nameSearch"),
-        email_search: text("emailSearch"),
-        newest: params.flag("newest")?,
+        offset: read.offset,
+        limit: Some(read.limit),
+        select: read.ids,
+        name_search: read.name_contains,
+        email_search: read.email_contains,
+        newest: read.newest_first,
     })
 }
 
@@ -111,31 +89,15 @@ pub async fn list(
     let subscribers = &state.operators.subscribers;
     if count_only {
         let count = subscribers.count(caller.operator(), &org, &query).await?;
-        return Ok(wire::ok(&UsersAnswer {
-            users: None,
-            count: Some(count),
-        }));
+        return Ok(wire::ok(&UsersAnswer::count(count)));
     }
     let found = subscribers.list(caller.operator(), &org, &query).await?;
-    let users = found
-        .iter()
-        .map(|s| {
-            if id_only {
-                UserOrId::Id(s.id())
-            } else {
-                UserOrId::User(Box::new(UserInfo::subscriber(s)))
-            }
-        })
-        .collect();
-    Ok(wire::ok(&UsersAnswer {
-        users: Some(users),
-        count: None,
-    }))
-}
-
-/// The `{id}` segment: a subscriber id; one that is not a UUID names no subscriber (404).
-fn id_path(raw: &str) -> Result<Uuid, SecurityError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| SecurityError::not_found())
+    Ok(wire::ok(&UsersAnswer::listed(
+        &found,
+        id_only,
+        Subscriber::id,
+        UserInfo::subscriber,
+    )))
 }
 
 /// One subscriber.

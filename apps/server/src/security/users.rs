@@ -69,38 +69,96 @@ pub(crate) fn count_param(params: &Params, name: &str) -> Result<Option<u64>, Se
         .transpose()
 }
 
-/// The query of `GET /users`.
-fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
-    let text = |name| {
-        params
-            .text(name)
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    // An id that is not a UUID names no operator: it selects nothing (as owsec's lookup). An
-    // empty `select` is no selection.
-    let ids = params
-        .text("select")
-        .filter(|raw| !raw.trim().is_empty())
-        .map(|raw| {
-            raw.split(',')
-                .filter_map(|id| Uuid::parse_str(id.trim()).ok())
-                .collect()
-        });
-    Ok(OperatorQuery {
-        owner: None,
-        ids,
-        name_contains: text("nameSearch"),
-        email_contains: text("emailSearch"),
-        newest_first: params.flag("newest")?,
-        offset: count_param(params, "offset")?.unwrap_or(0),
-        limit: Some(
-            count_param(params, "limit")?
+/// The query parameters `GET /users` and `GET /subusers` share: `select` (comma-separated
+/// ids), `nameSearch`, `emailSearch`, `newest`, `offset` and `limit` (default
+/// [`DEFAULT_LIMIT`], at most [`MAX_LIMIT`]). Each directory makes its own query of them.
+pub(crate) struct DirectoryParams {
+    /// `select`: an id that is not a UUID names nobody, so it selects nothing (as owsec's
+    /// lookup); an empty `select` is no selection.
+    pub ids: Option<Vec<Uuid>>,
+    pub name_contains: Option<String>,
+    pub email_contains: Option<String>,
+    pub newest_first: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl DirectoryParams {
+    /// Reads them; a flag or number that is not one is 400 `1018`.
+    pub(crate) fn read(params: &Params) -> Result<Self, SecurityError> {
+        let text = |name| {
+            params
+                .text(name)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        let ids = params
+            .text("select")
+            .filter(|raw| !raw.trim().is_empty())
+            .map(|raw| {
+                raw.split(',')
+                    .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+                    .collect()
+            });
+        Ok(Self {
+            ids,
+            name_contains: text("nameSearch"),
+            email_contains: text("emailSearch"),
+            newest_first: params.flag("newest")?,
+            offset: count_param(params, "offset")?.unwrap_or(0),
+            limit: count_param(params, "limit")?
                 .unwrap_or(DEFAULT_LIMIT)
                 .min(MAX_LIMIT),
-        ),
+        })
+    }
+}
+
+/// The query of `GET /users`.
+fn query(params: &Params) -> Result<OperatorQuery, SecurityError> {
+    let read = DirectoryParams::read(params)?;
+    Ok(OperatorQuery {
+        owner: None,
+        ids: read.ids,
+        name_contains: read.name_contains,
+        email_contains: read.email_contains,
+        newest_first: read.newest_first,
+        offset: read.offset,
+        limit: Some(read.limit),
     })
+}
+
+impl UsersAnswer {
+    /// `{count: n}` (`countOnly=true`).
+    pub(crate) fn count(count: u64) -> Self {
+        Self {
+            users: None,
+            count: Some(count),
+        }
+    }
+
+    /// `{users: [UserInfo]}`, or `{users: [id]}` with `idOnly=true`, of the ones `found`.
+    pub(crate) fn listed<T>(
+        found: &[T],
+        id_only: bool,
+        id: impl Fn(&T) -> Uuid,
+        info: impl Fn(&T) -> UserInfo,
+    ) -> Self {
+        let users = found
+            .iter()
+            .map(|one| {
+                if id_only {
+                    UserOrId::Id(id(one))
+                } else {
+                    UserOrId::User(Box::new(info(one)))
+                }
+            })
+            .collect();
+        Self {
+            users: Some(users),
+            count: None,
+        }
+    }
 }
 
 /// The operators the caller may see.
@@ -135,34 +193,24 @@ pub async fn list(
             .directory
             .count(caller.operator(), query)
             .await?;
-        return Ok(wire::ok(&UsersAnswer {
-            users: None,
-            count: Some(count),
-        }));
+        return Ok(wire::ok(&UsersAnswer::count(count)));
     }
     let operators = state
         .operators
         .directory
         .list(caller.operator(), query)
         .await?;
-    let users = operators
-        .iter()
-        .map(|o| {
-            if id_only {
-                UserOrId::Id(o.id)
-            } else {
-                UserOrId::User(Box::new(UserInfo::from(o)))
-            }
-        })
-        .collect();
-    Ok(wire::ok(&UsersAnswer {
-        users: Some(users),
-        count: None,
-    }))
+    Ok(wire::ok(&UsersAnswer::listed(
+        &operators,
+        id_only,
+        |o| o.id,
+        |o| UserInfo::from(o),
+    )))
 }
 
-/// The `{id}` segment: an operator id; one that is not a UUID names no operator (404).
-fn id_path(raw: &str) -> Result<Uuid, SecurityError> {
+/// The `{id}` segment of `/user/{id}` and `/subuser/{id}`: an id; one that is not a UUID names
+/// nobody (404).
+pub(crate) fn id_path(raw: &str) -> Result<Uuid, SecurityError> {
     Uuid::parse_str(raw.trim()).map_err(|_| SecurityError::not_found())
 }
 
