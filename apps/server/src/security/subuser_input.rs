@@ -10,9 +10,10 @@
 
 use crate::security::dto_subscriber::SUBSCRIBER_ROLE;
 use crate::security::error::{Detail, SecurityError};
-use crate::security::user_input::{MobileInput, NoteInput, ProprietaryInput, UserInfoInput};
-use latchkey_credential::{Msisdn, Password};
-use latchkey_operator::{MfaMethod, Mobile, Note};
+use crate::security::user_input::{
+    ProprietaryInput, UserInfoInput, differs, method_to_turn_on, mobiles, new_notes, notes_of_new,
+    password,
+};
 use latchkey_subscriber::{NewSubscriber, Subscriber, SubscriberChanges};
 
 fn bad(detail: Detail) -> SecurityError {
@@ -38,31 +39,19 @@ pub fn new_subscriber(
     Ok(NewSubscriber {
         // Checked by the domain (an e-mail address, or 1040).
         email: input.email.unwrap_or_default(),
-        password: input
-            .current_password
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(Password::new),
+        password: password(input.current_password.as_deref()),
         name: input.name.unwrap_or_default(),
         description: input.description.unwrap_or_default(),
         locale: input.locale.unwrap_or_default(),
         location: input.location.unwrap_or_default(),
-        notes: input
-            .notes
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|n| n.note.filter(|t| !t.trim().is_empty()))
-            .collect(),
+        notes: notes_of_new(input.notes),
         waiting_for_email_check: email_verification,
     })
 }
 
+/// `Some(new)` when `sent` is there and differs from `current` once trimmed.
 fn text_change(sent: Option<&String>, current: &str) -> Option<String> {
     sent.filter(|s| s.trim() != current).cloned()
-}
-
-fn differs<T: PartialEq + Clone>(sent: Option<&T>, current: &T) -> Option<T> {
-    sent.filter(|s| *s != current).cloned()
 }
 
 /// What `PUT /subuser/{id}` asks to change on `current`: only the fields that differ.
@@ -84,51 +73,13 @@ pub fn changes(
         suspended: differs(input.suspended.as_ref(), &current.suspended()),
         blacklisted: differs(input.black_listed.as_ref(), &profile.blacklisted),
         notes: new_notes(input.notes.as_deref().unwrap_or_default(), &profile.notes),
-        password: input
-            .current_password
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(Password::new),
+        password: password(input.current_password.as_deref()),
         ..SubscriberChanges::default()
     };
     if let Some(info) = &input.user_type_proprietary_info {
         second_factor(info, current, &mut changes)?;
     }
     Ok(changes)
-}
-
-/// The notes of `sent` that are not read-backs of `existing` (same text and, where sent, the
-/// same time and author), with text.
-fn new_notes(sent: &[NoteInput], existing: &[Note]) -> Vec<String> {
-    sent.iter()
-        .filter_map(|n| {
-            let text = n.note.as_deref().filter(|t| !t.trim().is_empty())?;
-            let read_back = (n.created.is_some() || n.created_by.is_some())
-                && existing.iter().any(|e| {
-                    e.note == text
-                        && n.created.is_none_or(|c| c == e.created.unix_timestamp())
-                        && n.created_by.as_deref().is_none_or(|b| b == e.created_by)
-                });
-            (!read_back).then(|| text.to_owned())
-        })
-        .collect()
-}
-
-/// The mobiles as sent, each keeping whether it was verified (a client cannot declare a
-/// number verified).
-fn mobiles(sent: &[MobileInput], current: &[Mobile]) -> Result<Vec<Mobile>, SecurityError> {
-    sent.iter()
-        .map(|m| {
-            let number =
-                Msisdn::parse(&m.number).map_err(|_| bad(Detail::CannotValidatePhoneNumber))?;
-            let verified = current.iter().any(|c| c.number == number && c.verified);
-            Ok(Mobile {
-                number,
-                verified,
-                primary: m.primary,
-            })
-        })
-        .collect()
 }
 
 /// The second factor and mobiles asked for: SMS or e-mail can be turned on here (SMS with a
@@ -158,14 +109,7 @@ fn second_factor(
     } else if method.is_empty() && profile.mfa.is_none() && current.credential.require2fa {
         return Ok(());
     } else {
-        let method = MfaMethod::parse(method).ok_or_else(|| bad(Detail::BadMfaMethod))?;
-        if method == MfaMethod::Authenticator && profile.mfa != Some(method) {
-            return Err(bad(Detail::BadMfaMethod));
-        }
-        if method == MfaMethod::Sms && mobiles_now.is_empty() {
-            return Err(bad(Detail::NeedMobileNumber));
-        }
-        Some(method)
+        Some(method_to_turn_on(Some(method), profile.mfa, &mobiles_now)?)
     };
     if wanted.is_none() {
         // Off, including a second factor the Credentials API turned on (`require2fa`).
@@ -184,6 +128,7 @@ mod tests {
     use super::*;
     use latchkey_core::OrgId;
     use latchkey_credential::{Credential, CredentialAttrs, Username};
+    use latchkey_operator::{MfaMethod, Note};
     use latchkey_subscriber::SubscriberProfile;
     use time::macros::datetime;
     use uuid::Uuid;

@@ -112,17 +112,8 @@ pub fn new_operator(
         Some(name) if !name.is_empty() => name.to_owned(),
         _ => email.as_str().to_owned(),
     };
-    let password = input
-        .current_password
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .map(Password::new);
-    let notes = input
-        .notes
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|n| n.note.filter(|t| !t.trim().is_empty()))
-        .collect();
+    let password = password(input.current_password.as_deref());
+    let notes = notes_of_new(input.notes);
     Ok(NewOperator {
         email,
         name,
@@ -140,8 +131,22 @@ pub fn new_operator(
     })
 }
 
+/// The password a body sets (`currentPassword`, for an operator and a subscriber alike): an
+/// empty one is none.
+pub(crate) fn password(sent: Option<&str>) -> Option<Password> {
+    sent.filter(|p| !p.is_empty()).map(Password::new)
+}
+
+/// The notes of a new operator or subscriber: those sent with text.
+pub(crate) fn notes_of_new(sent: Option<Vec<NoteInput>>) -> Vec<String> {
+    sent.unwrap_or_default()
+        .into_iter()
+        .filter_map(|n| n.note.filter(|t| !t.trim().is_empty()))
+        .collect()
+}
+
 /// `Some(new)` when `sent` is there and differs from `current`.
-fn differs<T: PartialEq + Clone>(sent: Option<&T>, current: &T) -> Option<T> {
+pub(crate) fn differs<T: PartialEq + Clone>(sent: Option<&T>, current: &T) -> Option<T> {
     sent.filter(|s| *s != current).cloned()
 }
 
@@ -173,8 +178,8 @@ pub fn changes(
     if let Some(sent) = &input.notes {
         changes.notes = new_notes(sent, &current.notes);
     }
-    if let Some(password) = input.current_password.as_deref().filter(|p| !p.is_empty()) {
-        changes.password = Some(Password::new(password));
+    if let Some(password) = password(input.current_password.as_deref()) {
+        changes.password = Some(password);
     }
     if let Some(info) = &input.user_type_proprietary_info {
         second_factor(info, current, &mut changes)?;
@@ -183,8 +188,8 @@ pub fn changes(
 }
 
 /// The notes of `sent` that are not read-backs of `existing` (same text and, where sent, the
-/// same time and author), with text.
-fn new_notes(sent: &[NoteInput], existing: &[Note]) -> Vec<String> {
+/// same time and author), with text. An operator's and a subscriber's notes are read alike.
+pub(crate) fn new_notes(sent: &[NoteInput], existing: &[Note]) -> Vec<String> {
     sent.iter()
         .filter_map(|n| {
             let text = n.note.as_deref().filter(|t| !t.trim().is_empty())?;
@@ -200,8 +205,11 @@ fn new_notes(sent: &[NoteInput], existing: &[Note]) -> Vec<String> {
 }
 
 /// The mobiles as sent, in order, each keeping whether it was verified (a client cannot
-/// declare a number verified).
-fn mobiles(sent: &[MobileInput], current: &[Mobile]) -> Result<Vec<Mobile>, SecurityError> {
+/// declare a number verified): an operator's and a subscriber's alike.
+pub(crate) fn mobiles(
+    sent: &[MobileInput],
+    current: &[Mobile],
+) -> Result<Vec<Mobile>, SecurityError> {
     sent.iter()
         .map(|m| {
             let number =
@@ -233,24 +241,37 @@ fn second_factor(
     };
     if let Some(mfa) = &info.mfa {
         let wanted = if mfa.enabled {
-            let method = mfa
-                .method
-                .as_deref()
-                .and_then(MfaMethod::parse)
-                .ok_or_else(|| bad(Detail::BadMfaMethod))?;
-            if method == MfaMethod::Authenticator && current.mfa != Some(method) {
-                return Err(bad(Detail::BadMfaMethod));
-            }
-            if method == MfaMethod::Sms && mobiles_now.is_empty() {
-                return Err(bad(Detail::NeedMobileNumber));
-            }
-            Some(method)
+            Some(method_to_turn_on(
+                mfa.method.as_deref(),
+                current.mfa,
+                &mobiles_now,
+            )?)
         } else {
             None
         };
         changes.mfa = differs(Some(&wanted), &current.mfa);
     }
     Ok(())
+}
+
+/// The second factor a client turns on (an operator's or a subscriber's): SMS or e-mail, SMS
+/// only with a mobile (`1044`); the authenticator only where it is already the one (it is set
+/// up through `/totp` or `/subtotp`); anything else is `1045`.
+pub(crate) fn method_to_turn_on(
+    sent: Option<&str>,
+    current: Option<MfaMethod>,
+    mobiles: &[Mobile],
+) -> Result<MfaMethod, SecurityError> {
+    let method = sent
+        .and_then(MfaMethod::parse)
+        .ok_or_else(|| bad(Detail::BadMfaMethod))?;
+    if method == MfaMethod::Authenticator && current != Some(method) {
+        return Err(bad(Detail::BadMfaMethod));
+    }
+    if method == MfaMethod::Sms && mobiles.is_empty() {
+        return Err(bad(Detail::NeedMobileNumber));
+    }
+    Ok(method)
 }
 
 #[cfg(test)]
