@@ -60,11 +60,14 @@ fn language(req: &HttpRequest) -> Language {
     Language::negotiate(None, accept)
 }
 
-/// What the pages say.
+/// What the link pages say: the operators' links here, a self-registration's
+/// (`signup_page`) too.
 #[derive(Debug, Clone, Copy)]
-enum Say {
+pub(crate) enum Say {
     Verified,
     PasswordSet,
+    /// A self-registration's first password is set.
+    SignupDone,
     LinkInvalid,
     Mismatch,
     Policy,
@@ -74,7 +77,7 @@ enum Say {
 }
 
 impl Say {
-    fn text(self, lang: Language) -> &'static str {
+    pub(crate) fn text(self, lang: Language) -> &'static str {
         use Say::*;
         match (self, lang) {
             (Verified, Language::Es) => {
@@ -83,6 +86,12 @@ impl Say {
             (Verified, Language::En) => "Your e-mail address is verified. You can sign in now.",
             (PasswordSet, Language::Es) => "Tu contraseña ha cambiado. Inicia sesión con la nueva.",
             (PasswordSet, Language::En) => "Your password was changed. Sign in with the new one.",
+            (SignupDone, Language::Es) => {
+                "Tu dirección está verificada y tu contraseña guardada. Ya puedes iniciar sesión."
+            }
+            (SignupDone, Language::En) => {
+                "Your address is verified and your password is saved. You can sign in now."
+            }
             (LinkInvalid, Language::Es) => "Este enlace no es válido, ha caducado o ya se usó.",
             (LinkInvalid, Language::En) => "This link is not valid, has expired or was used.",
             (Mismatch, Language::Es) => "Las dos contraseñas no coinciden.",
@@ -105,7 +114,8 @@ impl Say {
     }
 }
 
-fn message(status: StatusCode, lang: Language, say: Say) -> HttpResponse {
+/// A link page that only says something (`message.html`).
+pub(crate) fn message(status: StatusCode, lang: Language, say: Say) -> HttpResponse {
     pages::render(
         status,
         "message.html",

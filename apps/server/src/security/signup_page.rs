@@ -8,6 +8,7 @@
 //! cookie (the form carries the link's own secret, which a forging site does not have). The
 //! link stays usable until a password is accepted.
 
+use crate::security::action_link::{Say, message};
 use crate::security::error::SecurityError;
 use crate::state::AppState;
 use crate::web::pages;
@@ -28,56 +29,6 @@ pub fn link_base(public_url: &str) -> String {
     format!(
         "{}/api/v1/actionLink?action={LINK_ACTION}&id=",
         public_url.trim_end_matches('/')
-    )
-}
-
-/// What the pages say.
-#[derive(Debug, Clone, Copy)]
-enum Say {
-    Done,
-    LinkInvalid,
-    Mismatch,
-    Policy,
-    Unavailable,
-}
-
-impl Say {
-    fn text(self, lang: Language) -> &'static str {
-        use Say::*;
-        match (self, lang) {
-            (Done, Language::Es) => {
-                "Tu dirección está verificada y tu contraseña guardada. Ya puedes iniciar sesión."
-            }
-            (Done, Language::En) => {
-                "Your address is verified and your password is saved. You can sign in now."
-            }
-            (LinkInvalid, Language::Es) => "Este enlace no es válido, ha caducado o ya se usó.",
-            (LinkInvalid, Language::En) => "This link is not valid, has expired or was used.",
-            (Mismatch, Language::Es) => "Las dos contraseñas no coinciden.",
-            (Mismatch, Language::En) => "The two passwords differ.",
-            (Policy, Language::Es) => {
-                "La contraseña no cumple la política: de 8 a 128 caracteres, ni tu e-mail ni una contraseña común."
-            }
-            (Policy, Language::En) => {
-                "The password is against the policy: 8 to 128 characters, neither your e-mail nor a common password."
-            }
-            (Unavailable, Language::Es) => {
-                "El servicio no está disponible ahora; inténtalo más tarde."
-            }
-            (Unavailable, Language::En) => "The service is unavailable right now; try again later.",
-        }
-    }
-}
-
-fn message(status: StatusCode, lang: Language, say: Say) -> HttpResponse {
-    pages::render(
-        status,
-        "message.html",
-        lang,
-        OPERATOR_BRAND,
-        "account_title",
-        context! { message => say.text(lang) },
-        |_| {},
     )
 }
 
@@ -170,7 +121,7 @@ pub async fn complete(
         return again(Say::Mismatch).await;
     }
     match signups.complete(id, &Password::new(password)).await {
-        Ok(_) => message(StatusCode::OK, lang, Say::Done),
+        Ok(_) => message(StatusCode::OK, lang, Say::SignupDone),
         Err(SignupError::Password(_)) => again(Say::Policy).await,
         Err(e) => refused(e, lang),
     }
