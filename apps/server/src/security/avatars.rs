@@ -21,7 +21,8 @@ use crate::security::auth::{self, OperatorCaller};
 use crate::security::error::{Denial, SecurityError, SecurityErrorBody};
 use crate::security::subscriber_auth::{self, SubscriberCaller};
 use crate::security::tenant;
-use crate::security::upload::{self, Upload};
+use crate::security::upload;
+use crate::security::users::id_path;
 use crate::security::wire;
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -125,20 +126,29 @@ pub async fn avatar_uri(state: &AppState, holder: &Holder) -> Result<String, Sec
     }
 }
 
-fn saved(id: Uuid, avatar: &Avatar) -> HttpResponse {
-    wire::ok(&AvatarSaved {
+/// Reads the uploaded image and makes it `holder`'s avatar (an operator's or a subscriber's,
+/// `id`), answering [`AvatarSaved`].
+async fn save(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    id: Uuid,
+    holder: &Holder,
+) -> Result<HttpResponse, SecurityError> {
+    let upload = upload::read(req, payload.into_inner(), FIELDS, Avatar::MAX_BYTES).await?;
+    let avatar = state
+        .operators
+        .subscribers
+        .set_avatar(holder, &upload.file_name, upload.bytes)
+        .await?;
+    Ok(wire::ok(&AvatarSaved {
         code: 0,
         operation: wire::current_method(),
         details: "Command completed.",
         avatar_id: id.to_string(),
         image_type: avatar.image_type.media_type(),
         size: avatar.bytes.len(),
-    })
-}
-
-/// The `{id}` segment: one that is not a UUID names nobody (404).
-fn id_path(raw: &str) -> Result<Uuid, SecurityError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| SecurityError::not_found())
+    }))
 }
 
 /// The operator `{id}` names, checked readable by the caller (403 code 7 if not, 404 if none);
@@ -162,10 +172,6 @@ async fn operator_holder(
         permissions::can_modify(caller.operator(), &target, &edit)?;
     }
     Ok((target.id, Holder::Operator(target.id)))
-}
-
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, SecurityError> {
-    Ok(upload::read(req, payload.into_inner(), FIELDS, Avatar::MAX_BYTES).await?)
 }
 
 /// An operator's avatar.
@@ -206,13 +212,7 @@ pub async fn set_operator(
     payload: web::Payload,
 ) -> Result<HttpResponse, SecurityError> {
     let (id, holder) = operator_holder(&state, &caller, &path, true).await?;
-    let upload = read_upload(&req, payload).await?;
-    let avatar = state
-        .operators
-        .subscribers
-        .set_avatar(&holder, &upload.file_name, upload.bytes)
-        .await?;
-    Ok(saved(id, &avatar))
+    save(&state, &req, payload, id, &holder).await
 }
 
 /// Removes an operator's avatar.
@@ -356,13 +356,7 @@ pub async fn set_subscriber(
 ) -> Result<HttpResponse, SecurityError> {
     let (id, holder) =
         subscriber_holder(&state, &req, &caller, &path, ProfileAccess::Modify).await?;
-    let upload = read_upload(&req, payload).await?;
-    let avatar = state
-        .operators
-        .subscribers
-        .set_avatar(&holder, &upload.file_name, upload.bytes)
-        .await?;
-    Ok(saved(id, &avatar))
+    save(&state, &req, payload, id, &holder).await
 }
 
 /// Removes a subscriber's avatar.
