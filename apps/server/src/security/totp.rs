@@ -19,7 +19,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use latchkey_core::ExposeSecret as _;
 use latchkey_login::operator::OPERATOR_BRAND;
-use latchkey_otp::{OtpCode, TotpHolder, otpauth_uri};
+use latchkey_otp::{OtpCode, SetupProgress, TotpHolder, otpauth_uri};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,6 +40,15 @@ pub struct TotpSetupAnswer {
     pub next_index: u64,
     /// `false`: the authenticator is now the caller's second factor.
     pub more_codes: bool,
+}
+
+impl From<SetupProgress> for TotpSetupAnswer {
+    fn from(progress: SetupProgress) -> Self {
+        Self {
+            next_index: progress.next_index,
+            more_codes: progress.more_codes,
+        }
+    }
 }
 
 /// A subscriber's token changing its second factor must come from a recent full sign-in (the
@@ -155,10 +164,7 @@ pub async fn check(
             .use_authenticator(operator.id)
             .await?;
     }
-    Ok(wire::ok(&TotpSetupAnswer {
-        next_index: progress.next_index,
-        more_codes: progress.more_codes,
-    }))
+    Ok(wire::ok(&TotpSetupAnswer::from(progress)))
 }
 
 /// The subscriber's authenticator QR code.
@@ -234,8 +240,5 @@ pub async fn sub_check(
             )
             .await?;
     }
-    Ok(wire::ok(&TotpSetupAnswer {
-        next_index: progress.next_index,
-        more_codes: progress.more_codes,
-    }))
+    Ok(wire::ok(&TotpSetupAnswer::from(progress)))
 }
