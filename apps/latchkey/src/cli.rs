@@ -182,10 +182,6 @@ pub async fn migrate(server: &ServerConfig) -> anyhow::Result<()> {
 }
 
 /// Runs an admin command and prints the server's answer as JSON.
-#[expect(
-    clippy::print_stdout,
-    reason = "a command's answer is its standard output"
-)]
 pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Result<()> {
     let (admin, scope, method, path, body): (Admin, String, &str, String, Option<Value>) =
         match command {
@@ -275,6 +271,24 @@ pub async fn run_admin(command: Command, server: &ServerConfig) -> anyhow::Resul
     let request = http
         .request(method.parse().context("method")?, &url)
         .bearer_auth(&token);
+    send_and_print(request, body, method, &url, &path).await
+}
+
+/// Sends `request` (a command's call to the server: `method` on `url`, whose `path` errors
+/// name) with `body` as JSON if any, and prints the answer as JSON: pretty-printed, a text
+/// answer as a JSON string, an empty one as `{"status": code}`. An answer other than a 2xx is
+/// the command's error, with that text. Shared by the admin commands and `latchkey subscriber`.
+#[expect(
+    clippy::print_stdout,
+    reason = "a command's answer is its standard output"
+)]
+pub(crate) async fn send_and_print(
+    request: awc::ClientRequest,
+    body: Option<Value>,
+    method: &str,
+    url: &str,
+    path: &str,
+) -> anyhow::Result<()> {
     let mut response = match body {
         Some(body) => request.send_json(&body).await,
         None => request.send().await,

@@ -114,8 +114,9 @@ pub async fn create(
     })
 }
 
-/// The first line of `input`, without its line ending; an empty one is refused.
-fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<SecretString> {
+/// The first line of `input`, without its line ending; an empty one is refused. Read alike for
+/// `latchkey operator create` and `latchkey subscriber create` (`--password-stdin`).
+pub(crate) fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<SecretString> {
     let mut line = String::new();
     input
         .read_line(&mut line)

@@ -3,8 +3,10 @@
 //! operator's API keys. The server decides what the operator may do, exactly as for the
 //! consoles: this is a client, nothing more.
 
-use anyhow::{Context as _, bail};
+use crate::operator::read_password;
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use latchkey_core::ExposeSecret as _;
 use latchkey_server::config::Secret;
 use serde_json::{Value, json};
 
@@ -113,7 +115,7 @@ pub fn request(
                 body["name"] = json!(name);
             }
             let query = if password_stdin {
-                body["currentPassword"] = json!(read_password(stdin)?);
+                body["currentPassword"] = json!(read_password(stdin)?.expose_secret());
                 ""
             } else {
                 "?email_verification=true"
@@ -137,24 +139,7 @@ fn put(id: &str, body: Value) -> (&'static str, String, Option<Value>) {
     ("PUT", format!("/api/v1/subuser/{id}"), Some(body))
 }
 
-/// The first line of `input`, without its line ending; an empty one is refused.
-fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<String> {
-    let mut line = String::new();
-    input
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    let password = line.trim_end_matches(['\n', '\r']);
-    if password.is_empty() {
-        bail!("--password-stdin: standard input holds no password");
-    }
-    Ok(password.to_owned())
-}
-
 /// Runs `action` against the server of `access` and prints its answer as JSON.
-#[expect(
-    clippy::print_stdout,
-    reason = "a command's answer is its standard output"
-)]
 pub async fn run(access: OperatorAccess, action: SubscriberAction) -> anyhow::Result<()> {
     let key = access
         .api_key
@@ -167,25 +152,7 @@ pub async fn run(access: OperatorAccess, action: SubscriberAction) -> anyhow::Re
     if let Some(org) = &access.org {
         request = request.insert_header(("x-latchkey-org", org.as_str()));
     }
-    let mut response = match body {
-        Some(body) => request.send_json(&body).await,
-        None => request.send().await,
-    }
-    .map_err(|e| anyhow::anyhow!("{method} {url}: {e}"))?;
-    let bytes = response.body().await.context("reading the answer")?;
-    let text = if bytes.is_empty() {
-        json!({"status": response.status().as_u16()}).to_string()
-    } else {
-        let value: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
-        serde_json::to_string_pretty(&value)?
-    };
-    if response.status().is_success() {
-        println!("{text}");
-        Ok(())
-    } else {
-        bail!("{method} {path} answered {}:\n{text}", response.status())
-    }
+    crate::cli::send_and_print(request, body, method, &url, &path).await
 }
 
 #[cfg(test)]
