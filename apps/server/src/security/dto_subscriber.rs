@@ -91,36 +91,34 @@ impl UserInfo {
     }
 }
 
+/// The subscriber the unit tests of the security plane start from.
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
-mod tests {
-    use super::*;
+#[allow(clippy::unwrap_used, reason = "tests")]
+pub(crate) mod test_subscriber {
     use latchkey_core::OrgId;
-    use latchkey_credential::{Credential, CredentialAttrs, PasswordHash, Username};
-    use latchkey_operator::{MfaMethod, Note};
-    use latchkey_subscriber::SubscriberProfile;
+    use latchkey_credential::{Credential, CredentialAttrs, Username};
+    use latchkey_operator::Note;
+    use latchkey_subscriber::{Subscriber, SubscriberProfile};
     use time::macros::datetime;
     use uuid::Uuid;
 
-    fn subscriber() -> Subscriber {
-        let at = datetime!(2026-01-02 03:04:05 UTC);
+    /// When the fixture was created, and its note written.
+    pub(crate) const AT: time::OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
+
+    /// `username` of org `acme` (id nil), enabled, locale `es`, with one note by a CSR; no
+    /// password, no second factor, the address not proven.
+    pub(crate) fn eva(username: &str) -> Subscriber {
         let mut credential = Credential::new(
             Uuid::nil(),
-            Username::parse("Eva@Example.com").unwrap(),
+            Username::parse(username).unwrap(),
             CredentialAttrs::default(),
-            at,
+            AT,
         );
         credential.enabled = true;
-        credential.require2fa = true;
-        credential.password_hash = Some(PasswordHash::from_phc(
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".to_owned(),
-        ));
-        credential.email_verified_at = Some(at);
-        let mut profile = SubscriberProfile::new(credential.id, at);
+        let mut profile = SubscriberProfile::new(credential.id, AT);
         profile.locale = "es".into();
-        profile.mfa = Some(MfaMethod::Email);
         profile.notes.push(Note {
-            created: at,
+            created: AT,
             created_by: "csr@example.com".into(),
             note: "called".into(),
         });
@@ -129,6 +127,27 @@ mod tests {
             credential,
             profile,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use latchkey_credential::PasswordHash;
+    use latchkey_operator::MfaMethod;
+    use uuid::Uuid;
+
+    /// Eva with a password, a proven address and an e-mailed second factor.
+    fn subscriber() -> Subscriber {
+        let mut eva = test_subscriber::eva("Eva@Example.com");
+        eva.credential.require2fa = true;
+        eva.credential.password_hash = Some(PasswordHash::from_phc(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".to_owned(),
+        ));
+        eva.credential.email_verified_at = Some(test_subscriber::AT);
+        eva.profile.mfa = Some(MfaMethod::Email);
+        eva
     }
 
     #[test]

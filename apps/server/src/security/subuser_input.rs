@@ -126,34 +126,11 @@ fn second_factor(
 #[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 mod tests {
     use super::*;
-    use latchkey_core::OrgId;
-    use latchkey_credential::{Credential, CredentialAttrs, Username};
-    use latchkey_operator::{MfaMethod, Note};
-    use latchkey_subscriber::SubscriberProfile;
-    use time::macros::datetime;
-    use uuid::Uuid;
+    use crate::security::dto_subscriber::test_subscriber;
+    use latchkey_operator::MfaMethod;
 
     fn eva() -> Subscriber {
-        let at = datetime!(2026-01-02 03:04:05 UTC);
-        let mut credential = Credential::new(
-            Uuid::nil(),
-            Username::parse("eva@example.com").unwrap(),
-            CredentialAttrs::default(),
-            at,
-        );
-        credential.enabled = true;
-        let mut profile = SubscriberProfile::new(credential.id, at);
-        profile.locale = "es".into();
-        profile.notes.push(Note {
-            created: at,
-            created_by: "csr@example.com".into(),
-            note: "called".into(),
-        });
-        Subscriber {
-            org: OrgId::parse("acme").unwrap(),
-            credential,
-            profile,
-        }
+        test_subscriber::eva("eva@example.com")
     }
 
     fn input(json: serde_json::Value) -> UserInfoInput {
