@@ -20,6 +20,7 @@ mod subscriber;
 mod subscriber_media;
 mod tenancy;
 mod token;
+mod totp_records;
 
 pub use console::ConsoleNotifier;
 pub use credential::MemCredentialStore;

@@ -1,25 +1,23 @@
 //! Operators' TOTP enrollments in process memory (dev mode): an active and a pending secret per
 //! operator, as `PgOperatorTotpStore` keeps them in the `public` schema.
 
-use crate::{read, write};
+use crate::totp_records::TotpRecords;
 use async_trait::async_trait;
 use latchkey_core::{StoreError, Timestamp};
-use latchkey_otp::{OperatorTotpStore, SealedSecret, StoredSecret, TotpEnrollment};
-use std::collections::HashMap;
-use std::sync::RwLock;
+use latchkey_otp::{OperatorTotpStore, SealedSecret, TotpEnrollment};
 use uuid::Uuid;
 
 /// [`OperatorTotpStore`] in memory. An operator's id is never reused, so the enrollment of a
 /// deleted operator can serve nobody.
 #[derive(Debug, Default)]
 pub struct MemOperatorTotpStore {
-    records: RwLock<HashMap<Uuid, TotpEnrollment>>,
+    records: TotpRecords<Uuid>,
 }
 
 #[async_trait]
 impl OperatorTotpStore for MemOperatorTotpStore {
     async fn get(&self, operator: Uuid) -> Result<Option<TotpEnrollment>, StoreError> {
-        Ok(read(&self.records).get(&operator).cloned())
+        Ok(self.records.get(&operator))
     }
 
     async fn put_pending(
@@ -28,13 +26,7 @@ impl OperatorTotpStore for MemOperatorTotpStore {
         secret: SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        write(&self.records)
-            .entry(operator)
-            .or_insert(TotpEnrollment {
-                active: None,
-                pending: None,
-            })
-            .pending = Some(StoredSecret { sealed: secret, at });
+        self.records.put_pending(operator, secret, at);
         Ok(())
     }
 
@@ -44,21 +36,11 @@ impl OperatorTotpStore for MemOperatorTotpStore {
         secret: &SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        match write(&self.records).get_mut(&operator) {
-            Some(record) if record.pending.as_ref().is_some_and(|p| p.sealed == *secret) => {
-                record.pending = None;
-                record.active = Some(StoredSecret {
-                    sealed: secret.clone(),
-                    at,
-                });
-                Ok(())
-            }
-            _ => Err(StoreError::NotFound),
-        }
+        self.records.activate(&operator, secret, at)
     }
 
     async fn delete(&self, operator: Uuid) -> Result<(), StoreError> {
-        write(&self.records).remove(&operator);
+        self.records.delete(&operator);
         Ok(())
     }
 }

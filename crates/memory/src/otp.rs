@@ -1,12 +1,11 @@
 //! Second-factor state in process memory: one-time codes, resend throttles and TOTP replay
 //! markers (the dev-mode default; Redis shares them between instances), and TOTP enrollments.
 
-use crate::{read, write};
+use crate::totp_records::TotpRecords;
+use crate::write;
 use async_trait::async_trait;
 use latchkey_core::{Clock, OrgId, SecretHash, StoreError, Timestamp};
-use latchkey_otp::{
-    Issue, OtpStore, Redeem, SealedSecret, StoredSecret, TotpEnrollment, TotpStore,
-};
+use latchkey_otp::{Issue, OtpStore, Redeem, SealedSecret, TotpEnrollment, TotpStore};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use time::Duration;
@@ -135,7 +134,7 @@ impl OtpStore for MemOtpStore {
 /// TOTP enrollments per org and credential id.
 #[derive(Debug, Default)]
 pub struct MemTotpStore {
-    records: RwLock<HashMap<(OrgId, Uuid), TotpEnrollment>>,
+    records: TotpRecords<(OrgId, Uuid)>,
 }
 
 #[async_trait]
@@ -145,7 +144,7 @@ impl TotpStore for MemTotpStore {
         org: &OrgId,
         credential: Uuid,
     ) -> Result<Option<TotpEnrollment>, StoreError> {
-        Ok(read(&self.records).get(&(org.clone(), credential)).cloned())
+        Ok(self.records.get(&(org.clone(), credential)))
     }
 
     async fn put_pending(
@@ -155,14 +154,8 @@ impl TotpStore for MemTotpStore {
         secret: SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut records = write(&self.records);
-        let record = records
-            .entry((org.clone(), credential))
-            .or_insert(TotpEnrollment {
-                active: None,
-                pending: None,
-            });
-        record.pending = Some(StoredSecret { sealed: secret, at });
+        self.records
+            .put_pending((org.clone(), credential), secret, at);
         Ok(())
     }
 
@@ -173,22 +166,12 @@ impl TotpStore for MemTotpStore {
         secret: &SealedSecret,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut records = write(&self.records);
-        match records.get_mut(&(org.clone(), credential)) {
-            Some(record) if record.pending.as_ref().is_some_and(|p| p.sealed == *secret) => {
-                record.pending = None;
-                record.active = Some(StoredSecret {
-                    sealed: secret.clone(),
-                    at,
-                });
-                Ok(())
-            }
-            _ => Err(StoreError::NotFound),
-        }
+        self.records
+            .activate(&(org.clone(), credential), secret, at)
     }
 
     async fn delete(&self, org: &OrgId, credential: Uuid) -> Result<(), StoreError> {
-        write(&self.records).remove(&(org.clone(), credential));
+        self.records.delete(&(org.clone(), credential));
         Ok(())
     }
 }
