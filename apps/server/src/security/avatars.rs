@@ -18,6 +18,7 @@
 
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::{self, OperatorCaller};
+use crate::security::dto::UserInfo;
 use crate::security::error::{Denial, SecurityError, SecurityErrorBody};
 use crate::security::subscriber_auth::{self, SubscriberCaller};
 use crate::security::tenant;
@@ -29,9 +30,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
+use latchkey_operator::Operator;
 use latchkey_operator::ProfileAccess;
 use latchkey_operator::permissions::{self, Edit};
-use latchkey_subscriber::{Avatar, Holder, ImageType, MediaError};
+use latchkey_subscriber::{Avatar, Holder, ImageType, MediaError, Subscriber};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -124,6 +126,29 @@ pub async fn avatar_uri(state: &AppState, holder: &Holder) -> Result<String, Sec
         Err(MediaError::NoAvatar) => Ok(String::new()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// An operator's `UserInfo` with its [`avatar_uri`], as `/oauth2?me=true` and `/user/{id}`
+/// show it.
+pub async fn operator_info(
+    state: &AppState,
+    operator: &Operator,
+) -> Result<UserInfo, SecurityError> {
+    let mut info = UserInfo::from(operator);
+    info.avatar = avatar_uri(state, &Holder::Operator(operator.id)).await?;
+    Ok(info)
+}
+
+/// A subscriber's `UserInfo` with its [`avatar_uri`], as `/suboauth2?me=true` and
+/// `/subuser/{id}` show it.
+pub async fn subscriber_info(
+    state: &AppState,
+    subscriber: &Subscriber,
+) -> Result<UserInfo, SecurityError> {
+    let mut info = UserInfo::subscriber(subscriber);
+    let holder = Holder::Subscriber(subscriber.org.clone(), subscriber.id());
+    info.avatar = avatar_uri(state, &holder).await?;
+    Ok(info)
 }
 
 /// Reads the uploaded image and makes it `holder`'s avatar (an operator's or a subscriber's,

@@ -11,6 +11,7 @@
 
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::{OperatorCaller, Proof};
+use crate::security::avatars;
 use crate::security::dto::{AclTemplate, UserInfo, WebTokenResult};
 use crate::security::error::{Denial, Detail, SecurityError, SecurityErrorBody};
 use crate::security::wire::{self, Completed, OptionalJson, Params};
@@ -259,9 +260,7 @@ pub async fn me(
             Detail::MissingOrInvalidParameters,
         ));
     }
-    let mut info = UserInfo::from(caller.operator());
-    let holder = latchkey_subscriber::Holder::Operator(caller.operator().id);
-    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    let info = avatars::operator_info(&state, caller.operator()).await?;
     Ok(wire::ok(&info))
 }
 

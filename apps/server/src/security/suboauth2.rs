@@ -13,6 +13,7 @@
 //! password sign-in counts against the login server's limit of logins started per address.
 
 use crate::http::endpoint::Endpoint;
+use crate::security::avatars;
 use crate::security::dto::UserInfo;
 use crate::security::error::{Denial, Detail, SecurityError, SecurityErrorBody};
 use crate::security::oauth2::{
@@ -178,10 +179,7 @@ pub async fn me(
         .subscriber_sign_in
         .validate(caller.token.expose_secret())
         .await?;
-    let mut info = UserInfo::subscriber(&valid.subscriber);
-    let subscriber = &valid.subscriber;
-    let holder = latchkey_subscriber::Holder::Subscriber(subscriber.org.clone(), subscriber.id());
-    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    let info = avatars::subscriber_info(&state, &valid.subscriber).await?;
     Ok(wire::ok(&info))
 }
 

@@ -6,6 +6,7 @@
 
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::OperatorCaller;
+use crate::security::avatars;
 use crate::security::dto::UserInfo;
 use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
 use crate::security::subuser_input;
@@ -132,9 +133,7 @@ pub async fn get(
             .find(caller.operator(), &org, id_path(&path)?)
             .await?
     };
-    let mut info = UserInfo::subscriber(&found);
-    let holder = latchkey_subscriber::Holder::Subscriber(org, found.id());
-    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    let info = avatars::subscriber_info(&state, &found).await?;
     Ok(wire::ok(&info))
 }
 

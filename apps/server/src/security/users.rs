@@ -5,6 +5,7 @@
 
 use crate::http::endpoint::Endpoint;
 use crate::security::auth::OperatorCaller;
+use crate::security::avatars;
 use crate::security::dto::UserInfo;
 use crate::security::error::{Detail, SecurityError, SecurityErrorBody};
 use crate::security::user_input::{self, UserInfoInput};
@@ -255,9 +256,7 @@ pub async fn get(
     params: Params,
 ) -> Result<HttpResponse, SecurityError> {
     let operator = target(&state, &caller, &path, params.flag("byEmail")?).await?;
-    let mut info = UserInfo::from(&operator);
-    let holder = latchkey_subscriber::Holder::Operator(operator.id);
-    info.avatar = crate::security::avatars::avatar_uri(&state, &holder).await?;
+    let info = avatars::operator_info(&state, &operator).await?;
     Ok(wire::ok(&info))
 }
 
@@ -345,11 +344,7 @@ pub async fn modify(
             .sign_in
             .forgot_password(current.email.as_str())
             .await?;
-        return Ok(wire::ok(&ModifyAnswer::Completed(Completed {
-            code: 0,
-            operation: wire::current_method(),
-            details: "Command completed.",
-        })));
+        return Ok(wire::ok(&ModifyAnswer::Completed(Completed::new())));
     }
     let mut changes = user_input::changes(&input.unwrap_or_default(), &current)?;
     if reset_mfa && current.mfa.is_some() {
