@@ -1,10 +1,12 @@
 //! A pending MFA challenge as operators' and subscribers' sign-ins keep it: its record as JSON
 //! in the ephemeral store, under a key its UUID names, for as long as its newest code lives
-//! ([`CODE_TTL`]).
+//! ([`CODE_TTL`]); and the sending of its code.
 
 use crate::operator::SignInError;
+use latchkey_core::SecretHash;
+use latchkey_notify::{Message, Notifier};
 use latchkey_oauth::EphemeralStore;
-use latchkey_otp::CODE_TTL;
+use latchkey_otp::{CODE_TTL, Issue, OtpStore, RESEND_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -34,4 +36,24 @@ pub(crate) async fn open_challenge<R: DeserializeOwned>(
         .ok_or(SignInError::BadMfaTransaction)?;
     let record = serde_json::from_slice(&bytes).map_err(SignInError::unavailable)?;
     Ok((uuid, record))
+}
+
+/// Issues a challenge's code, kept under `key` as its `hash` for [`CODE_TTL`] (`Throttled`
+/// within [`RESEND_AFTER`] of the last one), and sends `message`, which carries it. A code
+/// whose message was not delivered is withdrawn (`Undeliverable`), so it may be asked again.
+pub(crate) async fn issue_and_send(
+    codes: &dyn OtpStore,
+    notifier: &dyn Notifier,
+    (key, hash): (&str, &SecretHash),
+    message: Message,
+) -> Result<(), SignInError> {
+    match codes.issue(key, hash, CODE_TTL, RESEND_AFTER).await? {
+        Issue::Issued => {}
+        Issue::TooSoon { retry_after } => return Err(SignInError::Throttled { retry_after }),
+    }
+    if let Err(e) = notifier.send(&message).await {
+        let _ = codes.withdraw(key).await;
+        return Err(SignInError::Undeliverable(e.into()));
+    }
+    Ok(())
 }

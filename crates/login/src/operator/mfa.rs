@@ -13,14 +13,13 @@
 use super::password::{refused, second_factor_key, usable};
 use super::sessions::PASSWORD;
 use super::{MfaChallenge, OPERATOR_BRAND, OperatorSignIn, SignInError, WebToken};
-use crate::challenge_store::{open_challenge, save_challenge};
+use crate::challenge_store::{issue_and_send, open_challenge, save_challenge};
 use crate::guessing::{self, PER_ADDRESS, PER_SECOND_FACTOR, Watched};
 use latchkey_core::OrgId;
 use latchkey_notify::{Channel, Language, Message, TemplateId};
 use latchkey_operator::{MfaMethod, Operator};
 use latchkey_otp::{
-    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, RESEND_AFTER, Redeem, TotpError, TotpHolder, code_hash,
-    generate_code,
+    CODE_TTL, MAX_ATTEMPTS, OtpCode, Redeem, TotpError, TotpHolder, code_hash, generate_code,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -255,15 +254,6 @@ impl OperatorSignIn {
         let code = generate_code(self.ports.directory.random.as_ref());
         let hash = hash_of(uuid, &code)?;
         let key = code_key(uuid);
-        match self
-            .ports
-            .codes
-            .issue(&key, &hash, CODE_TTL, RESEND_AFTER)
-            .await?
-        {
-            Issue::Issued => {}
-            Issue::TooSoon { retry_after } => return Err(SignInError::Throttled { retry_after }),
-        }
         let message = Message::new(
             TemplateId::OperatorMfaCode,
             Language::from_tag(Some(&operator.locale)),
@@ -273,10 +263,12 @@ impl OperatorSignIn {
         )
         .with("code", code.expose())
         .with("minutes", CODE_TTL.whole_minutes().to_string());
-        if let Err(e) = self.ports.notifier.send(&message).await {
-            let _ = self.ports.codes.withdraw(&key).await;
-            return Err(SignInError::Undeliverable(e.into()));
-        }
-        Ok(())
+        issue_and_send(
+            self.ports.codes.as_ref(),
+            self.ports.notifier.as_ref(),
+            (&key, &hash),
+            message,
+        )
+        .await
     }
 }

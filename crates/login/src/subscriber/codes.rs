@@ -3,6 +3,7 @@
 
 use super::SubscriberSignIn;
 use super::errors::{from_credential, from_flow};
+use crate::challenge_store::issue_and_send;
 use crate::guessing::{self, PER_ADDRESS, PER_SECOND_FACTOR, Refused, Watched};
 use crate::operator::SignInError;
 use latchkey_core::{OrgId, SecretHash};
@@ -10,9 +11,7 @@ use latchkey_credential::Credential;
 use latchkey_flows::contacts;
 use latchkey_notify::{Channel, Language, Message, TemplateId};
 use latchkey_operator::MfaMethod;
-use latchkey_otp::{
-    CODE_TTL, Issue, MAX_ATTEMPTS, OtpCode, RESEND_AFTER, Redeem, code_hash, generate_code,
-};
+use latchkey_otp::{CODE_TTL, MAX_ATTEMPTS, OtpCode, Redeem, code_hash, generate_code};
 use latchkey_subscriber::Subscriber;
 use uuid::Uuid;
 
@@ -112,16 +111,7 @@ impl SubscriberSignIn {
             .await
             .map_err(from_credential)?;
         let code = generate_code(self.ports.random.as_ref());
-        let key = code_key(uuid);
-        match self
-            .ports
-            .codes
-            .issue(&key, &hash_of(org, uuid, &code), CODE_TTL, RESEND_AFTER)
-            .await?
-        {
-            Issue::Issued => {}
-            Issue::TooSoon { retry_after } => return Err(SignInError::Throttled { retry_after }),
-        }
+        let (key, hash) = (code_key(uuid), hash_of(org, uuid, &code));
         let locale = Some(subscriber.profile.locale.as_str()).filter(|l| !l.is_empty());
         let message = Message::new(
             TemplateId::OtpCode,
@@ -132,11 +122,13 @@ impl SubscriberSignIn {
         )
         .with("code", code.expose())
         .with("minutes", CODE_TTL.whole_minutes().to_string());
-        if let Err(e) = self.ports.notifier.send(&message).await {
-            let _ = self.ports.codes.withdraw(&key).await;
-            return Err(SignInError::Undeliverable(e.into()));
-        }
-        Ok(())
+        issue_and_send(
+            self.ports.codes.as_ref(),
+            self.ports.notifier.as_ref(),
+            (&key, &hash),
+            message,
+        )
+        .await
     }
 
     /// Checks `answer` against the code of challenge `uuid`, from `address`, under slowed
