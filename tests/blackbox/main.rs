@@ -47,6 +47,7 @@ mod security_oauth2;
 mod security_oauth2_fleet;
 mod security_permissions;
 mod security_preferences;
+mod security_sign_in;
 mod security_signup;
 mod security_signup_abuse;
 mod security_signup_provisioning;

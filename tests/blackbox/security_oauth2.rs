@@ -5,6 +5,7 @@
 //! SMS gateway's recorder). The links' pages are `security_action_link`; two instances sharing a
 //! challenge and a session are `security_oauth2_fleet`.
 
+use crate::security_sign_in::{expect_guessing_slowed, resent_or_throttled};
 use latchkey_testkit::http_recorder::HttpRecorder;
 use latchkey_testkit::smtp_sink::SmtpSink;
 use latchkey_tests::{Answer, TestServer};
@@ -415,15 +416,8 @@ async fn mfa_by_sms_goes_through_the_gateway_and_can_be_resent() {
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].json()["to"], "+34600123456");
     let resent = oauth2(&server, "?resendMFACode=true", &json!({"uuid": uuid})).await;
-    let resent = match resent.code() {
-        200 => resent.json(),
-        // A resend too soon after the first code is throttled: code 10 with Retry-After.
-        _ => {
-            expect_code(&resent, 429, 10);
-            assert!(resent.header("retry-after").is_some());
-            challenge.clone()
-        }
-    };
+    // A resend too soon after the first code is throttled.
+    let resent = resent_or_throttled(resent, &challenge);
     assert_eq!(resent["uuid"], uuid.as_str());
     let last = gateway.recorded();
     let code = code_in(last.last().unwrap().json()["text"].as_str().unwrap());
@@ -468,21 +462,9 @@ async fn a_suspended_operator_is_refused_with_15() {
 async fn sign_in_ignores_any_authorization_and_slows_guessing_with_10() {
     let server = start(|_| {}).await;
     root_tokens(&server).await;
-    // A stale or foreign bearer token on sign-in is ignored, as an empty one is.
-    let body = json!({"userId": ROOT, "password": ROOT_PASSWORD});
-    let stale = [("authorization", "Bearer not.a.live.token")];
-    let answer = send(&server, "POST", "/api/v1/oauth2", &stale, Some(&body)).await;
-    assert_web_token(&answer.expect_json(200), ROOT);
-
-    let wrong = json!({"userId": ROOT, "password": "a-wrong-password"});
-    for _ in 0..3 {
-        expect_code(&oauth2(&server, "", &wrong).await, 403, 2);
-    }
-    // The account waits now: even the right password is not checked until the wait ends.
-    let slowed = oauth2(&server, "", &body).await;
-    expect_code(&slowed, 429, 10);
-    let after: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=30).contains(&after), "{after}");
+    // The account waits after three wrong passwords.
+    let user = (ROOT, ROOT_PASSWORD, "a-wrong-password");
+    expect_guessing_slowed(&server, "/api/v1/oauth2", user, assert_web_token).await;
 }
 
 #[actix_rt::test]

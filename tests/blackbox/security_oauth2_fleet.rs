@@ -7,10 +7,10 @@ use crate::security_oauth2::{
     PASSWORD, ROOT, ROOT_PASSWORD, access, code_in, create_operator, expect_code, mails, oauth2,
     root_tokens, set_mfa, sign_in, with_root, with_token,
 };
+use crate::security_sign_in::{expect_refused_at_once, two_instances};
 use latchkey_testkit::smtp_sink::SmtpSink;
-use latchkey_tests::{TestServer, scratch_database};
+use latchkey_tests::TestServer;
 use serde_json::json;
-use std::time::{Duration, Instant};
 
 /// Two servers on one scratch database and one Redis key prefix, e-mail going to `sink`.
 async fn fleet(
@@ -20,18 +20,7 @@ async fn fleet(
     TestServer,
     TestServer,
 ) {
-    let database = scratch_database().await;
-    let prefix = format!("latchkey-test:fleet:{}:", uuid::Uuid::new_v4());
-    let member = |c: &mut latchkey_server::config::ServerConfig| {
-        with_root(c);
-        // One issuer for the fleet, as behind one load balancer.
-        c.public_url = Some("https://security.fleet.example".to_owned());
-        c.redis_prefix = prefix.clone();
-        c.smtp_url = Some(sink.url().into());
-    };
-    let first = TestServer::start_on(database.url(), member).await;
-    let second = TestServer::start_on(database.url(), member).await;
-    (database, first, second)
+    two_instances(sink, "fleet", with_root).await
 }
 
 #[actix_rt::test]
@@ -79,21 +68,7 @@ async fn a_token_signed_out_on_one_instance_is_refused_by_the_other_at_once() {
         with_token(&first, "DELETE", &path, &token).await.code(),
         204
     );
-    // Heard through the database's notification: within its delivery, not a cache's lifetime.
-    let deadline = Instant::now() + Duration::from_millis(500);
-    loop {
-        let answer = with_token(&second, "GET", "/api/v1/oauth2?me=true", &token).await;
-        if answer.code() == 403 {
-            expect_code(&answer, 403, 8);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still accepted: {}",
-            answer.text()
-        );
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
+    expect_refused_at_once(|| with_token(&second, "GET", "/api/v1/oauth2?me=true", &token)).await;
 }
 
 #[actix_rt::test]

@@ -6,6 +6,7 @@
 //! `security_suboauth2_both`.
 
 use crate::security_oauth2::{expect_code, expect_detail, mails, send};
+use crate::security_sign_in::expect_guessing_slowed;
 use latchkey_testkit::smtp_sink::SmtpSink;
 use latchkey_tests::{Answer, TestServer, credential_path};
 use serde_json::{Value, json};
@@ -384,21 +385,9 @@ async fn validate_sub_token_answers_sibling_services_only() {
 #[actix_rt::test]
 async fn sign_in_ignores_any_authorization_and_slows_guessing_with_10() {
     let (server, _) = start(|_| {}).await;
-    // A stale or foreign bearer token on sign-in is ignored, as an empty one is.
-    let body = json!({"userId": SUE, "password": PASSWORD});
-    let stale = [("authorization", "Bearer not.a.live.token")];
-    let answer = send(&server, "POST", "/api/v1/suboauth2", &stale, Some(&body)).await;
-    assert_web_token(&answer.expect_json(200), SUE);
-
-    let wrong = json!({"userId": SUE, "password": "Not-the-password-1"});
-    for _ in 0..3 {
-        expect_code(&suboauth2(&server, "", &wrong).await, 403, 2);
-    }
-    // The username waits now: even the right password is not checked until the wait ends.
-    let slowed = suboauth2(&server, "", &body).await;
-    expect_code(&slowed, 429, 10);
-    let after: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=30).contains(&after), "{after}");
+    // The username waits after three wrong passwords.
+    let user = (SUE, PASSWORD, "Not-the-password-1");
+    expect_guessing_slowed(&server, "/api/v1/suboauth2", user, assert_web_token).await;
 }
 
 #[actix_rt::test]
