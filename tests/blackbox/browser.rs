@@ -5,7 +5,7 @@
 
 use crate::login::{collect, login_client};
 use crate::second_factors::{decode_qr, now, secret_of, totp};
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use latchkey_tests::{TestServer, credential_path};
 use serde_json::json;
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -39,6 +39,29 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Headless Chromium (`$CHROMIUM`, else `/usr/bin/chromium`) driven through `driver_url`,
+/// with a fresh `profile` and one `extra` switch (a language, a window size).
+pub(crate) async fn chromium(driver_url: &str, profile: &std::path::Path, extra: &str) -> Client {
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", extra,
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities.as_object().unwrap().clone())
+        .connect(driver_url)
+        .await
+        .expect("a WebDriver session with Chromium")
 }
 
 pub(crate) async fn chromedriver() -> Driver {
@@ -132,24 +155,7 @@ async fn chromium_signs_in_with_pkce_and_totp_then_the_token_works_on_the_api() 
 
     let driver = chromedriver().await;
     let profile = std::env::temp_dir().join(format!("latchkey-chromium-{}", uuid::Uuid::new_v4()));
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--lang=en-GB",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        },
-    });
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let browser = ClientBuilder::new(connector)
-        .capabilities(capabilities.as_object().unwrap().clone())
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session with Chromium");
+    let browser = chromium(&driver.url, &profile, "--lang=en-GB").await;
 
     let query = serde_urlencoded::to_string([
         ("client_id", client.as_str()),

@@ -4,10 +4,10 @@
 //! beacon its script calls. The same bytes served without the avatar's headers, from the test's
 //! own server, do run in that browser: the check can fail.
 
-use crate::browser::chromedriver;
+use crate::browser::{chromedriver, chromium};
 use crate::security_avatars::upload;
 use crate::security_users::{bearer, root_token, start};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::Client;
 use serde_json::json;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
@@ -55,28 +55,6 @@ fn beacon(svg: std::sync::Arc<std::sync::Mutex<String>>) -> (String, Receiver<St
         }
     });
     (url, rx)
-}
-
-/// Headless Chromium with a fresh profile.
-async fn chromium(driver_url: &str, profile: &std::path::Path) -> Client {
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=800,600",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        },
-    });
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(capabilities.as_object().unwrap().clone())
-        .connect(driver_url)
-        .await
-        .expect("a WebDriver session with Chromium")
 }
 
 /// Sends a Chrome DevTools Protocol command through chromedriver.
@@ -152,7 +130,7 @@ async fn an_svg_avatar_with_a_script_runs_nothing_in_a_browser() {
 
     let driver = chromedriver().await;
     let profile = std::env::temp_dir().join(format!("latchkey-chromium-{}", uuid::Uuid::new_v4()));
-    let browser = chromium(&driver.url, &profile).await;
+    let browser = chromium(&driver.url, &profile, "--window-size=800,600").await;
     let session = browser.session_id().await.unwrap().unwrap();
 
     // The control: served bare, the same document runs its script and calls the beacon.
