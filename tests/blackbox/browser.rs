@@ -93,27 +93,34 @@ pub(crate) async fn chromedriver() -> Driver {
     panic!("chromedriver did not answer on {}", driver.url);
 }
 
-/// The client application's callback: answers every request with a page and reports the
-/// request line of the first one.
-fn callback_server() -> (String, std::sync::mpsc::Receiver<String>) {
+/// A web server of the test's own on a free local port: answers every request with the bytes
+/// `answer` makes of its request line, and reports each request line. Its base URL.
+pub(crate) fn line_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + 'static,
+) -> (String, std::sync::mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://127.0.0.1:{}/cb",
-        listener.local_addr().unwrap().port()
-    );
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut stream = stream;
             let mut line = String::new();
             let _ = BufReader::new(&stream).read_line(&mut line);
+            let response = answer(&line);
             let _ = tx.send(line);
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 19\r\nConnection: close\r\n\r\n<p>Back in app.</p>",
-            );
+            let _ = stream.write_all(&response);
         }
     });
     (url, rx)
+}
+
+/// The client application's callback: answers every request with a page and reports the
+/// request line of the first one.
+fn callback_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    let (base, rx) = line_server(|_| {
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 19\r\nConnection: close\r\n\r\n<p>Back in app.</p>".to_vec()
+    });
+    (format!("{base}/cb"), rx)
 }
 
 #[actix_rt::test]

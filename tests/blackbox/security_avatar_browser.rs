@@ -4,13 +4,11 @@
 //! beacon its script calls. The same bytes served without the avatar's headers, from the test's
 //! own server, do run in that browser: the check can fail.
 
-use crate::browser::{chromedriver, chromium};
+use crate::browser::{chromedriver, chromium, line_server};
 use crate::security_avatars::upload;
 use crate::security_users::{bearer, root_token, start};
 use fantoccini::Client;
 use serde_json::json;
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpListener;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -32,29 +30,18 @@ fn hostile_svg(beacon: &str) -> String {
 /// The test's own web server: serves `svg` at `/control.svg` with its type and nothing else
 /// (no policy, as a careless server would), and reports every request line.
 fn beacon(svg: std::sync::Arc<std::sync::Mutex<String>>) -> (String, Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut line = String::new();
-            let _ = BufReader::new(&stream).read_line(&mut line);
-            let body = if line.starts_with("GET /control.svg") {
-                svg.lock().unwrap().clone()
-            } else {
-                String::new()
-            };
-            let _ = tx.send(line);
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: image/svg+xml\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body.as_bytes());
-        }
-    });
-    (url, rx)
+    line_server(move |line| {
+        let body = if line.starts_with("GET /control.svg") {
+            svg.lock().unwrap().clone()
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: image/svg+xml\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        [head.into_bytes(), body.into_bytes()].concat()
+    })
 }
 
 /// Sends a Chrome DevTools Protocol command through chromedriver.
