@@ -15,7 +15,7 @@
 //! The challenge lives in the `EphemeralStore` as long as its code, shared by every instance,
 //! and is taken exactly once, by the right answer.
 
-use super::errors::{from_credential, from_login, from_subscriber};
+use super::errors::{from_credential, from_login};
 use super::password::{PASSWORD, usable};
 use super::{Caller, SubscriberSignIn};
 use crate::Factor;
@@ -138,12 +138,7 @@ impl SubscriberSignIn {
             return Err(SignInError::BadMfaTransaction);
         }
         // Read when the answer came: suspended while the code travelled?
-        let subscriber = self
-            .ports
-            .subscribers
-            .get(&open.org, credential.id)
-            .await
-            .map_err(from_subscriber)?;
+        let subscriber = self.subscriber(&open.org, credential.id).await?;
         usable(&subscriber)?;
         let mut credential = subscriber.credential;
         if open.method == MfaMethod::Email {
@@ -177,12 +172,7 @@ impl SubscriberSignIn {
         let open = self.open(uuid).await?;
         let credential = self.credential(&open).await?;
         if open.method != MfaMethod::Authenticator {
-            let subscriber = self
-                .ports
-                .subscribers
-                .get(&open.org, credential.id)
-                .await
-                .map_err(from_subscriber)?;
+            let subscriber = self.subscriber(&open.org, credential.id).await?;
             self.send_code(&open.org, &credential, &subscriber, open.method, open.uuid)
                 .await?;
             // The challenge lives as long as its newest code.

@@ -94,6 +94,19 @@ impl SubscriberSignIn {
     fn now(&self) -> latchkey_core::Timestamp {
         self.ports.clock.now()
     }
+
+    /// The subscriber of `credential` in `org` as it is now (its profile, its state).
+    async fn subscriber(
+        &self,
+        org: &latchkey_core::OrgId,
+        credential: uuid::Uuid,
+    ) -> Result<latchkey_subscriber::Subscriber, crate::operator::SignInError> {
+        self.ports
+            .subscribers
+            .get(org, credential)
+            .await
+            .map_err(errors::from_subscriber)
+    }
 }
 
 /// Who is signing in, from where (the slowed guessing counts per address).

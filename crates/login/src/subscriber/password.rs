@@ -1,7 +1,7 @@
 //! The password step of a subscriber's sign-in (`POST /suboauth2 {userId, password,
 //! newPassword?}`), and the forgotten password (`?forgotPassword=true`).
 
-use super::errors::{from_credential, from_flow, from_login, from_subscriber};
+use super::errors::{from_credential, from_flow, from_login};
 use super::{Caller, SubscriberSignIn};
 use crate::operator::{SignInError, SignedIn};
 use crate::{Agent, Browser};
@@ -71,12 +71,7 @@ impl SubscriberSignIn {
             .await
             .map_err(from_login)?;
         let auth_time = self.now().unix_timestamp();
-        let subscriber = self
-            .ports
-            .subscribers
-            .get(org, credential.id)
-            .await
-            .map_err(from_subscriber)?;
+        let subscriber = self.subscriber(org, credential.id).await?;
         usable(&subscriber)?;
         let credential = match new_password {
             Some(new) => self.change_password(org, credential, password, new).await?,
