@@ -6,7 +6,7 @@ use crate::operator::SignInError;
 use latchkey_core::SecretHash;
 use latchkey_notify::{Message, Notifier};
 use latchkey_oauth::EphemeralStore;
-use latchkey_otp::{CODE_TTL, Issue, OtpStore, RESEND_AFTER};
+use latchkey_otp::{CODE_TTL, Issue, OtpCode, OtpStore, RESEND_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -38,15 +38,19 @@ pub(crate) async fn open_challenge<R: DeserializeOwned>(
     Ok((uuid, record))
 }
 
-/// Issues a challenge's code, kept under `key` as its `hash` for [`CODE_TTL`] (`Throttled`
-/// within [`RESEND_AFTER`] of the last one), and sends `message`, which carries it. A code
-/// whose message was not delivered is withdrawn (`Undeliverable`), so it may be asked again.
+/// Issues a challenge's `code`, kept under `key` as its `hash` for [`CODE_TTL`] (`Throttled`
+/// within [`RESEND_AFTER`] of the last one), and sends `message` with it (its template's
+/// `code` and `minutes`). A code whose message was not delivered is withdrawn
+/// (`Undeliverable`), so it may be asked again.
 pub(crate) async fn issue_and_send(
     codes: &dyn OtpStore,
     notifier: &dyn Notifier,
-    (key, hash): (&str, &SecretHash),
+    (key, hash, code): (&str, &SecretHash, &OtpCode),
     message: Message,
 ) -> Result<(), SignInError> {
+    let message = message
+        .with("code", code.expose())
+        .with("minutes", CODE_TTL.whole_minutes().to_string());
     match codes.issue(key, hash, CODE_TTL, RESEND_AFTER).await? {
         Issue::Issued => {}
         Issue::TooSoon { retry_after } => return Err(SignInError::Throttled { retry_after }),

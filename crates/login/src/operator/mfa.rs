@@ -260,13 +260,11 @@ impl OperatorSignIn {
             channel,
             recipient,
             OPERATOR_BRAND,
-        )
-        .with("code", code.expose())
-        .with("minutes", CODE_TTL.whole_minutes().to_string());
+        );
         issue_and_send(
             self.ports.codes.as_ref(),
             self.ports.notifier.as_ref(),
-            (&key, &hash),
+            (&key, &hash, &code),
             message,
         )
         .await

@@ -11,7 +11,7 @@ use latchkey_credential::Credential;
 use latchkey_flows::contacts;
 use latchkey_notify::{Channel, Language, Message, TemplateId};
 use latchkey_operator::MfaMethod;
-use latchkey_otp::{CODE_TTL, MAX_ATTEMPTS, OtpCode, Redeem, code_hash, generate_code};
+use latchkey_otp::{MAX_ATTEMPTS, OtpCode, Redeem, code_hash, generate_code};
 use latchkey_subscriber::Subscriber;
 use uuid::Uuid;
 
@@ -119,13 +119,11 @@ impl SubscriberSignIn {
             channel,
             address,
             tenant.name.as_str(),
-        )
-        .with("code", code.expose())
-        .with("minutes", CODE_TTL.whole_minutes().to_string());
+        );
         issue_and_send(
             self.ports.codes.as_ref(),
             self.ports.notifier.as_ref(),
-            (&key, &hash),
+            (&key, &hash, &code),
             message,
         )
         .await
