@@ -338,3 +338,19 @@ async fn operators_change_their_own_avatar_and_those_they_may_modify() {
     assert_eq!(removed.code(), 200);
     expect_code(&fetch(&server, &csr_path, &csr).await, 404, 404);
 }
+
+#[actix_rt::test]
+async fn a_subscriber_avatar_of_a_tenant_that_does_not_exist_is_not_found() {
+    let server = start().await;
+    let root = root_token(&server).await;
+    let path = format!("/api/v1/subavatar/{}", uuid::Uuid::new_v4());
+    let auth = format!("Bearer {root}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("x-latchkey-org", "no-such-tenant"),
+    ];
+    for method in ["GET", "DELETE"] {
+        let answer = crate::security_oauth2::send(&server, method, &path, &headers, None).await;
+        expect_code(&answer, 404, 404);
+    }
+}

@@ -335,3 +335,16 @@ async fn a_verified_registration_that_fails_or_is_cancelled_keeps_its_account() 
         assert_eq!(kept["enabled"], true, "{kept}");
     }
 }
+
+#[actix_rt::test]
+async fn a_tenant_that_does_not_exist_has_no_registrations() {
+    let sink = SmtpSink::start();
+    let server = start(&sink, |_| {}).await;
+    let signup = uuid::Uuid::new_v4().to_string();
+    let mut headers = OWPROV.to_vec();
+    headers.push(("x-latchkey-org", "no-such-tenant"));
+    for op in ["poll", "cancel", "success"] {
+        let answer = operation(&server, &signup, op, &headers, None).await;
+        expect_code(&answer, 404, 404);
+    }
+}

@@ -179,7 +179,7 @@ impl SubscriberService {
 
     /// The checks every operator's use case starts with: `actor` may `access` the
     /// subscribers of `org`, and the tenant exists and is enabled.
-    pub(crate) async fn enter(
+    pub async fn enter(
         &self,
         actor: &Operator,
         org: &OrgId,

@@ -111,6 +111,13 @@ impl Signups {
     }
 
     async fn find(&self, org: &OrgId, signup: Uuid) -> Result<SubscriberProfile, SignupError> {
+        // A tenant that does not exist (or is disabled) has no registrations: asked before
+        // its storage, which has no place for an unknown tenant's rows.
+        self.ports
+            .tenants
+            .require_enabled(org)
+            .await
+            .map_err(SignupError::Tenant)?;
         let id = self
             .profiles()
             .find_by_signup(org, signup)

@@ -328,7 +328,7 @@ async fn subscriber_holder(
         AvatarCaller::Operator(operator) => {
             let org = tenant::subscriber_org(req, state, Some(operator.operator()))?;
             let subscribers = &state.operators.subscribers;
-            subscribers.authorize(operator.operator(), &org, access)?;
+            subscribers.enter(operator.operator(), &org, access).await?;
             let subscriber = subscribers.get(&org, id).await?;
             Ok((id, Holder::Subscriber(org, subscriber.id())))
         }
