@@ -13,6 +13,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
+use actix_web::http::Version;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage as _};
@@ -41,10 +42,15 @@ impl Stream for Shared {
 }
 
 /// Middleware: hands the handler a shared body, and reads what it left once it answered.
+/// HTTP/2 requests only: over HTTP/1.1 the connection's own handling of an unread body stands
+/// (nothing to reset), and the request passes untouched, without the shared body's allocations.
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.version() != Version::HTTP_2 {
+        return next.call(req).await;
+    }
     let body = Rc::new(RefCell::new(req.take_payload()));
     let shared: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
         Box::pin(Shared(body.clone()));
@@ -85,15 +91,19 @@ mod tests {
                 ),
         )
         .await;
-        let echo = test::TestRequest::post()
-            .uri("/echo")
-            .set_payload("hello")
-            .to_request();
-        assert_eq!(test::call_and_read_body(&app, echo).await, "hello");
-        let refused = test::TestRequest::post()
-            .uri("/refuse")
-            .set_payload("x".repeat(DRAIN_LIMIT * 2))
-            .to_request();
-        assert_eq!(test::call_service(&app, refused).await.status(), 403);
+        for version in [Version::HTTP_2, Version::HTTP_11] {
+            let echo = test::TestRequest::post()
+                .version(version)
+                .uri("/echo")
+                .set_payload("hello")
+                .to_request();
+            assert_eq!(test::call_and_read_body(&app, echo).await, "hello");
+            let refused = test::TestRequest::post()
+                .version(version)
+                .uri("/refuse")
+                .set_payload("x".repeat(DRAIN_LIMIT * 2))
+                .to_request();
+            assert_eq!(test::call_service(&app, refused).await.status(), 403);
+        }
     }
 }
